@@ -1,0 +1,70 @@
+"""Who may see and edit which channels: the one place access is decided."""
+
+from django.db.models import Q, QuerySet
+
+from channels_app.models import EDITING_ROLES, Channel, ContentOwner, Membership
+
+
+def _membership_filter(user, roles=None) -> Q:
+    memberships = Membership.objects.filter(user=user)
+    if roles is not None:
+        memberships = memberships.filter(role__in=roles)
+    return Q(
+        content_owner_id__in=memberships.filter(content_owner__isnull=False).values(
+            "content_owner_id"
+        )
+    ) | Q(id__in=memberships.filter(channel__isnull=False).values("channel_id"))
+
+
+def channels_visible_to(*, user) -> QuerySet[Channel]:
+    if not user.is_authenticated or not user.is_active:
+        return Channel.objects.none()
+    if user.is_superuser:
+        return Channel.objects.all()
+    return Channel.objects.filter(_membership_filter(user))
+
+
+def channels_editable_by(*, user) -> QuerySet[Channel]:
+    if not user.is_authenticated or not user.is_active:
+        return Channel.objects.none()
+    if user.is_superuser:
+        return Channel.objects.all()
+    return Channel.objects.filter(_membership_filter(user, EDITING_ROLES))
+
+
+def content_owners_visible_to(*, user) -> QuerySet[ContentOwner]:
+    if not user.is_authenticated or not user.is_active:
+        return ContentOwner.objects.none()
+    if user.is_superuser:
+        return ContentOwner.objects.all()
+    memberships = Membership.objects.filter(user=user)
+    return ContentOwner.objects.filter(
+        Q(id__in=memberships.values("content_owner_id"))
+        | Q(channels__id__in=memberships.values("channel_id"))
+    ).distinct()
+
+
+def content_owners_managed_by(*, user) -> QuerySet[ContentOwner]:
+    if user.is_superuser:
+        return ContentOwner.objects.all()
+    return ContentOwner.objects.filter(
+        memberships__user=user, memberships__role="manager"
+    ).distinct()
+
+
+def channel_role_of(*, user, channel_id: str) -> str | None:
+    """The strongest role the user holds on a channel, directly or through its owner."""
+    if user.is_superuser:
+        return "manager"
+    roles = set(
+        Membership.objects.filter(user=user)
+        .filter(
+            Q(channel_id=channel_id)
+            | Q(content_owner__channels__id=channel_id)
+        )
+        .values_list("role", flat=True)
+    )
+    for role in ("manager", "editor", "viewer"):
+        if role in roles:
+            return role
+    return None

@@ -1,0 +1,420 @@
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.options import ShowFacets
+from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
+
+from channels_app.selectors import channels_visible_to, content_owners_visible_to
+from videos.forms import BulkEditForm, VideoAdminForm
+from videos.models import Asset, Claim, Policy, Video, VideoCategory
+from videos.pagination import EstimatedCountPaginator
+from videos.selectors import (
+    category_names,
+    effective_policy_labels,
+    video_is_editable_by,
+    videos_editable_by,
+    videos_search,
+    videos_visible_to,
+)
+from videos.services import (
+    EDITABLE_FIELDS,
+    VideoValidationError,
+    video_update,
+    videos_bulk_edit,
+    videos_bulk_edit_preview,
+)
+from ytcms_site.admin_scoping import NotFoundOutsideScopeMixin
+
+# How many preview rows the bulk edit page lists; the counts always cover the whole selection.
+BULK_PREVIEW_ROWS = 200
+
+
+class ContentOwnerFilter(admin.SimpleListFilter):
+    title = "content owner"
+    parameter_name = "owner"
+
+    def lookups(self, request, model_admin):
+        return [(o.pk, o.name) for o in content_owners_visible_to(user=request.user)[:200]]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(channel__content_owner_id=self.value())
+        return queryset
+
+
+class ChannelFilter(admin.SimpleListFilter):
+    title = "channel"
+    parameter_name = "channel"
+
+    def lookups(self, request, model_admin):
+        channels = channels_visible_to(user=request.user).only("id", "title").order_by("title")
+        return [(c.pk, c.title) for c in channels[:500]]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(channel_id=self.value())
+        return queryset
+
+
+class CategoryFilter(admin.SimpleListFilter):
+    title = "category"
+    parameter_name = "category"
+
+    def lookups(self, request, model_admin):
+        return sorted(category_names().items(), key=lambda item: item[1])
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(category_id=self.value())
+        return queryset
+
+
+class EffectivePolicyFilter(admin.SimpleListFilter):
+    title = "effective policy"
+    parameter_name = "policy"
+
+    def lookups(self, request, model_admin):
+        return [(label, label) for label in effective_policy_labels()]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(effective_policy=self.value())
+        return queryset
+
+
+class PendingChangesFilter(admin.SimpleListFilter):
+    title = "pending changes"
+    parameter_name = "pending"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Has pending changes"), ("no", "Matches YouTube")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(has_pending_changes=True)
+        if self.value() == "no":
+            return queryset.filter(has_pending_changes=False)
+        return queryset
+
+
+class ClaimInline(admin.TabularInline):
+    model = Claim
+    extra = 0
+    fields = ("id", "asset", "content_type", "policy", "status", "origin")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("asset", "policy")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Video)
+class VideoAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
+    form = VideoAdminForm
+    list_display = (
+        "title",
+        "id",
+        "channel",
+        "privacy_status",
+        "claimed_status",
+        "effective_policy",
+        "pending_marker",
+        "published_at",
+    )
+    list_display_links = ("title",)
+    list_select_related = ("channel",)
+    list_filter = (
+        ContentOwnerFilter,
+        ChannelFilter,
+        "privacy_status",
+        CategoryFilter,
+        "claimed_status",
+        EffectivePolicyFilter,
+        PendingChangesFilter,
+        ("published_at", admin.DateFieldListFilter),
+    )
+    search_fields = ("title",)  # shows the box; the search itself is videos_search
+    search_help_text = "Video id, words of the title, a tag, an artist, an ISRC or a custom id."
+    list_per_page = 50
+    show_full_result_count = False
+    show_facets = ShowFacets.NEVER
+    paginator = EstimatedCountPaginator
+    actions = ["bulk_edit"]
+    inlines = [ClaimInline]
+    readonly_fields = (
+        "id",
+        "channel",
+        "pending_changes_table",
+        "made_for_kids",
+        "published_at",
+        "duration_seconds",
+        "definition",
+        "caption",
+        "view_count",
+        "like_count",
+        "comment_count",
+        "upload_status",
+        "claimed_status",
+        "effective_policy",
+        "snapshot_summary",
+    )
+    fieldsets = (
+        (None, {"fields": ("id", "channel", "pending_changes_table")}),
+        (
+            "YouTube metadata (what we want)",
+            {
+                "fields": (
+                    "title",
+                    "description",
+                    "tags",
+                    "category_id",
+                    "default_language",
+                    "localizations",
+                    ("privacy_status", "publish_at"),
+                    ("embeddable", "public_stats_viewable"),
+                    "license",
+                    ("self_declared_made_for_kids", "contains_synthetic_media"),
+                )
+            },
+        ),
+        (
+            "YouTube state (read-only)",
+            {
+                "fields": (
+                    "snapshot_summary",
+                    ("published_at", "upload_status"),
+                    ("duration_seconds", "definition", "caption"),
+                    ("view_count", "like_count", "comment_count"),
+                    "made_for_kids",
+                )
+            },
+        ),
+        ("Rights", {"fields": ("claimed_status", "effective_policy")}),
+        ("Our metadata", {"fields": ("artists", "genres", "isrc", "custom_id", "notes")}),
+    )
+
+    # ---- scoping
+    def get_queryset(self, request):
+        return videos_visible_to(user=request.user).select_related("channel")
+
+    def has_add_permission(self, request):
+        return False  # videos come from YouTube (reports and the API), never typed in
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        if obj is None:
+            return True
+        return video_is_editable_by(user=request.user, video=obj)
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        return videos_search(queryset, search_term), False
+
+    # ---- list columns
+    @admin.display(description="pending", ordering="has_pending_changes")
+    def pending_marker(self, video):
+        if not video.has_pending_changes:
+            return "—"
+        return format_html(
+            '<span class="ytcms-pending" title="Differs from YouTube: {}">● {}</span>',
+            ", ".join(video.pending_fields),
+            ", ".join(video.pending_fields),
+        )
+
+    # ---- form read-only blocks
+    @admin.display(description="Pending changes")
+    def pending_changes_table(self, video):
+        if not video.pending_fields:
+            return "None: what we want matches what YouTube has."
+        snapshot = video.remote_snapshot or {}
+        rows = format_html_join(
+            "",
+            "<tr><th>{}</th><td>{}</td><td><strong>{}</strong></td></tr>",
+            (
+                (
+                    Video._meta.get_field(name).verbose_name,
+                    _display(snapshot[name]) if name in snapshot else "(unknown)",
+                    _display(getattr(video, name)),
+                )
+                for name in video.pending_fields
+            ),
+        )
+        return format_html(
+            '<table class="ytcms-pending-table"><thead><tr><th>field</th><th>YouTube has</th>'
+            "<th>we want</th></tr></thead><tbody>{}</tbody></table>",
+            rows,
+        )
+
+    @admin.display(description="Snapshot")
+    def snapshot_summary(self, video):
+        if video.remote_snapshot is None:
+            return "Never read from YouTube."
+        return format_html(
+            "Read from {} at {}{}",
+            video.get_remote_source_display() or "unknown source",
+            video.remote_fetched_at.strftime("%Y-%m-%d %H:%M UTC") if video.remote_fetched_at else "?",
+            f" · etag {video.remote_etag}" if video.remote_etag else "",
+        )
+
+    # ---- saving goes through the service (validation, pending fields, audit)
+    def save_model(self, request, obj, form, change):
+        original = Video.objects.get(pk=obj.pk)
+        changes = {
+            name: form.cleaned_data[name] for name in form.changed_data if name in EDITABLE_FIELDS
+        }
+        try:
+            video_update(video=original, changes=changes, user=request.user)
+        except VideoValidationError as error:  # the form validated; a race changed the base
+            self.message_user(request, str(error), messages.ERROR)
+
+    def log_change(self, request, obj, message):
+        """video_update records the change; the admin's own entry would be a duplicate."""
+
+    # ---- bulk edit
+    @admin.action(description="Bulk edit selected videos…", permissions=["change"])
+    def bulk_edit(self, request, queryset):
+        editable = queryset.filter(pk__in=videos_editable_by(user=request.user).values("pk"))
+        total = editable.count()
+        not_editable = queryset.count() - total
+        limit = settings.BULK_EDIT_MAX_VIDEOS
+        if total > limit:
+            self.message_user(
+                request,
+                f"{total:,} videos selected; a bulk edit takes at most {limit:,}. "
+                "Narrow the selection with filters.",
+                messages.ERROR,
+            )
+            return None
+        if total == 0:
+            self.message_user(request, "None of the selected videos is yours to edit.", messages.ERROR)
+            return None
+
+        form = BulkEditForm(request.POST if "bulk_edit_step" in request.POST else None)
+        step = request.POST.get("bulk_edit_step")
+        preview = None
+        if step in {"preview", "apply"} and form.is_valid():
+            edit = form.to_edit()
+            videos = list(editable.order_by("pk"))
+            if step == "apply":
+                result = videos_bulk_edit(videos=videos, edit=edit, user=request.user)
+                self.message_user(
+                    request,
+                    f"Bulk edit saved: {result.updated:,} videos changed, "
+                    f"{result.skipped_invalid:,} skipped because they would break a YouTube limit, "
+                    f"{result.unchanged:,} already as asked. Nothing was sent to YouTube yet.",
+                    messages.SUCCESS if not result.skipped_invalid else messages.WARNING,
+                )
+                return None
+            preview = videos_bulk_edit_preview(videos=videos, edit=edit)
+
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Bulk edit videos",
+            "opts": self.model._meta,
+            "form": form,
+            "preview": preview,
+            "preview_rows": preview.changing[:BULK_PREVIEW_ROWS] if preview else [],
+            "preview_limit": BULK_PREVIEW_ROWS,
+            "selected_count": total,
+            "not_editable_count": not_editable,
+            "selected_ids": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/videos/video/bulk_edit.html", context)
+
+
+def _display(value):
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "(none)"
+    if value in ("", None):
+        return "(empty)"
+    return str(value)
+
+
+@admin.register(VideoCategory)
+class VideoCategoryAdmin(admin.ModelAdmin):
+    list_display = ("category_id", "title", "region_code", "assignable")
+    list_filter = ("region_code", "assignable")
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+
+class OwnerScopedReadOnlyAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
+    """Assets and policies: visible within the user's content owners, written by sync code."""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(content_owner__in=content_owners_visible_to(user=request.user))
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+@admin.register(Asset)
+class AssetAdmin(OwnerScopedReadOnlyAdmin):
+    list_display = ("id", "title", "asset_type", "isrc", "custom_id", "content_owner")
+    list_filter = ("asset_type",)
+    search_fields = ("=id", "title", "=isrc", "=custom_id")
+    list_select_related = ("content_owner",)
+    show_full_result_count = False
+
+
+@admin.register(Policy)
+class PolicyAdmin(OwnerScopedReadOnlyAdmin):
+    list_display = ("name", "id", "content_owner")
+    search_fields = ("name", "=id")
+
+
+@admin.register(Claim)
+class ClaimAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
+    list_display = ("id", "video", "asset", "content_type", "policy", "status", "origin")
+    list_filter = ("content_type", "status")
+    search_fields = ("=id", "=video__id", "=asset__id")
+    list_select_related = ("video", "asset", "policy")
+    raw_id_fields = ("video", "asset")
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(video__in=videos_visible_to(user=request.user))
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+

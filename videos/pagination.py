@@ -1,0 +1,54 @@
+"""A paginator for tables of millions of rows.
+
+Counting a million rows costs tens of milliseconds per page view and OFFSET 500000 costs a second,
+so: on PostgreSQL, big results are counted from the planner's estimate (small ones exactly), and
+pages past the middle are read from the other end with the ordering reversed.
+"""
+
+import json
+
+from django.core.paginator import Page, Paginator
+from django.db import connections
+from django.utils.functional import cached_property
+
+# Below this many estimated rows an exact COUNT(*) is cheap enough (a few ms with an index).
+EXACT_COUNT_BELOW = 20_000
+
+
+def planner_row_estimate(queryset) -> int | None:
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        return None
+    sql, params = queryset.order_by().query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+class EstimatedCountPaginator(Paginator):
+    count_is_estimate = False
+
+    @cached_property
+    def count(self):
+        estimate = planner_row_estimate(self.object_list)
+        if estimate is None or estimate < EXACT_COUNT_BELOW:
+            return self.object_list.count()
+        self.count_is_estimate = True
+        return estimate
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = min(bottom + self.per_page, self.count)
+        if bottom > self.count // 2 and self.count > 10 * self.per_page:
+            # Read the far half backwards: OFFSET n scans n rows, so a small offset from the
+            # end beats a huge one from the start. With an estimated count the last page is
+            # still exactly the last rows.
+            from_end = self.count - top
+            rows = list(self.object_list.reverse()[from_end : from_end + (top - bottom)])
+            rows.reverse()
+            return Page(rows, number, self)
+        return self._get_page(self.object_list[bottom:top], number, self)

@@ -1,0 +1,348 @@
+"""Writes to the catalogue. Every edit of what we want goes through here, whatever its door."""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from collections import defaultdict
+from datetime import UTC, datetime
+
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from videos.models import Video
+from videos.selectors import assignable_category_ids
+from videos.validation import Violation, validate_video_metadata
+
+# The properties videos.update lets us set (developers.google.com/youtube/v3/docs/videos/update).
+WRITABLE_FIELDS = (
+    "title",
+    "description",
+    "tags",
+    "category_id",
+    "default_language",
+    "privacy_status",
+    "embeddable",
+    "public_stats_viewable",
+    "license",
+    "self_declared_made_for_kids",
+    "publish_at",
+    "contains_synthetic_media",
+    "localizations",
+)
+# Our own metadata: edited here, never sent to YouTube.
+OWN_FIELDS = ("artists", "genres", "isrc", "custom_id", "notes")
+EDITABLE_FIELDS = WRITABLE_FIELDS + OWN_FIELDS
+
+
+class VideoValidationError(Exception):
+    def __init__(self, violations: list[Violation]):
+        self.violations = violations
+        super().__init__("; ".join(v.message for v in violations))
+
+
+def _json_value(field_name: str, value):
+    """A field value in the form the snapshot keeps it (JSON: times as ISO 8601 UTC)."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value
+
+
+def _model_value(field_name: str, value):
+    if field_name == "publish_at" and isinstance(value, str):
+        return parse_datetime(value)
+    return value
+
+
+def video_wanted_state(video: Video) -> dict:
+    """What we want YouTube to have, in snapshot form."""
+    return {name: _json_value(name, getattr(video, name)) for name in WRITABLE_FIELDS}
+
+
+def _pending_fields(video: Video, *, edited: Iterable[str] = ()) -> list[str]:
+    snapshot = video.remote_snapshot or {}
+    wanted = video_wanted_state(video)
+    carried = set(video.pending_fields) | set(edited)
+    pending = []
+    for name in WRITABLE_FIELDS:
+        if name in snapshot:
+            if wanted[name] != snapshot[name]:
+                pending.append(name)
+        elif name in carried:
+            # YouTube's value is unknown (reports do not carry every field): an edit stays
+            # pending until a read from YouTube shows the value.
+            pending.append(name)
+    return pending
+
+
+def _search_keywords(video: Video) -> str:
+    words = [*video.tags, *video.artists, *video.genres]
+    return " | ".join(words).upper()
+
+
+def video_refresh_derived(video: Video, *, edited: Iterable[str] = ()) -> None:
+    video.pending_fields = _pending_fields(video, edited=edited)
+    video.has_pending_changes = bool(video.pending_fields)
+    video.search_keywords = _search_keywords(video)
+
+
+def _normalise_changes(changes: Mapping) -> dict:
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise VideoValidationError(
+            [Violation(name, "not_editable", f"{name} cannot be edited.") for name in sorted(unknown)]
+        )
+    normalised = dict(changes)
+    if "isrc" in normalised and normalised["isrc"]:
+        normalised["isrc"] = normalised["isrc"].replace("-", "").upper()
+    if "tags" in normalised:
+        normalised["tags"] = [tag.strip() for tag in normalised["tags"]]
+    return normalised
+
+
+def video_validate_changes(*, video: Video, changes: Mapping) -> list[Violation]:
+    """Check an edit against YouTube's limits; cross-field rules see the merged result."""
+    merged = {name: getattr(video, name) for name in ("privacy_status", "default_language")}
+    merged.update(changes)
+    to_check = dict(changes)
+    if "publish_at" in changes or "privacy_status" in changes:
+        to_check["publish_at"] = merged.get("publish_at", video.publish_at)
+        to_check["privacy_status"] = merged["privacy_status"]
+    if "localizations" in changes or "default_language" in changes:
+        to_check["localizations"] = changes.get("localizations", video.localizations)
+        to_check["default_language"] = merged["default_language"]
+    categories = assignable_category_ids() if "category_id" in changes else None
+    return validate_video_metadata(to_check, assignable_category_ids=categories)
+
+
+def _change_message(changed: Iterable[str]) -> list:
+    return [{"changed": {"fields": [Video._meta.get_field(n).verbose_name for n in changed]}}]
+
+
+def _apply(video: Video, changes: Mapping) -> list[str]:
+    changed = []
+    for name, value in changes.items():
+        if getattr(video, name) != value:
+            setattr(video, name, value)
+            changed.append(name)
+    return changed
+
+
+@transaction.atomic
+def video_update(*, video: Video, changes: Mapping, user) -> list[str]:
+    """Change what we want for one video; returns the names of the fields that changed.
+
+    Raises VideoValidationError (nothing saved) when any value breaks a YouTube limit.
+    """
+    changes = _normalise_changes(changes)
+    violations = video_validate_changes(video=video, changes=changes)
+    if violations:
+        raise VideoValidationError(violations)
+    changed = _apply(video, changes)
+    if not changed:
+        return []
+    video_refresh_derived(video, edited=changed)
+    video.save()
+    LogEntry.objects.log_actions(
+        user_id=user.pk,
+        queryset=[video],
+        action_flag=CHANGE,
+        change_message=_change_message(changed),
+        single_object=True,
+    )
+    return changed
+
+
+def video_apply_remote_state(
+    *,
+    video: Video,
+    remote: Mapping,
+    source: str,
+    etag: str = "",
+    fetched_at: datetime | None = None,
+) -> None:
+    """Record what YouTube has, and let wanted values follow it where nobody edited them.
+
+    `remote` maps field names (writable and read-only) to YouTube's values. A writable field with
+    a pending edit keeps the wanted value; any other follows YouTube. Does not save.
+    """
+    old_snapshot = video.remote_snapshot or {}
+    pending = set(video.pending_fields)
+    snapshot = dict(old_snapshot)
+    for name, value in remote.items():
+        if name in WRITABLE_FIELDS:
+            snapshot[name] = _json_value(name, value)
+            if name not in pending:
+                setattr(video, name, _model_value(name, snapshot[name]))
+        else:
+            setattr(video, name, value)
+    video.remote_snapshot = snapshot
+    video.remote_etag = etag
+    video.remote_source = source
+    video.remote_fetched_at = fetched_at or timezone.now()
+    video_refresh_derived(video)
+
+
+@transaction.atomic
+def video_create(*, channel, video_id: str, remote: Mapping, source: str, user=None) -> Video:
+    video = Video(id=video_id, channel=channel)
+    video_apply_remote_state(video=video, remote=remote, source=source)
+    video.full_clean(validate_unique=False, exclude=["remote_snapshot"])
+    video.save()
+    if user is not None:
+        LogEntry.objects.log_actions(
+            user_id=user.pk, queryset=[video], action_flag=ADDITION, single_object=True
+        )
+    return video
+
+
+# ---------------------------------------------------------------------------- bulk edits
+
+
+@dataclass(frozen=True)
+class BulkEdit:
+    """One bulk edit as a rights manager describes it; None means "leave as it is"."""
+
+    privacy_status: str | None = None
+    category_id: str | None = None
+    license: str | None = None
+    add_tags: tuple[str, ...] = ()
+    remove_tags: tuple[str, ...] = ()
+    find: str = ""
+    replace: str = ""
+    find_in: tuple[str, ...] = ("title", "description")
+    artists: tuple[str, ...] | None = None
+    genres: tuple[str, ...] | None = None
+
+    def is_empty(self) -> bool:
+        return (
+            self.privacy_status is None
+            and self.category_id is None
+            and self.license is None
+            and not self.add_tags
+            and not self.remove_tags
+            and not self.find
+            and self.artists is None
+            and self.genres is None
+        )
+
+    def changes_for(self, video: Video) -> dict:
+        """The new values this edit gives one video (only fields that actually change)."""
+        new = {}
+        if self.privacy_status is not None:
+            new["privacy_status"] = self.privacy_status
+        if self.category_id is not None:
+            new["category_id"] = self.category_id
+        if self.license is not None:
+            new["license"] = self.license
+        if self.add_tags or self.remove_tags:
+            removed = {tag.casefold() for tag in self.remove_tags}
+            tags = [tag for tag in video.tags if tag.casefold() not in removed]
+            present = {tag.casefold() for tag in tags}
+            for tag in self.add_tags:
+                if tag.casefold() not in present:
+                    tags.append(tag)
+                    present.add(tag.casefold())
+            new["tags"] = tags
+        if self.find:
+            for name in self.find_in:
+                new[name] = getattr(video, name).replace(self.find, self.replace)
+        if self.artists is not None:
+            new["artists"] = list(self.artists)
+        if self.genres is not None:
+            new["genres"] = list(self.genres)
+        return {name: value for name, value in new.items() if getattr(video, name) != value}
+
+
+@dataclass
+class VideoEditPreview:
+    video: Video
+    changes: dict  # field -> (old, new)
+    violations: list[Violation] = field(default_factory=list)
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.violations
+
+
+@dataclass
+class BulkEditPreview:
+    rows: list[VideoEditPreview]
+
+    @property
+    def changing(self) -> list[VideoEditPreview]:
+        return [row for row in self.rows if row.changes]
+
+    @property
+    def invalid(self) -> list[VideoEditPreview]:
+        return [row for row in self.rows if row.changes and not row.is_valid]
+
+    @property
+    def unchanged_count(self) -> int:
+        return sum(1 for row in self.rows if not row.changes)
+
+
+def videos_bulk_edit_preview(*, videos: Iterable[Video], edit: BulkEdit) -> BulkEditPreview:
+    """Per video: old and new values and the YouTube limits the new values would break."""
+    categories = assignable_category_ids() if edit.category_id is not None else None
+    rows = []
+    for video in videos:
+        changes = edit.changes_for(video)
+        violations = []
+        if changes:
+            normalised = _normalise_changes(changes)
+            to_check = dict(normalised)
+            if "privacy_status" in normalised and video.publish_at is not None:
+                to_check["publish_at"] = video.publish_at
+            violations = validate_video_metadata(to_check, assignable_category_ids=categories)
+        rows.append(
+            VideoEditPreview(
+                video=video,
+                changes={name: (getattr(video, name), value) for name, value in changes.items()},
+                violations=violations,
+            )
+        )
+    return BulkEditPreview(rows=rows)
+
+
+@dataclass
+class BulkEditResult:
+    updated: int
+    skipped_invalid: int
+    unchanged: int
+
+
+BULK_WRITE_BATCH = 500
+
+
+@transaction.atomic
+def videos_bulk_edit(*, videos: Iterable[Video], edit: BulkEdit, user) -> BulkEditResult:
+    """Apply a bulk edit to what we want; videos whose new values break a limit are skipped."""
+    preview = videos_bulk_edit_preview(videos=videos, edit=edit)
+    to_save = []
+    for row in preview.changing:
+        if not row.is_valid:
+            continue
+        video = row.video
+        changed = _apply(video, _normalise_changes({n: new for n, (_, new) in row.changes.items()}))
+        video_refresh_derived(video, edited=changed)
+        to_save.append((video, changed))
+    saved_fields = set(EDITABLE_FIELDS) | {"pending_fields", "has_pending_changes", "search_keywords"}
+    now = timezone.now()
+    for video, _ in to_save:
+        video.updated_at = now
+    for start in range(0, len(to_save), BULK_WRITE_BATCH):
+        batch = [video for video, _ in to_save[start : start + BULK_WRITE_BATCH]]
+        Video.objects.bulk_update(batch, sorted(saved_fields | {"updated_at"}))
+    by_changed_fields = defaultdict(list)
+    for video, changed in to_save:
+        by_changed_fields[tuple(changed)].append(video)
+    for changed, group in by_changed_fields.items():
+        LogEntry.objects.log_actions(
+            user_id=user.pk, queryset=group, action_flag=CHANGE, change_message=_change_message(changed)
+        )
+    return BulkEditResult(
+        updated=len(to_save),
+        skipped_invalid=len(preview.invalid),
+        unchanged=preview.unchanged_count,
+    )

@@ -1,0 +1,264 @@
+"""YouTube's metadata limits, in one module the admin, the API and every import call.
+
+Each check returns `Violation`s that name the field, the rule, and the offending value's measure,
+so a user sees "description is 5,012 bytes; YouTube allows 5,000" rather than "invalid".
+Only the fields passed in are checked: an edit of one field is not refused because of another.
+"""
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+TITLE_MIN_CHARS = 1  # videos#snippet.title: required when snippet is updated
+TITLE_MAX_CHARS = 100  # videos#snippet.title
+DESCRIPTION_MAX_BYTES = 5000  # videos#snippet.description, counted in UTF-8 bytes
+TAGS_MAX_CHARS = 500  # videos#snippet.tags[]: commas count; a tag with a space counts 2 more
+TAG_FORBIDDEN_CHARS = "<>"
+FORBIDDEN_CHARS = "<>"  # videos#snippet.title / description: "all valid UTF-8 except < and >"
+PRIVACY_STATUSES = ("public", "unlisted", "private")  # videos#status.privacyStatus
+LICENSES = ("youtube", "creativeCommon")  # videos#status.license
+# Our own metadata: not YouTube limits, bounds that keep lists and exports sane.
+ARTISTS_MAX_COUNT = 50
+ARTIST_MAX_CHARS = 200
+GENRES_MAX_COUNT = 20
+GENRE_MAX_CHARS = 100
+ISRC_PATTERN = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}\d{7}$")  # ISO 3901, hyphens removed
+# BCP-47-ish language tag as YouTube accepts in snippet.defaultLanguage and localizations keys.
+LANGUAGE_PATTERN = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+
+
+@dataclass(frozen=True)
+class Violation:
+    field: str
+    code: str
+    message: str
+
+    def __str__(self):
+        return self.message
+
+
+def tags_length(tags: Iterable[str]) -> int:
+    """Count tags as YouTube does: commas between tags count, a tag with a space is quoted."""
+    tags = list(tags)
+    return sum(len(tag) + (2 if " " in tag else 0) for tag in tags) + max(len(tags) - 1, 0)
+
+
+def _count(number: int) -> str:
+    return f"{number:,}"
+
+
+def _text_violations(field: str, label: str, value) -> list[Violation]:
+    if not isinstance(value, str):
+        return [Violation(field, "invalid_type", f"{label} must be text.")]
+    bad = sorted({char for char in value if char in FORBIDDEN_CHARS})
+    if bad:
+        return [
+            Violation(
+                field,
+                "forbidden_characters",
+                f"{label} contains {' and '.join(repr(c) for c in bad)}; YouTube does not allow < or >.",
+            )
+        ]
+    return []
+
+
+def validate_title(value, *, field="title", label="title") -> list[Violation]:
+    problems = _text_violations(field, label, value)
+    if problems:
+        return problems
+    length = len(value)
+    if length < TITLE_MIN_CHARS or not value.strip():
+        return [Violation(field, "required", f"{label} is empty; YouTube requires a title.")]
+    if length > TITLE_MAX_CHARS:
+        return [
+            Violation(
+                field,
+                "too_long",
+                f"{label} is {_count(length)} characters; YouTube allows {TITLE_MAX_CHARS}.",
+            )
+        ]
+    return []
+
+
+def validate_description(value, *, field="description", label="description") -> list[Violation]:
+    problems = _text_violations(field, label, value)
+    if problems:
+        return problems
+    size = len(value.encode("utf-8"))
+    if size > DESCRIPTION_MAX_BYTES:
+        return [
+            Violation(
+                field,
+                "too_long",
+                f"{label} is {_count(size)} bytes; YouTube allows {_count(DESCRIPTION_MAX_BYTES)}.",
+            )
+        ]
+    return []
+
+
+def validate_tags(value) -> list[Violation]:
+    if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
+        return [Violation("tags", "invalid_type", "tags must be a list of text values.")]
+    problems = []
+    if any(not tag.strip() for tag in value):
+        problems.append(Violation("tags", "empty_tag", "tags contains an empty tag."))
+    bad = [tag for tag in value if any(char in TAG_FORBIDDEN_CHARS for char in tag)]
+    if bad:
+        problems.append(
+            Violation(
+                "tags",
+                "forbidden_characters",
+                f"tag {bad[0]!r} contains < or >; YouTube does not allow them.",
+            )
+        )
+    length = tags_length(value)
+    if length > TAGS_MAX_CHARS:
+        problems.append(
+            Violation(
+                "tags",
+                "too_long",
+                f"tags are {_count(length)} characters as YouTube counts them "
+                f"(commas included, tags with spaces quoted); YouTube allows {TAGS_MAX_CHARS}.",
+            )
+        )
+    return problems
+
+
+def _validate_name_list(field, value, max_count, max_chars) -> list[Violation]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        return [Violation(field, "invalid_type", f"{field} must be a list of text values.")]
+    problems = []
+    if len(value) > max_count:
+        problems.append(
+            Violation(field, "too_many", f"{field} has {len(value)} entries; at most {max_count}.")
+        )
+    for item in value:
+        if not item.strip():
+            problems.append(Violation(field, "empty_item", f"{field} contains an empty entry."))
+            break
+        if len(item) > max_chars:
+            problems.append(
+                Violation(
+                    field,
+                    "too_long",
+                    f"{field} entry {item[:20]!r}… is {len(item)} characters; at most {max_chars}.",
+                )
+            )
+            break
+    return problems
+
+
+def _validate_language(field, value) -> list[Violation]:
+    if value and not LANGUAGE_PATTERN.match(value):
+        return [Violation(field, "invalid_language", f"{field} {value!r} is not a language code.")]
+    return []
+
+
+def validate_localizations(value) -> list[Violation]:
+    if not isinstance(value, Mapping):
+        return [
+            Violation("localizations", "invalid_type", "localizations must map languages to texts.")
+        ]
+    problems = []
+    for language, texts in value.items():
+        problems += _validate_language("localizations", language)
+        if not isinstance(texts, Mapping) or set(texts) - {"title", "description"}:
+            problems.append(
+                Violation(
+                    "localizations",
+                    "invalid_type",
+                    f"localization {language!r} must have only a title and a description.",
+                )
+            )
+            continue
+        if "title" in texts:
+            problems += validate_title(
+                texts["title"], field="localizations", label=f"{language} title"
+            )
+        if "description" in texts:
+            problems += validate_description(
+                texts["description"], field="localizations", label=f"{language} description"
+            )
+    return problems
+
+
+def validate_video_metadata(
+    values: Mapping, *, assignable_category_ids: Iterable[str] | None = None
+) -> list[Violation]:
+    """Check the given fields of a video against YouTube's limits.
+
+    `values` maps model field names to wanted values. Cross-field rules (publish_at needs private,
+    localizations need a default language) apply when either side is present in `values`.
+    """
+    problems: list[Violation] = []
+    if "title" in values:
+        problems += validate_title(values["title"])
+    if "description" in values:
+        problems += validate_description(values["description"])
+    if "tags" in values:
+        problems += validate_tags(values["tags"])
+    if "category_id" in values and assignable_category_ids is not None:
+        allowed = set(assignable_category_ids)
+        category = str(values["category_id"] or "")
+        if category not in allowed:
+            problems.append(
+                Violation(
+                    "category_id",
+                    "not_assignable",
+                    f"category {category or '(none)'} cannot be set on a video; "
+                    f"assignable ids are {', '.join(sorted(allowed, key=int))}.",
+                )
+            )
+    if "privacy_status" in values and values["privacy_status"] not in PRIVACY_STATUSES:
+        problems.append(
+            Violation(
+                "privacy_status",
+                "invalid_choice",
+                f"privacy {values['privacy_status']!r} is not one of {', '.join(PRIVACY_STATUSES)}.",
+            )
+        )
+    if "license" in values and values["license"] not in LICENSES:
+        problems.append(
+            Violation(
+                "license",
+                "invalid_choice",
+                f"license {values['license']!r} is not one of {', '.join(LICENSES)}.",
+            )
+        )
+    if values.get("publish_at") is not None:
+        if not isinstance(values["publish_at"], datetime):
+            problems.append(Violation("publish_at", "invalid_type", "publish_at must be a time."))
+        elif values.get("privacy_status", "private") != "private":
+            problems.append(
+                Violation(
+                    "publish_at",
+                    "requires_private",
+                    "publish_at can only be set on a private video; YouTube makes it public then.",
+                )
+            )
+    if "default_language" in values:
+        problems += _validate_language("default_language", values["default_language"])
+    if "localizations" in values:
+        problems += validate_localizations(values["localizations"])
+        if values["localizations"] and not values.get("default_language"):
+            problems.append(
+                Violation(
+                    "localizations",
+                    "default_language_not_set",
+                    "localizations need a default language (YouTube: defaultLanguageNotSet).",
+                )
+            )
+    if "artists" in values:
+        problems += _validate_name_list("artists", values["artists"], ARTISTS_MAX_COUNT, ARTIST_MAX_CHARS)
+    if "genres" in values:
+        problems += _validate_name_list("genres", values["genres"], GENRES_MAX_COUNT, GENRE_MAX_CHARS)
+    if values.get("isrc") and not ISRC_PATTERN.match(values["isrc"]):
+        problems.append(
+            Violation(
+                "isrc",
+                "invalid_isrc",
+                f"ISRC {values['isrc']!r} is not 12 characters like USRC17607839.",
+            )
+        )
+    return problems
