@@ -16,7 +16,9 @@ _video_numbers = itertools.count()
 
 
 @pytest.fixture(autouse=True)
-def _plain_static_storage(settings):
+def _fast_test_settings(settings):
+    # Real password hashing costs ~0.3 s per user; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # The manifest storage 500s without collectstatic; tests render admin pages without it.
     settings.STORAGES = {
         **settings.STORAGES,

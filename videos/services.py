@@ -2,10 +2,11 @@
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from collections import defaultdict
+import json
 from datetime import UTC, datetime
 
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -115,16 +116,27 @@ def video_validate_changes(*, video: Video, changes: Mapping) -> list[Violation]
     return validate_video_metadata(to_check, assignable_category_ids=categories)
 
 
-def _change_message(changed: Iterable[str]) -> list:
-    return [{"changed": {"fields": [Video._meta.get_field(n).verbose_name for n in changed]}}]
+def _change_message(changed: Mapping[str, tuple]) -> list:
+    """The admin's change-message format, plus the old and new values for the audit trail."""
+    return [
+        {"changed": {"fields": [str(Video._meta.get_field(name).verbose_name) for name in changed]}},
+        {
+            "values": {
+                name: {"old": _json_value(name, old), "new": _json_value(name, new)}
+                for name, (old, new) in changed.items()
+            }
+        },
+    ]
 
 
-def _apply(video: Video, changes: Mapping) -> list[str]:
-    changed = []
+def _apply(video: Video, changes: Mapping) -> dict[str, tuple]:
+    """Set the changes on the video; return {field: (old, new)} for those that differ."""
+    changed = {}
     for name, value in changes.items():
-        if getattr(video, name) != value:
+        old = getattr(video, name)
+        if old != value:
             setattr(video, name, value)
-            changed.append(name)
+            changed[name] = (old, value)
     return changed
 
 
@@ -150,7 +162,7 @@ def video_update(*, video: Video, changes: Mapping, user) -> list[str]:
         change_message=_change_message(changed),
         single_object=True,
     )
-    return changed
+    return list(changed)
 
 
 def video_apply_remote_state(
@@ -319,6 +331,7 @@ BULK_WRITE_BATCH = 500
 def videos_bulk_edit(*, videos: Iterable[Video], edit: BulkEdit, user) -> BulkEditResult:
     """Apply a bulk edit to what we want; videos whose new values break a limit are skipped."""
     preview = videos_bulk_edit_preview(videos=videos, edit=edit)
+    video_type = ContentType.objects.get_for_model(Video)
     to_save = []
     for row in preview.changing:
         if not row.is_valid:
@@ -334,13 +347,19 @@ def videos_bulk_edit(*, videos: Iterable[Video], edit: BulkEdit, user) -> BulkEd
     for start in range(0, len(to_save), BULK_WRITE_BATCH):
         batch = [video for video, _ in to_save[start : start + BULK_WRITE_BATCH]]
         Video.objects.bulk_update(batch, sorted(saved_fields | {"updated_at"}))
-    by_changed_fields = defaultdict(list)
-    for video, changed in to_save:
-        by_changed_fields[tuple(changed)].append(video)
-    for changed, group in by_changed_fields.items():
-        LogEntry.objects.log_actions(
-            user_id=user.pk, queryset=group, action_flag=CHANGE, change_message=_change_message(changed)
+    # One audit entry per video with its own old and new values, written in one INSERT per batch.
+    entries = [
+        LogEntry(
+            user_id=user.pk,
+            content_type_id=video_type.pk,
+            object_id=video.pk,
+            object_repr=str(video)[:200],
+            action_flag=CHANGE,
+            change_message=json.dumps(_change_message(changed)),
         )
+        for video, changed in to_save
+    ]
+    LogEntry.objects.bulk_create(entries, batch_size=BULK_WRITE_BATCH)
     return BulkEditResult(
         updated=len(to_save),
         skipped_invalid=len(preview.invalid),
