@@ -17,6 +17,16 @@ class MembershipInline(admin.TabularInline):
     readonly_fields = ("created_at",)
     autocomplete_fields = ("user",)
 
+    # Granting access is an administrator's job: picking users means seeing every account.
+    def has_add_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
 
 class OwnerMembershipInline(MembershipInline):
     fk_name = "content_owner"

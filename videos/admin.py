@@ -398,7 +398,7 @@ class ClaimAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     list_filter = ("content_type", "status")
     search_fields = ("=id", "=video__id", "=asset__id")
     list_select_related = ("video", "asset", "policy")
-    raw_id_fields = ("video", "asset")
+    autocomplete_fields = ("video", "asset")
     show_full_result_count = False
     paginator = EstimatedCountPaginator
 

@@ -23,9 +23,10 @@ ARTISTS_MAX_COUNT = 50
 ARTIST_MAX_CHARS = 200
 GENRES_MAX_COUNT = 20
 GENRE_MAX_CHARS = 100
-ISRC_PATTERN = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}\d{7}$")  # ISO 3901, hyphens removed
+# Matched with fullmatch: `$` alone also accepts a trailing newline, and `\d` accepts non-ASCII digits.
+ISRC_PATTERN = re.compile(r"[A-Z]{2}[A-Z0-9]{3}[0-9]{7}")  # ISO 3901, hyphens removed
 # BCP-47-ish language tag as YouTube accepts in snippet.defaultLanguage and localizations keys.
-LANGUAGE_PATTERN = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+LANGUAGE_PATTERN = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 
 
 @dataclass(frozen=True)
@@ -48,9 +49,21 @@ def _count(number: int) -> str:
     return f"{number:,}"
 
 
+def _is_utf8(text: str) -> bool:
+    # JSON lets a client send a lone surrogate ("\ud800"); it is no UTF-8 character, and
+    # encoding it later (byte count, database, Google) would raise instead of refusing it.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _text_violations(field: str, label: str, value) -> list[Violation]:
     if not isinstance(value, str):
         return [Violation(field, "invalid_type", f"{label} must be text.")]
+    if not _is_utf8(value):
+        return [Violation(field, "invalid_characters", f"{label} is not valid UTF-8 text.")]
     bad = sorted({char for char in value if char in FORBIDDEN_CHARS})
     if bad:
         return [
@@ -100,6 +113,8 @@ def validate_description(value, *, field="description", label="description") -> 
 def validate_tags(value) -> list[Violation]:
     if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
         return [Violation("tags", "invalid_type", "tags must be a list of text values.")]
+    if not all(_is_utf8(tag) for tag in value):
+        return [Violation("tags", "invalid_characters", "tags contains text that is not valid UTF-8.")]
     problems = []
     if any(not tag.strip() for tag in value):
         problems.append(Violation("tags", "empty_tag", "tags contains an empty tag."))
@@ -150,7 +165,7 @@ def _validate_name_list(field, value, max_count, max_chars) -> list[Violation]:
 
 
 def _validate_language(field, value) -> list[Violation]:
-    if value and not LANGUAGE_PATTERN.match(value):
+    if value and not (isinstance(value, str) and LANGUAGE_PATTERN.fullmatch(value)):
         return [Violation(field, "invalid_language", f"{field} {value!r} is not a language code.")]
     return []
 
@@ -253,7 +268,8 @@ def validate_video_metadata(
         problems += _validate_name_list("artists", values["artists"], ARTISTS_MAX_COUNT, ARTIST_MAX_CHARS)
     if "genres" in values:
         problems += _validate_name_list("genres", values["genres"], GENRES_MAX_COUNT, GENRE_MAX_CHARS)
-    if values.get("isrc") and not ISRC_PATTERN.match(values["isrc"]):
+    isrc = values.get("isrc")
+    if isrc and not (isinstance(isrc, str) and ISRC_PATTERN.fullmatch(isrc)):
         problems.append(
             Violation(
                 "isrc",

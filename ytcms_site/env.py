@@ -54,6 +54,14 @@ def env_list(name: str, default: list[str] | None = None, *, environ=None) -> li
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def _without_password(url: str) -> str:
+    """Return the URL with its password masked, for error messages that end up in logs."""
+    parsed = urlparse(url)
+    if parsed.password is None:
+        return url
+    return parsed._replace(netloc=parsed.netloc.replace(f":{parsed.password}@", ":***@", 1)).geturl()
+
+
 def database_from_url(url: str, *, base_dir: Path, conn_max_age: int = 60) -> dict:
     """Turn ``sqlite:///path`` or ``postgres://user:pw@host:port/name?opt=v`` into a DATABASES entry."""
     parsed = urlparse(url)
@@ -61,7 +69,8 @@ def database_from_url(url: str, *, base_dir: Path, conn_max_age: int = 60) -> di
         path = parsed.path[1:] if parsed.path.startswith("//") else parsed.path.lstrip("/")
         if not path:
             raise ImproperlyConfigured(f"DATABASE_URL={url!r} names no SQLite file.")
-        name = path if path.startswith("/") else str(base_dir / path)
+        # ":memory:" is SQLite's in-memory database, not a file to put next to the code.
+        name = path if path.startswith("/") or path == ":memory:" else str(base_dir / path)
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": name,
@@ -76,14 +85,21 @@ def database_from_url(url: str, *, base_dir: Path, conn_max_age: int = 60) -> di
     if parsed.scheme in {"postgres", "postgresql", "pgsql"}:
         name = unquote(parsed.path.lstrip("/"))
         if not name:
-            raise ImproperlyConfigured(f"DATABASE_URL={url!r} names no database.")
+            raise ImproperlyConfigured(f"DATABASE_URL={_without_password(url)!r} names no database.")
+        try:
+            port = parsed.port
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"DATABASE_URL={_without_password(url)!r} has a port that is not a number."
+            ) from None
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": name,
             "USER": unquote(parsed.username or ""),
             "PASSWORD": unquote(parsed.password or ""),
-            "HOST": parsed.hostname or "",
-            "PORT": str(parsed.port or ""),
+            # Unquoted so a socket directory can be given as postgres://%2Frun%2Fpostgresql/name.
+            "HOST": unquote(parsed.hostname or ""),
+            "PORT": str(port or ""),
             # The Django equivalent of SQLAlchemy's pool_recycle + pool_pre_ping: keep a
             # connection for a while and check it is alive before reusing it.
             "CONN_MAX_AGE": conn_max_age,

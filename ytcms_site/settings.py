@@ -12,7 +12,8 @@ from django.core.exceptions import ImproperlyConfigured
 from ytcms_site.env import database_from_url, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(env_str("YTCMS_VAR_DIR", str(BASE_DIR / "var")))
+# Runtime files (SQLite database, local media, logs); a relative path is taken from the project root.
+VAR_DIR = BASE_DIR / env_str("YTCMS_VAR_DIR", "var")
 
 DEBUG = env_bool("DEBUG", True)
 
@@ -80,10 +81,12 @@ TEMPLATES = [
 ]
 
 # ---- Database
-DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'ytcms.sqlite3'}")
+DATABASE_URL = env_str("DATABASE_URL")
 DATABASES = {
     "default": database_from_url(
-        DATABASE_URL, base_dir=BASE_DIR, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0)
+        DATABASE_URL or "sqlite:///ytcms.sqlite3",
+        base_dir=VAR_DIR,
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0),
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("postgresql") and env_bool("DB_POOL", False):

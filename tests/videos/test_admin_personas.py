@@ -252,3 +252,12 @@ def test_bulk_edit_over_the_limit_is_refused(as_user, alice, catalogue, settings
     response = _bulk_post(as_user(alice), ["a1song00001", "a1live00001"], index="0")
     assert response.status_code == 302
     assert Video.objects.get(pk="a1song00001").privacy_status == "public"
+
+
+def test_video_autocomplete_is_scoped(as_user, charlie, catalogue):
+    response = as_user(charlie).get(
+        "/admin/autocomplete/",
+        {"app_label": "videos", "model_name": "claim", "field_name": "video", "term": "midnight"},
+    )
+    assert response.status_code == 200
+    assert [item["id"] for item in response.json()["results"]] == ["b1secret001"]
