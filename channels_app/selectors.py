@@ -45,6 +45,8 @@ def content_owners_visible_to(*, user) -> QuerySet[ContentOwner]:
 
 
 def content_owners_managed_by(*, user) -> QuerySet[ContentOwner]:
+    if not user.is_authenticated or not user.is_active:
+        return ContentOwner.objects.none()
     if user.is_superuser:
         return ContentOwner.objects.all()
     return ContentOwner.objects.filter(
@@ -54,6 +56,8 @@ def content_owners_managed_by(*, user) -> QuerySet[ContentOwner]:
 
 def channel_role_of(*, user, channel_id: str) -> str | None:
     """The strongest role the user holds on a channel, directly or through its owner."""
+    if not user.is_authenticated or not user.is_active:
+        return None
     if user.is_superuser:
         return "manager"
     roles = set(

@@ -54,7 +54,27 @@ class VideoAdminForm(forms.ModelForm):
 
     class Meta:
         model = Video
-        fields = "__all__"
+        # Everything a person may edit; VideoAdmin's fieldsets lay them out.
+        fields = (
+            "title",
+            "description",
+            "tags",
+            "category_id",
+            "default_language",
+            "localizations",
+            "privacy_status",
+            "publish_at",
+            "embeddable",
+            "public_stats_viewable",
+            "license",
+            "self_declared_made_for_kids",
+            "contains_synthetic_media",
+            "artists",
+            "genres",
+            "isrc",
+            "custom_id",
+            "notes",
+        )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -65,9 +85,7 @@ class VideoAdminForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         changes = {
-            name: cleaned[name]
-            for name in self.changed_data
-            if name in cleaned and not self.has_error(name)
+            name: cleaned[name] for name in self.changed_data if name in cleaned and not self.has_error(name)
         }
         if changes and self.instance.pk:
             for violation in video_validate_changes(video=self.instance, changes=changes):
@@ -78,9 +96,7 @@ class VideoAdminForm(forms.ModelForm):
 
 class BulkEditForm(forms.Form):
     KEEP = ""
-    privacy_status = forms.ChoiceField(
-        required=False, choices=[(KEEP, "— keep —"), *Video.Privacy.choices]
-    )
+    privacy_status = forms.ChoiceField(required=False, choices=[(KEEP, "— keep —"), *Video.Privacy.choices])
     category_id = forms.ChoiceField(label="Category", required=False)
     license = forms.ChoiceField(required=False, choices=[(KEEP, "— keep —"), *Video.License.choices])
     add_tags = ListField(separator=",", help_text="Comma-separated tags to add.")

@@ -1,8 +1,9 @@
 """Writes to the catalogue. Every edit of what we want goes through here, whatever its door."""
 
+import copy
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-import json
 from datetime import UTC, datetime
 
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
@@ -46,13 +47,15 @@ def _json_value(field_name: str, value):
     """A field value in the form the snapshot keeps it (JSON: times as ISO 8601 UTC)."""
     if isinstance(value, datetime):
         return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return value
+    # A copy: the snapshot must never share a list or dict with the wanted field, or an
+    # in-place edit of video.tags would silently change "what YouTube has" too.
+    return copy.deepcopy(value)
 
 
 def _model_value(field_name: str, value):
     if field_name == "publish_at" and isinstance(value, str):
         return parse_datetime(value)
-    return value
+    return copy.deepcopy(value)
 
 
 def video_wanted_state(video: Video) -> dict:

@@ -15,13 +15,11 @@ CATALOGUE_MODELS = [
     ("videos", "videocategory"),
 ]
 # What a rights manager may change beyond viewing; object-level roles narrow it further.
+# Memberships are granted by administrators (superusers) only.
 RIGHTS_MANAGER_EXTRA = [
     ("videos", "change_video"),
     ("channels_app", "change_channel"),
     ("channels_app", "change_contentowner"),
-    ("channels_app", "add_membership"),
-    ("channels_app", "change_membership"),
-    ("channels_app", "delete_membership"),
 ]
 
 

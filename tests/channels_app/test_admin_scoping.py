@@ -56,3 +56,8 @@ def test_anonymous_is_sent_to_login(client, channel_a1):
     response = client.get(reverse("admin:videos_video_changelist"))
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_inactive_user_has_no_role(django_user_model, channel_a1):
+    ghost = django_user_model.objects.create_superuser("ghost", password="pw", is_active=False)
+    assert channel_role_of(user=ghost, channel_id=channel_a1.pk) is None

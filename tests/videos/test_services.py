@@ -173,3 +173,8 @@ def test_bulk_set_artists(song, alice):
     song.refresh_from_db()
     assert song.artists == ["Ana", "Bo"]
     assert "ANA" in song.search_keywords
+
+
+def test_in_place_edit_of_wanted_tags_does_not_change_the_snapshot(song):
+    song.tags.append("extra")
+    assert song.remote_snapshot["tags"] == ["pop", "live set"]
