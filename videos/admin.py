@@ -10,8 +10,8 @@ from videos.forms import BulkEditForm, VideoAdminForm
 from videos.models import Asset, Claim, Policy, Video, VideoCategory
 from videos.pagination import EstimatedCountPaginator
 from videos.selectors import (
-    category_names,
     effective_policy_labels,
+    video_categories,
     video_is_editable_by,
     videos_editable_by,
     videos_search,
@@ -62,7 +62,11 @@ class CategoryFilter(admin.SimpleListFilter):
     parameter_name = "category"
 
     def lookups(self, request, model_admin):
-        return sorted(category_names().items(), key=lambda item: item[1])
+        categories = video_categories()
+        assignable = [(c.category_id, c.title) for c in categories if c.assignable]
+        # Not assignable, but reports can still carry them (and some share a name, e.g. Comedy).
+        legacy = [(c.category_id, f"{c.title} ({c.category_id}, not assignable)") for c in categories if not c.assignable]
+        return assignable + legacy
 
     def queryset(self, request, queryset):
         if self.value():
@@ -326,7 +330,10 @@ class VideoAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
             "opts": self.model._meta,
             "form": form,
             "preview": preview,
-            "preview_rows": preview.changing[:BULK_PREVIEW_ROWS] if preview else [],
+            # Rows that would break a limit first: they are what the user must look at.
+            "preview_rows": sorted(preview.changing, key=lambda row: row.is_valid)[:BULK_PREVIEW_ROWS]
+            if preview
+            else [],
             "preview_limit": BULK_PREVIEW_ROWS,
             "selected_count": total,
             "not_editable_count": not_editable,

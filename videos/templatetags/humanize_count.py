@@ -10,3 +10,13 @@ def thousands(value):
         return f"{int(value):,}"
     except (TypeError, ValueError):
         return value
+
+
+@register.filter
+def as_text(value):
+    """A field value as a person reads it: lists joined with commas, empties named."""
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value) or "(none)"
+    if value in ("", None):
+        return "(empty)"
+    return value
