@@ -1,0 +1,63 @@
+"""A local YouTube for tests and development: Data API v3, Content ID, Reporting, OAuth — over real HTTP.
+
+Pure standard library (plus ``cryptography`` to check service-account signatures); no Django here, so tests
+and other processes can import it. It behaves like Google's services as documented in
+/work/shared/docs/youtube-api.md, including the parts that hurt (videos.update wipes what a part leaves out,
+quota is spent by failed calls, quota and rate limits are 403s).
+
+Use from Python::
+
+    from syncs.emulator import EmulatorServer
+
+    with EmulatorServer() as server:            # port 0: a free port; background thread
+        server.state.load(seed)                 # see the seed format below
+        youtube = build("youtube", "v3", static_discovery=True, credentials=creds,
+                        client_options={"api_endpoint": server.url + "/"})
+        server.state.requests(operation="youtube.videos.update")
+        server.state.quota_used("my-project")
+
+From the command line: ``manage.py youtube_emulator --port 8765 [--host 127.0.0.1] [--seed-file seed.json]``.
+Point google-auth's ``token_uri`` at ``server.url + "/token"``.
+
+Seed format (``state.load(seed)``, ``POST /_emulator/state``, ``--seed-file``); every key is optional::
+
+    {
+      "contentOwners":  [{"id": "owner-a", "displayName": "Label A"}],
+      "accounts":       [{"id": "alice@example.com", "contentOwners": ["owner-a"], "channels": []}],
+      "oauthClients":   [{"clientId": "cid", "clientSecret": "secret", "project": "proj",
+                          "redirectUris": ["http://127.0.0.1:8000/oauth/callback"]}],
+      "apiKeys":        [{"key": "AIza-test", "project": "proj"}],
+      "refreshTokens":  [{"token": "1//rt", "clientId": "cid", "account": "alice@example.com", "scopes": [...]}],
+      "serviceAccounts":[{"clientEmail": "sa@proj.iam.gserviceaccount.com", "publicKeyPem": "-----BEGIN PUBLIC KEY...",
+                          "keyId": "kid", "project": "proj", "contentOwners": ["owner-a"]}],
+      "channels":       [{"id": "UC...", "contentOwner": "owner-a", "snippet": {"title": "..."}}],
+      "videos":         [{"id": "vid", "snippet": {"channelId": "UC...", "title": "...", "tags": [...],
+                          "categoryId": "10"}, "status": {"privacyStatus": "private"}}],
+      "assets":         [{"id": "A1", "contentOwner": "owner-a", "type": "music_video", "metadata": {...}}],
+      "policies":       [{"id": "P1", "contentOwner": "owner-a", "name": "Monetize", "rules": [{"action": "monetize"}]}],
+      "claims":         [{"id": "C1", "contentOwner": "owner-a", "assetId": "A1", "videoId": "vid",
+                          "contentType": "audiovisual", "policy": {"id": "P1"}}],
+      "reportJobs":     [{"id": "job1", "contentOwner": "owner-a",
+                          "reportTypeId": "content_owner_video_metadata_a4", "systemManaged": true}],
+      "reports":        [{"id": "r1", "jobId": "job1", "startTime": "...", "endTime": "...",
+                          "csv": "video_id,...\\n..."}],          # or "csvBase64", or "csvPath"
+      "categories":     {"GB": [{"id": "10", "title": "Music", "assignable": true}]},
+      "settings":       {"accessTokenLifetime": 3599, ...},      # see state.DEFAULT_SETTINGS
+      "quotaLimits":    {"youtube": 10000}
+    }
+"""
+
+from .clock import Clock
+from .errors import ApiError
+from .server import EmulatorApp, EmulatorServer
+from .state import DEFAULT_SCOPES, DEFAULT_SETTINGS, EmulatorState
+
+__all__ = [
+    "DEFAULT_SCOPES",
+    "DEFAULT_SETTINGS",
+    "ApiError",
+    "Clock",
+    "EmulatorApp",
+    "EmulatorServer",
+    "EmulatorState",
+]

@@ -1,0 +1,283 @@
+"""YouTube Reporting API v1: jobs, reports and the media download of report CSVs.
+
+Paths from the bundled discovery document youtubereporting.v1.json (root ``https://youtubereporting.googleapis.com/``,
+paths ``v1/jobs``, ``v1/jobs/{jobId}/reports``, ``v1/media/{+resourceName}``). A One Platform API: empty lists
+are left out of answers (``{}`` when there are no jobs) and errors carry no ``errors`` list.
+"""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import re
+
+from .clock import parse_rfc3339
+from .errors import ApiError, oneplatform_error
+from .resources import new_id
+from .state import SCOPE_PREFIX, EmulatorState
+from .wire import Caller, Request, Response, Route, page_of
+
+SCOPES = (SCOPE_PREFIX + "yt-analytics.readonly", SCOPE_PREFIX + "yt-analytics-monetary.readonly")
+_RANGE = re.compile(r"^bytes=(\d+)-(\d*)$")
+
+
+def _invalid_page_token() -> ApiError:
+    return oneplatform_error(400, "Request contains an invalid argument.")
+
+
+def _not_found() -> ApiError:
+    return oneplatform_error(404, "Requested entity was not found.")
+
+
+def _visible_jobs(state: EmulatorState, request: Request, caller: Caller):
+    """Jobs of the content owner named by onBehalfOfContentOwner, or of the caller's own channels."""
+    owner = request.param("onBehalfOfContentOwner")
+    if owner:
+        if owner not in caller.content_owners:
+            raise oneplatform_error(403, "The caller does not have permission")
+        return {job_id: r for job_id, r in state.report_jobs.items() if r["contentOwner"] == owner}
+    return {
+        job_id: r
+        for job_id, r in state.report_jobs.items()
+        if r["channel"] and r["channel"] in caller.channels
+    }
+
+
+def _page_size(request: Request, default: int) -> int:
+    value = request.param("pageSize")
+    if value is None:
+        return default
+    if not value.isdigit():
+        raise oneplatform_error(400, f"Invalid value at 'page_size' (TYPE_INT32), \"{value}\"")
+    return int(value) or default
+
+
+def jobs_list(state: EmulatorState, request: Request, caller: Caller) -> Response:
+    include_system = bool(request.bool_param("includeSystemManaged"))
+    jobs = [
+        copy.deepcopy(record["resource"])
+        for record in _visible_jobs(state, request, caller).values()
+        if include_system or not record["resource"].get("systemManaged")
+    ]
+    jobs.sort(key=lambda j: (j["createTime"], j["id"]))
+    page, next_token, _ = page_of(jobs, request, size=_page_size(request, 100), invalid=_invalid_page_token())
+    body = {}
+    if page:
+        body["jobs"] = page
+    if next_token:
+        body["nextPageToken"] = next_token
+    return Response.json(body)
+
+
+def jobs_get(state: EmulatorState, request: Request, caller: Caller, job_id: str) -> Response:
+    record = _visible_jobs(state, request, caller).get(job_id)
+    if record is None:
+        raise _not_found()
+    return Response.json(copy.deepcopy(record["resource"]))
+
+
+def jobs_create(state: EmulatorState, request: Request, caller: Caller) -> Response:
+    body = request.json()
+    if not isinstance(body, dict) or not body.get("reportTypeId"):
+        raise oneplatform_error(400, "Request contains an invalid argument.")
+    if any(
+        r["resource"]["reportTypeId"] == body["reportTypeId"] and r["resource"].get("systemManaged")
+        for r in state.report_jobs.values()
+    ):
+        # System-managed reports exist already; jobs.create refuses them (docs/youtube-api.md §5.1).
+        raise oneplatform_error(400, "Request contains an invalid argument.")
+    owner = request.param("onBehalfOfContentOwner")
+    if owner and owner not in caller.content_owners:
+        raise oneplatform_error(403, "The caller does not have permission")
+    if not owner and not caller.channels:
+        raise oneplatform_error(403, "The caller does not have permission")
+    record = state.add_report_job(
+        {
+            "id": new_id(36).replace("_", "-"),
+            "reportTypeId": body["reportTypeId"],
+            "name": body.get("name", body["reportTypeId"]),
+            "contentOwner": owner,
+            "channel": None if owner else caller.channels[0],
+            "systemManaged": False,
+        }
+    )
+    return Response.json(copy.deepcopy(record["resource"]))
+
+
+def _resource_name(job_record: dict, report: dict) -> str:
+    if job_record["contentOwner"]:
+        prefix = f"CONTENT_OWNER/{job_record['contentOwner']}"
+    else:
+        prefix = f"CHANNEL/{job_record['channel']}"
+    return f"{prefix}/jobs/{report['jobId']}/reports/{report['id']}"
+
+
+def _render_report(request: Request, job_record: dict, report: dict) -> dict:
+    out = copy.deepcopy(report)
+    out["downloadUrl"] = f"{request.base_url}/v1/media/{_resource_name(job_record, report)}?alt=media"
+    if job_record["resource"].get("expireTime"):
+        out["jobExpireTime"] = job_record["resource"]["expireTime"]
+    return out
+
+
+def _time_filter(request: Request, name: str):
+    value = request.param(name)
+    if value is None:
+        return None
+    try:
+        return parse_rfc3339(value)
+    except ValueError:
+        raise oneplatform_error(
+            400, f"Invalid value at '{name}' (type.googleapis.com/google.protobuf.Timestamp)"
+        ) from None
+
+
+def reports_list(state: EmulatorState, request: Request, caller: Caller, job_id: str) -> Response:
+    job_record = _visible_jobs(state, request, caller).get(job_id)
+    if job_record is None:
+        raise _not_found()
+    created_after = _time_filter(request, "createdAfter")
+    start_at_or_after = _time_filter(request, "startTimeAtOrAfter")
+    start_before = _time_filter(request, "startTimeBefore")
+    reports = []
+    for record in state.reports.values():
+        report = record["resource"]
+        if report["jobId"] != job_id:
+            continue
+        if created_after and parse_rfc3339(report["createTime"]) <= created_after:
+            continue
+        if start_at_or_after and parse_rfc3339(report["startTime"]) < start_at_or_after:
+            continue
+        if start_before and parse_rfc3339(report["startTime"]) >= start_before:
+            continue
+        reports.append(report)
+    reports.sort(key=lambda r: (r["createTime"], r["id"]), reverse=True)  # newest first
+    page, next_token, _ = page_of(
+        reports, request, size=_page_size(request, 100), invalid=_invalid_page_token()
+    )
+    body = {}
+    if page:
+        body["reports"] = [_render_report(request, job_record, r) for r in page]
+    if next_token:
+        body["nextPageToken"] = next_token
+    return Response.json(body)
+
+
+def reports_get(
+    state: EmulatorState, request: Request, caller: Caller, job_id: str, report_id: str
+) -> Response:
+    job_record = _visible_jobs(state, request, caller).get(job_id)
+    record = state.reports.get(report_id)
+    if job_record is None or record is None or record["resource"]["jobId"] != job_id:
+        raise _not_found()
+    return Response.json(_render_report(request, job_record, record["resource"]))
+
+
+def report_types_list(state: EmulatorState, request: Request, caller: Caller) -> Response:
+    include_system = bool(request.bool_param("includeSystemManaged"))
+    types = {}
+    for record in _visible_jobs(state, request, caller).values():
+        job = record["resource"]
+        if include_system or not job.get("systemManaged"):
+            entry = {"id": job["reportTypeId"], "name": job["reportTypeId"]}
+            if job.get("systemManaged"):
+                entry["systemManaged"] = True
+            types[job["reportTypeId"]] = entry
+    body = {"reportTypes": sorted(types.values(), key=lambda t: t["id"])} if types else {}
+    return Response.json(body)
+
+
+def media_download(state: EmulatorState, request: Request, caller: Caller, resource_name: str) -> Response:
+    """GET /v1/media/{resourceName}?alt=media: the report's bytes, honouring Range and gzip."""
+    match = re.search(r"jobs/([^/]+)/reports/([^/]+)$", resource_name)
+    if match is None:
+        raise _not_found()
+    job_id, report_id = match.groups()
+    job_record = state.report_jobs.get(job_id)
+    record = state.reports.get(report_id)
+    if job_record is None or record is None or record["resource"]["jobId"] != job_id:
+        raise _not_found()
+    allowed = (job_record["contentOwner"] in caller.content_owners) or (
+        job_record["channel"] is not None and job_record["channel"] in caller.channels
+    )
+    if not allowed:
+        raise oneplatform_error(403, "The caller does not have permission")
+    return serve_bytes(request, record["body"], "text/csv")
+
+
+def serve_bytes(request: Request, body: bytes, content_type: str) -> Response:
+    """Serve a download: a valid single Range gets 206, otherwise 200 (gzip if the client accepts it).
+
+    An unparsable Range is ignored, as RFC 9110 §14.2 allows; MediaIoBaseDownload(chunksize=-1), Google's
+    own sample, sends ``bytes=0--2``.
+    """
+    size = len(body)
+    headers = {"Content-Type": content_type, "Accept-Ranges": "bytes"}
+    range_header = request.header("range")
+    match = _RANGE.match(range_header.strip()) if range_header else None
+    if match:
+        start = int(match.group(1))
+        end = int(match.group(2)) if match.group(2) else size - 1
+        if end >= start:
+            if start >= size:
+                return Response(416, b"", {**headers, "Content-Range": f"bytes */{size}"})
+            end = min(end, size - 1)
+            return Response(
+                206, body[start : end + 1], {**headers, "Content-Range": f"bytes {start}-{end}/{size}"}
+            )
+    if "gzip" in (request.header("accept-encoding") or "") and size:
+        return Response(200, gzip.compress(body), {**headers, "Content-Encoding": "gzip"})
+    return Response(200, body, headers)
+
+
+BASE = r"/v1"
+_S = SCOPES
+ROUTES = [
+    Route("GET", BASE + r"/jobs", "youtubereporting.jobs.list", "youtubereporting", jobs_list, 1, _S),
+    Route("POST", BASE + r"/jobs", "youtubereporting.jobs.create", "youtubereporting", jobs_create, 1, _S),
+    Route(
+        "GET",
+        BASE + r"/jobs/(?P<job_id>[^/]+)",
+        "youtubereporting.jobs.get",
+        "youtubereporting",
+        jobs_get,
+        1,
+        _S,
+    ),
+    Route(
+        "GET",
+        BASE + r"/jobs/(?P<job_id>[^/]+)/reports",
+        "youtubereporting.jobs.reports.list",
+        "youtubereporting",
+        reports_list,
+        1,
+        _S,
+    ),
+    Route(
+        "GET",
+        BASE + r"/jobs/(?P<job_id>[^/]+)/reports/(?P<report_id>[^/]+)",
+        "youtubereporting.jobs.reports.get",
+        "youtubereporting",
+        reports_get,
+        1,
+        _S,
+    ),
+    Route(
+        "GET",
+        BASE + r"/reportTypes",
+        "youtubereporting.reportTypes.list",
+        "youtubereporting",
+        report_types_list,
+        1,
+        _S,
+    ),
+    Route(
+        "GET",
+        BASE + r"/media/(?P<resource_name>.+)",
+        "youtubereporting.media.download",
+        "youtubereporting",
+        media_download,
+        1,
+        _S,
+    ),
+]
