@@ -21,6 +21,7 @@ from videos.services import (
     EDITABLE_FIELDS,
     VideoValidationError,
     video_update,
+    videos_acknowledge_drift,
     videos_bulk_edit,
     videos_bulk_edit_preview,
 )
@@ -102,6 +103,21 @@ class PendingChangesFilter(admin.SimpleListFilter):
         return queryset
 
 
+class DriftFilter(admin.SimpleListFilter):
+    title = "changed on YouTube (drift)"
+    parameter_name = "drift"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Changed outside ytcms"), ("no", "No drift")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(has_drift=True)
+        if self.value() == "no":
+            return queryset.filter(has_drift=False)
+        return queryset
+
+
 class ClaimInline(admin.TabularInline):
     model = Claim
     extra = 0
@@ -143,6 +159,7 @@ class VideoAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
         "claimed_status",
         EffectivePolicyFilter,
         PendingChangesFilter,
+        DriftFilter,
         ("published_at", admin.DateFieldListFilter),
     )
     search_fields = ("title",)  # shows the box; the search itself is videos_search
@@ -151,7 +168,7 @@ class VideoAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     show_full_result_count = False
     show_facets = ShowFacets.NEVER
     paginator = EstimatedCountPaginator
-    actions = ["bulk_edit"]
+    actions = ["bulk_edit", "acknowledge_drift"]
     inlines = [ClaimInline]
     readonly_fields = (
         "id",
@@ -169,6 +186,7 @@ class VideoAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
         "claimed_status",
         "effective_policy",
         "snapshot_summary",
+        "drift_summary",
     )
     fieldsets = (
         (None, {"fields": ("id", "channel", "pending_changes_table")}),
@@ -194,6 +212,7 @@ class VideoAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
             {
                 "fields": (
                     "snapshot_summary",
+                    "drift_summary",
                     ("published_at", "upload_status"),
                     ("duration_seconds", "definition", "caption"),
                     ("view_count", "like_count", "comment_count"),
@@ -228,15 +247,26 @@ class VideoAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
         return videos_search(queryset, search_term), False
 
     # ---- list columns
-    @admin.display(description="pending", ordering="has_pending_changes")
+    @admin.display(description="pending / drift", ordering="has_pending_changes")
     def pending_marker(self, video):
-        if not video.has_pending_changes:
-            return "—"
-        return format_html(
-            '<span class="ytcms-pending" title="Differs from YouTube: {}">● {}</span>',
-            ", ".join(video.pending_fields),
-            ", ".join(video.pending_fields),
-        )
+        markers = []
+        if video.has_pending_changes:
+            markers.append(
+                format_html(
+                    '<span class="ytcms-pending" title="What we want differs from YouTube: {}">● {}</span>',
+                    ", ".join(video.pending_fields),
+                    ", ".join(video.pending_fields),
+                )
+            )
+        if video.has_drift:
+            markers.append(
+                format_html(
+                    '<span class="ytcms-drift" title="Changed on YouTube outside ytcms: {}">⚠ {}</span>',
+                    ", ".join(video.drifted_fields),
+                    ", ".join(video.drifted_fields),
+                )
+            )
+        return format_html_join(" ", "{}", ((m,) for m in markers)) if markers else "—"
 
     # ---- form read-only blocks
     @admin.display(description="Pending changes")
@@ -260,6 +290,17 @@ class VideoAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
             '<table class="ytcms-pending-table"><thead><tr><th>field</th><th>YouTube has</th>'
             "<th>we want</th></tr></thead><tbody>{}</tbody></table>",
             rows,
+        )
+
+    @admin.display(description="Changed on YouTube")
+    def drift_summary(self, video):
+        if not video.has_drift:
+            return "No drift: YouTube has not changed since ytcms last read or wrote it."
+        return format_html(
+            "⚠ {} changed outside ytcms (noticed {}). Check the values, then use the list action "
+            "“Acknowledge drift”.",
+            ", ".join(video.drifted_fields),
+            video.drift_detected_at.strftime("%Y-%m-%d %H:%M UTC") if video.drift_detected_at else "?",
         )
 
     @admin.display(description="Snapshot")
@@ -343,6 +384,14 @@ class VideoAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
             "media": self.media + form.media,
         }
         return TemplateResponse(request, "admin/videos/video/bulk_edit.html", context)
+
+    @admin.action(description="Acknowledge drift (changed on YouTube)", permissions=["change"])
+    def acknowledge_drift(self, request, queryset):
+        drifted = queryset.filter(
+            pk__in=videos_editable_by(user=request.user).values("pk"), has_drift=True
+        ).select_related(None).only("pk", "title", "drifted_fields", "has_drift")
+        count = videos_acknowledge_drift(videos=drifted, user=request.user)
+        self.message_user(request, f"Drift acknowledged on {count:,} videos.", messages.SUCCESS)
 
 
 def _display(value):

@@ -165,6 +165,11 @@ class Video(models.Model):
     # --- Derived, kept current by videos.services so lists can filter without reading JSON.
     pending_fields = models.JSONField(default=list, blank=True)
     has_pending_changes = models.BooleanField(default=False)
+    # Writable fields YouTube changed between two reads without us (someone edited in Studio).
+    # Kept until a person acknowledges them; a push updates the snapshot, so it never drifts.
+    drifted_fields = models.JSONField(default=list, blank=True)
+    has_drift = models.BooleanField(default=False)
+    drift_detected_at = models.DateTimeField(null=True, blank=True)
     # Tags, artists and genres as one upper-cased string: one trigram index serves their search.
     search_keywords = models.TextField(blank=True, editable=False)
 
@@ -183,6 +188,9 @@ class Video(models.Model):
                 fields=["has_pending_changes"],
                 condition=models.Q(has_pending_changes=True),
                 name="video_pending",
+            ),
+            models.Index(
+                fields=["has_drift"], condition=models.Q(has_drift=True), name="video_drift"
             ),
         ]
 

@@ -35,6 +35,8 @@ WRITABLE_FIELDS = (
 # Our own metadata: edited here, never sent to YouTube.
 OWN_FIELDS = ("artists", "genres", "isrc", "custom_id", "notes")
 EDITABLE_FIELDS = WRITABLE_FIELDS + OWN_FIELDS
+# Rows per UPDATE/INSERT when many videos change at once.
+BULK_WRITE_BATCH = 500
 
 
 class VideoValidationError(Exception):
@@ -179,18 +181,27 @@ def video_apply_remote_state(
     """Record what YouTube has, and let wanted values follow it where nobody edited them.
 
     `remote` maps field names (writable and read-only) to YouTube's values. A writable field with
-    a pending edit keeps the wanted value; any other follows YouTube. Does not save.
+    a pending edit keeps the wanted value; any other follows YouTube. A writable field whose value
+    differs from the previous snapshot was changed outside ytcms: it is marked as drifted.
+    Does not save.
     """
     old_snapshot = video.remote_snapshot or {}
     pending = set(video.pending_fields)
     snapshot = dict(old_snapshot)
+    drifted = []
     for name, value in remote.items():
         if name in WRITABLE_FIELDS:
             snapshot[name] = _json_value(name, value)
+            if name in old_snapshot and old_snapshot[name] != snapshot[name]:
+                drifted.append(name)
             if name not in pending:
                 setattr(video, name, _model_value(name, snapshot[name]))
         else:
             setattr(video, name, value)
+    if drifted:
+        video.drifted_fields = [n for n in WRITABLE_FIELDS if n in set(video.drifted_fields) | set(drifted)]
+        video.has_drift = True
+        video.drift_detected_at = fetched_at or timezone.now()
     video.remote_snapshot = snapshot
     video.remote_etag = etag
     video.remote_source = source
@@ -209,6 +220,29 @@ def video_create(*, channel, video_id: str, remote: Mapping, source: str, user=N
             user_id=user.pk, queryset=[video], action_flag=ADDITION, single_object=True
         )
     return video
+
+
+@transaction.atomic
+def videos_acknowledge_drift(*, videos: Iterable[Video], user) -> int:
+    """Clear the drift marks of these videos once a person has looked at them."""
+    video_type = ContentType.objects.get_for_model(Video)
+    acknowledged = [video for video in videos if video.has_drift]
+    entries = [
+        LogEntry(
+            user_id=user.pk,
+            content_type_id=video_type.pk,
+            object_id=video.pk,
+            object_repr=str(video)[:200],
+            action_flag=CHANGE,
+            change_message=f"Acknowledged drift of {', '.join(video.drifted_fields)}.",
+        )
+        for video in acknowledged
+    ]
+    Video.objects.filter(pk__in=[video.pk for video in acknowledged]).update(
+        drifted_fields=[], has_drift=False, drift_detected_at=None, updated_at=timezone.now()
+    )
+    LogEntry.objects.bulk_create(entries, batch_size=BULK_WRITE_BATCH)
+    return len(acknowledged)
 
 
 # ---------------------------------------------------------------------------- bulk edits
@@ -326,8 +360,6 @@ class BulkEditResult:
     skipped_invalid: int
     unchanged: int
 
-
-BULK_WRITE_BATCH = 500
 
 
 @transaction.atomic

@@ -261,3 +261,34 @@ def test_video_autocomplete_is_scoped(as_user, charlie, catalogue):
     )
     assert response.status_code == 200
     assert [item["id"] for item in response.json()["results"]] == ["b1secret001"]
+
+
+def _drift(video, **remote):
+    from videos.services import video_apply_remote_state
+
+    video_apply_remote_state(video=video, remote=remote, source="report")
+    video.save()
+
+
+def test_drift_filter_and_marker(as_user, alice, catalogue):
+    _drift(catalogue["a1_live"], title="Live at Dusk")
+    client = as_user(alice)
+    response = client.get(CHANGELIST, {"drift": "yes"})
+    assert listed_ids(response) == {"a1live00001"}
+    assert 'class="ytcms-drift"' in response.content.decode()
+
+
+def test_acknowledge_drift_action(as_user, alice, catalogue):
+    _drift(catalogue["a1_live"], title="Live at Dusk")
+    client = as_user(alice)
+    response = client.post(
+        CHANGELIST, {"action": "acknowledge_drift", ACTION_CHECKBOX_NAME: ["a1live00001"], "index": "0"}
+    )
+    assert response.status_code == 302
+    assert not Video.objects.get(pk="a1live00001").has_drift
+
+
+def test_viewer_cannot_acknowledge_drift(as_user, bob, catalogue):
+    _drift(catalogue["a1_live"], title="Live at Dusk")
+    as_user(bob).post(CHANGELIST, {"action": "acknowledge_drift", ACTION_CHECKBOX_NAME: ["a1live00001"], "index": "0"})
+    assert Video.objects.get(pk="a1live00001").has_drift

@@ -10,6 +10,7 @@ from videos.services import (
     VideoValidationError,
     video_apply_remote_state,
     video_update,
+    videos_acknowledge_drift,
     videos_bulk_edit,
     videos_bulk_edit_preview,
 )
@@ -178,3 +179,38 @@ def test_bulk_set_artists(song, alice):
 def test_in_place_edit_of_wanted_tags_does_not_change_the_snapshot(song):
     song.tags.append("extra")
     assert song.remote_snapshot["tags"] == ["pop", "live set"]
+
+
+def test_youtube_change_between_reads_is_drift(song):
+    video_apply_remote_state(video=song, remote={"title": "Renamed in Studio"}, source="report")
+    assert song.drifted_fields == ["title"]
+    assert song.has_drift
+    assert song.title == "Renamed in Studio"  # nobody edited it here: follows YouTube
+
+
+def test_same_values_on_a_second_read_are_not_drift(song):
+    video_apply_remote_state(video=song, remote={"title": "Song", "tags": ["pop", "live set"]}, source="report")
+    assert song.drifted_fields == []
+    assert not song.has_drift
+
+
+def test_drift_on_a_field_with_a_pending_edit_keeps_our_edit(song, alice):
+    video_update(video=song, changes={"title": "Ours"}, user=alice)
+    video_apply_remote_state(video=song, remote={"title": "Theirs"}, source="report")
+    assert song.title == "Ours"
+    assert song.drifted_fields == ["title"]
+
+
+def test_first_read_of_a_field_is_not_drift(channel_a1, alice):
+    video = Video.objects.create(id="firstread01", channel=channel_a1, title="T", remote_snapshot={"title": "T"})
+    video_apply_remote_state(video=video, remote={"description": "Known now"}, source="report")
+    assert not video.has_drift
+
+
+def test_acknowledge_drift_clears_it_and_records_who(song, alice):
+    video_apply_remote_state(video=song, remote={"title": "Renamed in Studio"}, source="report")
+    song.save()
+    assert videos_acknowledge_drift(videos=[song], user=alice) == 1
+    song.refresh_from_db()
+    assert (song.has_drift, song.drifted_fields) == (False, [])
+    assert LogEntry.objects.filter(object_id=song.pk, user=alice).exists()

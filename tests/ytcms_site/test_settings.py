@@ -17,11 +17,10 @@ SETTINGS_FILE = REPO_ROOT / "ytcms_site" / "settings.py"
 # PostgreSQL test run) cannot leak into the process under test.
 SETTINGS_VARIABLES = set(re.findall(r"\benv_\w+\(\s*\"(\w+)\"", SETTINGS_FILE.read_text()))
 
+# Reading settings imports settings.py only; django.setup() would load every app for nothing.
 PRINT_SETTINGS = """
 import json, sys
-import django
 from django.conf import settings
-django.setup()
 print(json.dumps({name: getattr(settings, name) for name in sys.argv[1:]}, default=str))
 """
 
