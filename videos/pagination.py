@@ -7,8 +7,9 @@ pages past the middle are read from the other end with the ordering reversed.
 
 import json
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Paginator
 from django.db import connections
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 # Below this many estimated rows an exact COUNT(*) is cheap enough (a few ms with an index).
@@ -33,6 +34,8 @@ class EstimatedCountPaginator(Paginator):
 
     @cached_property
     def count(self):
+        if not isinstance(self.object_list, QuerySet):
+            return super().count
         estimate = planner_row_estimate(self.object_list)
         if estimate is None or estimate < EXACT_COUNT_BELOW:
             return self.object_list.count()
@@ -42,13 +45,25 @@ class EstimatedCountPaginator(Paginator):
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        top = min(bottom + self.per_page, self.count)
-        if bottom > self.count // 2 and self.count > 10 * self.per_page:
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        if self._reads_from_the_end(bottom):
             # Read the far half backwards: OFFSET n scans n rows, so a small offset from the
             # end beats a huge one from the start. With an estimated count the last page is
             # still exactly the last rows.
             from_end = self.count - top
             rows = list(self.object_list.reverse()[from_end : from_end + (top - bottom)])
             rows.reverse()
-            return Page(rows, number, self)
+            return self._get_page(rows, number, self)
         return self._get_page(self.object_list[bottom:top], number, self)
+
+    def _reads_from_the_end(self, bottom: int) -> bool:
+        # Only an ordered queryset can be reversed; a list or an unordered queryset is read
+        # from the start as Django's own Paginator would.
+        return (
+            bottom > self.count // 2
+            and self.count > 10 * self.per_page
+            and isinstance(self.object_list, QuerySet)
+            and self.object_list.ordered
+        )
