@@ -1,6 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils import timezone
 
-from channels_app.models import Channel, ContentOwner, Membership
+from channels_app.authentication import api_token_issue, api_tokens_revoke
+from channels_app.models import ApiToken, Channel, ContentOwner, Membership
 from channels_app.selectors import (
     channel_role_of,
     channels_visible_to,
@@ -86,3 +88,92 @@ class ChannelAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Every staff user manages their own API tokens; superusers see and revoke everyone's.
+
+    The key is shown once, in the message after "Save"; only its hash and prefix are stored.
+    """
+
+    list_display = ("name", "prefix_shown", "user", "created", "last_used", "expires_at", "state")
+    list_select_related = ("user",)
+    list_filter = ("revoked_at",)
+    search_fields = ("name", "prefix")
+    actions = ["revoke"]
+    ordering = ("-created",)
+    autocomplete_fields = ("user",)
+
+    @admin.display(description="key starts with")
+    def prefix_shown(self, token):
+        return f"{token.prefix}…"
+
+    @admin.display(description="state")
+    def state(self, token):
+        if token.revoked_at:
+            return "revoked"
+        if token.expires_at and token.expires_at <= timezone.now():
+            return "expired"
+        return "live"
+
+    def get_queryset(self, request):
+        tokens = super().get_queryset(request)
+        return tokens if request.user.is_superuser else tokens.filter(user=request.user)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            # A superuser may make a token for another account (e.g. an integration's user).
+            return ("user", "name", "expires_at") if request.user.is_superuser else ("name", "expires_at")
+        return ("name", "user", "prefix_shown", "created", "last_used", "expires_at", "revoked_at", "state")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        return ("user", "prefix_shown", "created", "last_used", "expires_at", "revoked_at", "state")
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None and "user" in form.base_fields:
+            form.base_fields["user"].initial = request.user.pk
+        return form
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        if not request.user.is_superuser or not obj.user_id:
+            obj.user = request.user
+        key = api_token_issue(token=obj)
+        messages.warning(
+            request,
+            f"The key of “{obj.name}” is {key} — copy it now: it is not stored and will not be "
+            "shown again. Send it as 'Authorization: Bearer <key>'.",
+        )
+
+    # Users handle their own tokens whatever their role group; get_queryset keeps them to theirs.
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        return self._owns(request, obj)
+
+    def has_add_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_change_permission(self, request, obj=None):
+        return self._owns(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        # Revoke instead: a revoked token keeps its history (who, when, last used).
+        return request.user.is_superuser
+
+    def _owns(self, request, obj) -> bool:
+        if not (request.user.is_active and request.user.is_staff):
+            return False
+        return obj is None or request.user.is_superuser or obj.user_id == request.user.pk
+
+    @admin.action(description="Revoke selected tokens", permissions=["change"])
+    def revoke(self, request, queryset):
+        count = api_tokens_revoke(tokens=list(queryset), user=request.user)
+        self.message_user(request, f"Revoked {count:,} token(s); they stop working at once.", messages.SUCCESS)

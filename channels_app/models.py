@@ -103,3 +103,32 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.get_role_display()} of {self.content_owner or self.channel}"
+
+
+class ApiToken(models.Model):
+    """A user's key for the API: stored as a SHA-256 hash, shown once, revocable, optionally expiring.
+
+    The key is `ytc_` and 43 random URL-safe characters (256 bits). Its first 12 characters are
+    kept in clear as `prefix`: they find the row and let a person tell their tokens apart.
+    An unsalted SHA-256 is enough for a random 256-bit secret; slow hashes are for passwords.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. 'BI export'.")
+    prefix = models.CharField(max_length=12, unique=True, editable=False)
+    key_hash = models.CharField("key (SHA-256)", max_length=64, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+    last_used = models.DateTimeField(null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="Leave empty for a token that does not expire."
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "API token"
+        ordering = ["-created"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"

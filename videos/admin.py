@@ -6,6 +6,8 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 
 from channels_app.selectors import channels_visible_to, content_owners_visible_to
+from reports.actions import export_edit_sheet
+from syncs.actions import refresh_from_youtube
 from videos.forms import BulkEditForm, VideoAdminForm
 from videos.models import Asset, Claim, Policy, Video, VideoCategory
 from videos.pagination import EstimatedCountPaginator
@@ -168,7 +170,7 @@ class VideoAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     show_full_result_count = False
     show_facets = ShowFacets.NEVER
     paginator = EstimatedCountPaginator
-    actions = ["bulk_edit", "acknowledge_drift"]
+    actions = ["bulk_edit", "acknowledge_drift", refresh_from_youtube, export_edit_sheet]
     inlines = [ClaimInline]
     readonly_fields = (
         "id",

@@ -182,6 +182,9 @@ class Video(models.Model):
             # Sorting by published date (the default) walks this index backwards.
             models.Index(fields=["published_at", "id"], name="video_published_id"),
             models.Index(fields=["channel", "published_at", "id"], name="video_channel_published"),
+            # The API's cursor pages by last change ("what changed since"): the id breaks ties,
+            # so a page starts at an exact index position however many rows share a time.
+            models.Index(fields=["updated_at", "id"], name="video_updated_id"),
             models.Index(fields=["category_id"], name="video_category"),
             models.Index(fields=["privacy_status"], name="video_privacy"),
             models.Index(

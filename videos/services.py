@@ -167,7 +167,44 @@ def video_update(*, video: Video, changes: Mapping, user) -> list[str]:
         change_message=_change_message(changed),
         single_object=True,
     )
+    _record_in_changeset(user=user, edits={video: changed})
     return list(changed)
+
+
+def _record_in_changeset(*, user, edits: Mapping) -> None:
+    """Extend the user's open draft change set with the writable-field edits."""
+    # Imported here: syncs imports videos, not the other way round at import time.
+    from syncs.changesets.services import changeset_record_edits
+
+    writable = {
+        video: {name: values for name, values in changed.items() if name in WRITABLE_FIELDS}
+        for video, changed in edits.items()
+    }
+    writable = {video: changed for video, changed in writable.items() if changed}
+    if writable and user is not None:
+        changeset_record_edits(user=user, edits=writable)
+
+
+def video_record_push_result(*, video: Video, remote: Mapping, etag: str = "") -> None:
+    """Store the answer to our own videos.update as the snapshot: no drift (we made the change).
+
+    Wanted values that were not pending follow YouTube (a revert restores them); pending ones stay.
+    Does not save.
+    """
+    snapshot = dict(video.remote_snapshot or {})
+    pending = set(video.pending_fields)
+    for name, value in remote.items():
+        if name in WRITABLE_FIELDS:
+            snapshot[name] = _json_value(name, value)
+            if name not in pending:
+                setattr(video, name, _model_value(name, snapshot[name]))
+        else:
+            setattr(video, name, value)
+    video.remote_snapshot = snapshot
+    video.remote_etag = etag
+    video.remote_source = Video.SnapshotSource.API
+    video.remote_fetched_at = timezone.now()
+    video_refresh_derived(video)
 
 
 def video_apply_remote_state(
@@ -395,6 +432,7 @@ def videos_bulk_edit(*, videos: Iterable[Video], edit: BulkEdit, user) -> BulkEd
         for video, changed in to_save
     ]
     LogEntry.objects.bulk_create(entries, batch_size=BULK_WRITE_BATCH)
+    _record_in_changeset(user=user, edits=dict(to_save))
     return BulkEditResult(
         updated=len(to_save),
         skipped_invalid=len(preview.invalid),

@@ -1,8 +1,15 @@
+from django.conf import settings
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-admin.site.site_header = "ytcms"
+from syncs.views import youtube_oauth_callback
+from ytcms_site.api import api_not_found, api_router
+from ytcms_site.health import healthz, readyz
+
+# Say plainly when the YouTube behind the site is the local emulator, not Google.
+admin.site.site_header = "ytcms · YouTube emulator" if settings.YOUTUBE_EMULATOR else "ytcms"
 admin.site.site_title = "ytcms"
 admin.site.index_title = "Catalogue"
 # The catalogue list needs the width more than the app list needs to be on every page.
@@ -11,4 +18,15 @@ admin.site.enable_nav_sidebar = False
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
+    # Probes for load balancers and monitoring: no login, no redirect to HTTPS (README "Operations").
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    # The redirect URI registered with the OAuth client (YOUTUBE_OAUTH_REDIRECT_URI).
+    path("oauth/youtube/callback/", youtube_oauth_callback, name="youtube_oauth_callback"),
+    # The API (ytcms_site/api.py), its OpenAPI 3 schema and Swagger UI (served offline).
+    path("api/v1/", include(api_router().urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # The split view serves Swagger UI's start-up script as a file: the CSP allows no inline script.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    re_path(r"^api/", api_not_found),
 ]

@@ -4,9 +4,11 @@ import json
 import signal
 import threading
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from syncs.emulator import EmulatorServer
+from syncs.emulator_seed import emulator_seed_from_db
 
 
 class Command(BaseCommand):
@@ -23,18 +25,36 @@ class Command(BaseCommand):
         parser.add_argument(
             "--seed-file", help="JSON file with the initial world (the seed format of syncs.emulator)."
         )
+        parser.add_argument(
+            "--seed-from-db",
+            action="store_true",
+            help=(
+                "Seed from the catalogue (owners, channels, videos as YouTube has them, Content ID), "
+                "with YOUTUBE_CLIENT_ID/SECRET as the OAuth client; applied before --seed-file."
+            ),
+        )
         parser.add_argument("--verbose", action="store_true", help="Log every HTTP request.")
 
     def handle(self, *args, **options):
-        seed = None
+        seeds = []
+        if options["seed_from_db"]:
+            if not settings.YOUTUBE_CLIENT_ID or not settings.YOUTUBE_CLIENT_SECRET:
+                raise CommandError("--seed-from-db needs YOUTUBE_CLIENT_ID and YOUTUBE_CLIENT_SECRET.")
+            seeds.append(
+                emulator_seed_from_db(
+                    client_id=settings.YOUTUBE_CLIENT_ID, client_secret=settings.YOUTUBE_CLIENT_SECRET
+                )
+            )
         if options["seed_file"]:
             try:
                 with open(options["seed_file"], encoding="utf-8") as handle:
-                    seed = json.load(handle)
+                    seeds.append(json.load(handle))
             except (OSError, ValueError) as error:
                 raise CommandError(f"Cannot read the seed file {options['seed_file']}: {error}") from error
         try:
-            server = EmulatorServer(options["host"], options["port"], seed=seed, verbose=options["verbose"])
+            server = EmulatorServer(options["host"], options["port"], verbose=options["verbose"])
+            for seed in seeds:
+                server.state.load(seed)
         except OSError as error:
             raise CommandError(f"Cannot listen on {options['host']}:{options['port']}: {error}") from error
         except ValueError as error:

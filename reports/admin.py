@@ -1,0 +1,420 @@
+"""The reports admin: upload, list with progress, one page per import, S3 files, edit sheets."""
+
+import posixpath
+import uuid
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.text import get_valid_filename
+from django.views.decorators.http import require_POST
+
+from reports import s3
+from reports.forms import EditSheetUploadForm, ReportUploadForm
+from reports.models import Report
+from reports.parsing import ReportFileError
+from reports.selectors import report_is_editable_by, report_owners_importable_by, reports_visible_to
+from reports.services import (
+    ReportStateError,
+    edit_sheet_apply,
+    edit_sheet_preview,
+    report_create_from_s3,
+    report_create_from_upload,
+    report_failed_rows_csv,
+    report_rerun,
+)
+from ytcms_site.admin_scoping import NotFoundOutsideScopeMixin
+
+ERRORS_PER_PAGE = 50
+SHEET_PREVIEW_ROWS = 500
+SHEET_SESSION_KEY = "reports:edit_sheets"
+
+
+def progress_bar(report: Report) -> str:
+    percent = report.progress_percent
+    colour = {"failed": "#ba2121", "done": "#417690"}.get(report.status, "#79aec8")
+    return format_html(
+        '<div class="ytcms-progress" title="{}%" style="width:8em;height:.8em;background:#eee;border-radius:3px;'
+        'overflow:hidden;display:inline-block;vertical-align:middle"><div style="width:{}%;height:100%;background:{}">'
+        "</div></div> {}%",
+        percent,
+        percent,
+        colour,
+        percent,
+    )
+
+
+@admin.register(Report)
+class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "status",
+        "progress",
+        "rows_read",
+        "rows_imported",
+        "rows_unchanged",
+        "rows_rejected",
+        "videos_created",
+        "videos_updated",
+        "dry_run",
+        "content_owner",
+        "created_at",
+    )
+    list_filter = ("status", "source", "dry_run")
+    list_select_related = ("content_owner", "created_by")
+    show_full_result_count = False
+    change_form_template = "admin/reports/report/change_form.html"
+    change_list_template = "admin/reports/report/change_list.html"
+    readonly_fields = (
+        "source",
+        "original_name",
+        "s3_bucket",
+        "s3_key",
+        "content_owner",
+        "created_by",
+        "dry_run",
+        "status",
+        "progress",
+        "message",
+        "layout",
+        "unknown_columns",
+        "rows_read",
+        "rows_imported",
+        "rows_unchanged",
+        "rows_rejected",
+        "videos_created",
+        "videos_updated",
+        "videos_unchanged",
+        "channels_created",
+        "claims_upserted",
+        "assets_created",
+        "bytes_total",
+        "bytes_processed",
+        "sha256",
+        "attempts",
+        "checkpoint_line",
+        "created_at",
+        "started_at",
+        "progress_at",
+        "finished_at",
+    )
+    fieldsets = (
+        (None, {"fields": ("status", "progress", "message")}),
+        (
+            "File",
+            {
+                "fields": (
+                    "source",
+                    "original_name",
+                    ("s3_bucket", "s3_key"),
+                    "layout",
+                    "unknown_columns",
+                    "sha256",
+                )
+            },
+        ),
+        (
+            "Rows",
+            {"fields": (("rows_read", "rows_imported", "rows_unchanged", "rows_rejected"),)},
+        ),
+        (
+            "Catalogue",
+            {
+                "fields": (
+                    ("videos_created", "videos_updated", "videos_unchanged"),
+                    ("channels_created", "claims_upserted", "assets_created"),
+                )
+            },
+        ),
+        (
+            "Run",
+            {
+                "fields": (
+                    ("content_owner", "created_by", "dry_run"),
+                    ("bytes_processed", "bytes_total", "checkpoint_line", "attempts"),
+                    ("created_at", "started_at", "progress_at", "finished_at"),
+                )
+            },
+        ),
+    )
+
+    @admin.display(description="progress")
+    def progress(self, report):
+        return progress_bar(report)
+
+    # ---- scoping and permissions
+    def get_queryset(self, request):
+        return reports_visible_to(user=request.user).select_related("content_owner", "created_by")
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and (
+            request.user.is_superuser or report_owners_importable_by(user=request.user).exists()
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a report is a record; its buttons (re-run, preview, import) are the only changes
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def _can_run(self, request, report) -> bool:
+        return request.user.has_perm("reports.change_report") and report_is_editable_by(
+            user=request.user, report=report
+        )
+
+    def _visible_report(self, request, object_id) -> Report:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        report = self.get_object(request, object_id)
+        if report is None:
+            raise Http404("No report matches the given query.")
+        return report
+
+    # ---- URLs
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("upload/", wrap(self.upload_view), name="reports_report_upload"),
+            path("s3/", wrap(self.s3_view), name="reports_report_s3"),
+            path("edit-sheet/", wrap(self.edit_sheet_view), name="reports_report_edit_sheet"),
+            path(
+                "<path:object_id>/failed-rows/",
+                wrap(self.failed_rows_view),
+                name="reports_report_failed_rows",
+            ),
+            path("<path:object_id>/run/", wrap(require_POST(self.run_view)), name="reports_report_run"),
+            *super().get_urls(),
+        ]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return HttpResponseRedirect(reverse("admin:reports_report_upload"))
+
+    # ---- upload
+    def upload_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            form = ReportUploadForm(request.POST, request.FILES, user=request.user)
+            refused = getattr(request, "upload_refused_reason", None)  # set while request.FILES was read
+            if refused:
+                form.is_valid()
+                form.errors.pop("file", None)
+                form.add_error("file", refused)
+            elif form.is_valid():
+                report = report_create_from_upload(
+                    uploaded_file=form.cleaned_data["file"],
+                    user=request.user,
+                    content_owner=form.cleaned_data["content_owner"],
+                    dry_run=request.POST.get("mode") == "preview",
+                )
+                self.message_user(
+                    request,
+                    f"{report.original_name} was uploaded as report #{report.pk} and "
+                    f"{'its preview' if report.dry_run else 'its import'} is queued.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:reports_report_change", args=[report.pk]))
+        else:
+            form = ReportUploadForm(user=request.user)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Upload a CMS report",
+            "opts": self.model._meta,
+            "form": form,
+            "max_upload": settings.REPORTS_MAX_UPLOAD_BYTES,
+        }
+        return TemplateResponse(request, "admin/reports/report/upload.html", context)
+
+    # ---- one report
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        report = self._visible_report(request, object_id)
+        errors = report.row_errors.order_by("line_number", "id")
+        page = Paginator(errors, ERRORS_PER_PAGE).get_page(request.GET.get("errors_page"))
+        extra_context = {
+            **(extra_context or {}),
+            "report": report,
+            "errors_page": page,
+            "can_run": self._can_run(request, report),
+            "preview": report.preview if report.dry_run else [],
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def failed_rows_view(self, request, object_id):
+        report = self._visible_report(request, object_id)
+        response = StreamingHttpResponse(
+            report_failed_rows_csv(report=report), content_type="text/csv; charset=utf-8"
+        )
+        stem = get_valid_filename(report.original_name.split(".")[0] or "report") or "report"
+        response["Content-Disposition"] = f'attachment; filename="failed-rows-{report.pk}-{stem}.csv"'
+        return response
+
+    def run_view(self, request, object_id):
+        report = self._visible_report(request, object_id)
+        if not self._can_run(request, report):
+            raise PermissionDenied
+        mode = request.POST.get("mode")
+        dry_run = {"preview": True, "import": False}.get(mode)
+        try:
+            report = report_rerun(report=report, dry_run=dry_run)
+        except ReportStateError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        else:
+            what = "preview" if report.dry_run else "import"
+            self.message_user(request, f"Report #{report.pk}: the {what} is queued.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:reports_report_change", args=[report.pk]))
+
+    # ---- S3
+    def s3_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        bucket, prefix = settings.S3_BUCKET_NAME, settings.S3_REPORTS_PREFIX
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import reports from S3",
+            "opts": self.model._meta,
+            "bucket": bucket,
+            "prefix": prefix,
+            "owners": report_owners_importable_by(user=request.user).order_by("name"),
+            "files": [],
+            "truncated": False,
+            "error": "",
+        }
+        if not bucket:
+            context["error"] = "No S3 bucket is configured: set S3_BUCKET_NAME (and S3_REPORTS_PREFIX)."
+            return TemplateResponse(request, "admin/reports/report/s3.html", context)
+        if request.method == "POST":
+            return self._s3_import(request, bucket, prefix)
+        files, truncated = [], False
+        try:
+            for folder in self._s3_folders(request, prefix):
+                found, more = s3.list_report_files(bucket=bucket, prefix=folder)
+                files += found
+                truncated = truncated or more
+        except s3.S3Error as exc:
+            context["error"] = str(exc)
+            return TemplateResponse(request, "admin/reports/report/s3.html", context)
+        context["folders"] = self._s3_folders(request, prefix)
+        imported = {}
+        for report in (
+            reports_visible_to(user=request.user)
+            .filter(source=Report.Source.S3, s3_bucket=bucket, s3_key__in=[f.key for f in files])
+            .order_by("pk")
+        ):
+            imported[(report.s3_key, report.s3_etag)] = report
+        context["files"] = [(f, imported.get((f.key, f.etag))) for f in files]
+        context["truncated"] = truncated
+        return TemplateResponse(request, "admin/reports/report/s3.html", context)
+
+    def _s3_folders(self, request, prefix) -> list[str]:
+        """Superusers see the whole prefix; others only <prefix><content owner id>/ of their owners:
+        a shared bucket's file names can say whose reports they are."""
+        if request.user.is_superuser:
+            return [prefix]
+        owners = report_owners_importable_by(user=request.user).order_by("pk").values_list("pk", flat=True)
+        return [f"{prefix}{owner_id}/" for owner_id in owners]
+
+    def _s3_import(self, request, bucket, prefix):
+        owners = report_owners_importable_by(user=request.user)
+        owner = None
+        owner_id = request.POST.get("content_owner") or ""
+        if owner_id:
+            owner = owners.filter(pk=owner_id).first()
+            if owner is None:
+                raise PermissionDenied
+        elif not request.user.is_superuser:
+            self.message_user(request, "Choose the content owner the reports are for.", messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:reports_report_s3"))
+        created = []
+        for key in request.POST.getlist("key"):
+            try:
+                s3.check_key(key)
+                if not key.startswith(prefix):
+                    raise s3.S3Error(f"{key!r} is not under {prefix!r}.")
+                if not request.user.is_superuser and not key.startswith(f"{prefix}{owner.pk}/"):
+                    raise s3.S3Error(f"{key!r} is not in the folder of {owner} ({prefix}{owner.pk}/).")
+                report = report_create_from_s3(
+                    bucket=bucket,
+                    key=key,
+                    user=request.user,
+                    content_owner=owner,
+                    dry_run=request.POST.get("mode") == "preview",
+                )
+            except s3.S3Error as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+                continue
+            created.append(report)
+        if created:
+            self.message_user(
+                request,
+                f"{len(created)} report(s) queued: "
+                + ", ".join(f"#{r.pk} {r.original_name}" for r in created),
+                messages.SUCCESS,
+            )
+        return HttpResponseRedirect(reverse("admin:reports_report_changelist"))
+
+    # ---- edit sheets
+    def edit_sheet_view(self, request):
+        if not request.user.has_perm("videos.change_video"):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import an edit sheet",
+            "opts": self.model._meta,
+            "preview_limit": SHEET_PREVIEW_ROWS,
+        }
+        sheets = request.session.get(SHEET_SESSION_KEY, {})
+        step = request.POST.get("step") if request.method == "POST" else None
+        if step == "apply":
+            token = request.POST.get("token", "")
+            stored = sheets.pop(token, None)
+            request.session[SHEET_SESSION_KEY] = sheets
+            if stored is None:
+                self.message_user(
+                    request, "That sheet is no longer available; upload it again.", messages.ERROR
+                )
+                return HttpResponseRedirect(reverse("admin:reports_report_edit_sheet"))
+            try:
+                with default_storage.open(stored["path"], "rb") as stream:
+                    result = edit_sheet_apply(stream=stream, name=stored["name"], user=request.user)
+            except ReportFileError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+                return HttpResponseRedirect(reverse("admin:reports_report_edit_sheet"))
+            finally:
+                default_storage.delete(stored["path"])
+            level = messages.WARNING if result.failed else messages.SUCCESS
+            self.message_user(
+                request,
+                f"Edit sheet applied: {result.updated:,} videos now have pending changes, {result.unchanged:,} "
+                f"were already as the sheet says, {len(result.failed):,} rows could not be applied. "
+                "Nothing was sent to YouTube yet.",
+                level,
+            )
+            return HttpResponseRedirect(reverse("admin:videos_video_changelist"))
+        form = EditSheetUploadForm(request.POST or None, request.FILES or None)
+        refused = getattr(request, "upload_refused_reason", None)  # set while request.FILES was read
+        if request.method == "POST" and refused:
+            form.is_valid()
+            form.add_error(None, refused)
+        elif request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            name = get_valid_filename(posixpath.basename(upload.name)) or "sheet.csv"
+            token = uuid.uuid4().hex
+            stored_path = default_storage.save(f"reports/edit-sheets/{token}/{name}", upload)
+            try:
+                with default_storage.open(stored_path, "rb") as stream:
+                    preview = edit_sheet_preview(stream=stream, name=name, user=request.user)
+            except ReportFileError as exc:
+                default_storage.delete(stored_path)
+                form.add_error("file", str(exc))
+            else:
+                sheets[token] = {"path": stored_path, "name": name}
+                request.session[SHEET_SESSION_KEY] = sheets
+                context.update(preview=preview, token=token, name=name)
+        context["form"] = form
+        return TemplateResponse(request, "admin/reports/report/edit_sheet.html", context)

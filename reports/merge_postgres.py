@@ -1,0 +1,646 @@
+"""The set-based merge on PostgreSQL: COPY a chunk into a staging table, merge it with SQL.
+
+The SQL implements exactly what videos.services.video_apply_remote_state does for each video
+(snapshot JSON merge, pending edits kept, drift marked, pending fields and search keywords
+recomputed) plus the grouping rules of reports.staging; tests run merge_python on the same file
+and compare every written row. Each chunk runs in the caller's transaction:
+
+  1. binary COPY of the staged rows into a temporary table (no WAL, session-local);
+  2. one row per video (first row + aggregates), channels inserted ON CONFLICT DO NOTHING;
+  3. the chunk's existing videos locked (id order), their new state computed in one SELECT;
+  4. INSERT of new videos, UPDATE … FROM of changed ones; unchanged videos are not written;
+  5. assets and claims computed, then inserted/updated; the counts read from the same tables.
+
+A dry run does steps 1–3 and 5's computations and writes nothing but temporary tables.
+"""
+
+import json
+
+from django.db import DatabaseError, connection, transaction
+
+from channels_app.models import Channel
+from reports.staging import (
+    AGGREGATE_COLUMNS,
+    AGGREGATE_PG_TYPES,
+    CHANNEL_TITLE_MAX_CHARS,
+    PREVIEW_FIELDS,
+    REMOTE_FIELDS,
+    STAGED_COLUMNS,
+    STAGED_PG_TYPES,
+    ChunkResult,
+    MergeContext,
+    policy_ids_for,
+    preview_entry,
+    video_defaults,
+    with_video_aggregates,
+)
+from videos.models import Asset, Claim, Video
+from videos.services import WRITABLE_FIELDS
+
+STAGE = "ytcms_report_stage_v2"
+CHUNK_VIDEOS = "ytcms_report_videos_v1"
+CHANGING_VIDEOS = "ytcms_report_changing_videos_v1"
+NEW_VIDEOS = "ytcms_report_new_videos_v1"
+NEW_ASSETS = "ytcms_report_assets_v1"
+NEW_CLAIMS = "ytcms_report_claims_v1"
+POLICIES = "ytcms_report_policies_v1"
+DRY_ASSETS = "ytcms_report_dry_assets_v1"
+
+# Writable fields a report carries: a pending edit keeps ours, otherwise YouTube's value wins.
+REPORT_WRITABLE = [name for name in REMOTE_FIELDS if name in WRITABLE_FIELDS]
+# Read-only fields a report carries: YouTube's value wins when the report has one.
+REPORT_READONLY = [
+    name
+    for name in REMOTE_FIELDS
+    if name not in WRITABLE_FIELDS and name not in ("claimed_status", "effective_policy")
+] + ["claimed_status", "effective_policy"]
+# Every column the merge may change; the rest keep their value (or default, for new videos).
+COMPUTED = [
+    *REPORT_WRITABLE,
+    *REPORT_READONLY,
+    "isrc",
+    "custom_id",
+    "remote_snapshot",
+    "pending_fields",
+    "has_pending_changes",
+    "drifted_fields",
+    "has_drift",
+    "drift_detected_at",
+    "search_keywords",
+]
+_VIDEO_FIELDS = {f.name: f for f in Video._meta.concrete_fields}
+
+
+def _column(name: str) -> str:
+    return _VIDEO_FIELDS[name].column
+
+
+def _kind(name: str) -> str:
+    return _VIDEO_FIELDS[name].get_internal_type()
+
+
+def _literal(field, value, params: list) -> str:
+    """An SQL expression for a Python default of a model field, appending its parameter."""
+    if value is None:
+        return "NULL"
+    if field.get_internal_type() == "JSONField":
+        params.append(json.dumps(value))
+        return "%s::jsonb"
+    params.append(value)
+    return "%s"
+
+
+def _wanted_json(name: str, expression: str) -> str:
+    """The JSON form video_wanted_state gives a field (services._json_value), in SQL."""
+    kind = _kind(name)
+    if kind == "JSONField":
+        return expression
+    if kind == "DateTimeField":
+        return (
+            f"CASE WHEN {expression} IS NULL THEN 'null'::jsonb ELSE "
+            f"to_jsonb(to_char({expression} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')) END"
+        )
+    return f"COALESCE(to_jsonb({expression}), 'null'::jsonb)"
+
+
+def _remote(expression: str, name: str) -> str:
+    """A staged remote value in its Video column's type (lists are staged as text[])."""
+    return f"to_jsonb({expression})" if _kind(name) == "JSONField" else expression
+
+
+def _policy_rank(expression: str) -> str:
+    text = f"lower({expression})"
+    return (
+        f"CASE WHEN position('block' in {text}) > 0 THEN 3 WHEN position('track' in {text}) > 0 THEN 2 "
+        f"WHEN position('monetiz' in {text}) > 0 THEN 1 ELSE 0 END"
+    )
+
+
+def _ordered(names: list[str], condition) -> str:
+    """A text[] of the names, in WRITABLE_FIELDS order, for which condition(name) holds."""
+    items = ", ".join(f"CASE WHEN {condition(name)} THEN '{name}' END" for name in names)
+    return f"array_remove(ARRAY[{items}]::text[], NULL)"
+
+
+def _build_new_videos_sql() -> tuple[str, list]:
+    """One SELECT computing every video's new state; LATERAL ... OFFSET 0 computes each step once.
+
+    (Without the OFFSET 0 fences PostgreSQL inlines the steps and re-evaluates the snapshot
+    merge at every reference; materialized CTEs copy the wide rows several times instead.)
+    """
+    params: list = []
+    defaults = video_defaults()
+    needed = [*COMPUTED, *(n for n in WRITABLE_FIELDS if n not in COMPUTED), "artists", "genres"]
+    old_columns = ["v.id IS NOT NULL AS existed"]
+    for name in needed:
+        field = _VIDEO_FIELDS[name]
+        column = f"v.{field.column}"
+        if field.null:
+            old_columns.append(f"{column} AS o_{name}")
+        else:
+            old_columns.append(f"COALESCE({column}, {_literal(field, defaults[name], params)}) AS o_{name}")
+    remote_writable = ", ".join(f"'{name}', to_jsonb(c.r_{name})" for name in REPORT_WRITABLE)
+    # A video whose snapshot already holds every writable value of the report, and whose wanted
+    # values already follow them (or are pending edits), keeps its snapshot, wanted values, drift
+    # and pending fields as they are: the full recomputation below would give them back unchanged,
+    # because videos.services keeps pending fields and keywords current on every write. Daily
+    # reports mostly change counters (views), so most videos take this path.
+    same_writable = " AND ".join(
+        f"(c.r_{n} IS NULL OR (o.o_remote_snapshot->'{n}' = to_jsonb(c.r_{n}) AND "
+        f"(o.o_pending_fields ? '{n}' OR {_wanted_json(n, 'o.o_' + n)} = to_jsonb(c.r_{n}))))"
+        for n in REPORT_WRITABLE
+    )
+    new_drift = _ordered(
+        REPORT_WRITABLE,
+        lambda n: (
+            f"o.o_remote_snapshot ? '{n}' AND r.rw ? '{n}' AND o.o_remote_snapshot->'{n}' <> r.rw->'{n}'"
+        ),
+    )
+    wanted_values = [
+        f"CASE WHEN c.r_{n} IS NOT NULL AND NOT o.o_pending_fields ? '{n}' THEN {_remote('c.r_' + n, n)} "
+        f"ELSE o.o_{n} END AS n_{n}"
+        for n in REPORT_WRITABLE
+    ]
+    readonly_values = [f"COALESCE(c.r_{n}, o.o_{n}) AS n_{n}" for n in REPORT_READONLY]
+
+    def wanted(name):
+        return f"d.n_{name}" if name in REPORT_WRITABLE else f"o.o_{name}"
+
+    pending = _ordered(
+        list(WRITABLE_FIELDS),
+        lambda n: (
+            f"(d.n_remote_snapshot ? '{n}' AND {_wanted_json(n, wanted(n))} IS DISTINCT FROM d.n_remote_snapshot->'{n}') "
+            f"OR (NOT d.n_remote_snapshot ? '{n}' AND o.o_pending_fields ? '{n}')"
+        ),
+    )
+    drift_union = _ordered(
+        list(WRITABLE_FIELDS), lambda n: f"o.o_drifted_fields ? '{n}' OR '{n}' = ANY(d.new_drift)"
+    )
+    keywords = (
+        "upper(array_to_string(ARRAY(SELECT jsonb_array_elements_text(d.n_tags)) "
+        "|| ARRAY(SELECT jsonb_array_elements_text(o.o_artists)) "
+        "|| ARRAY(SELECT jsonb_array_elements_text(o.o_genres)), ' | '))"
+    )
+    # ... and when the read-only values and the ISRC / custom id fill change nothing either, the
+    # video is left out of the result altogether: an unchanged video costs one comparison.
+    same_rest = " AND ".join(
+        [f"(c.r_{n} IS NULL OR c.r_{n} IS NOT DISTINCT FROM o.o_{n})" for n in REPORT_READONLY]
+        + [
+            "(o.o_isrc <> '' OR COALESCE(c.r_isrc, '') = '')",
+            "(o.o_custom_id <> '' OR COALESCE(c.r_custom_id, '') = '')",
+        ]
+    )
+
+    def on_columns(condition: str) -> str:
+        """The condition on the videos_video row itself (for an existing video o_x is v's x)."""
+        for name in sorted(needed, key=len, reverse=True):
+            condition = condition.replace(f"o.o_{name}", f"v.{_column(name)}")
+        return condition
+
+    compared = [name for name in COMPUTED if name != "has_pending_changes"]
+    source = {
+        **{n: "d" for n in (*REPORT_WRITABLE, *REPORT_READONLY, "isrc", "custom_id", "remote_snapshot")},
+        **{
+            n: "p"
+            for n in ("pending_fields", "drifted_fields", "has_drift", "drift_detected_at", "search_keywords")
+        },
+    }
+    news = ", ".join(f"{source[n]}.n_{n}" for n in compared) + ", jsonb_array_length(p.n_pending_fields) > 0"
+    olds = ", ".join(f"o.o_{n}" for n in compared) + ", o.o_has_pending_changes"
+    # New videos take shortcuts that give the same values: their snapshot is the report's values,
+    # which are also what they want, so nothing is pending and nothing drifted.
+    sql = f"""
+        CREATE TEMP TABLE {NEW_VIDEOS} AS
+        SELECT c.video_id, o.existed, c.channel_id, v.xmin::text AS o_xmin,
+               {", ".join(f"{source[n]}.n_{n}" for n in compared)},
+               jsonb_array_length(p.n_pending_fields) > 0 AS n_has_pending_changes,
+               NOT o.existed OR ROW({news}) IS DISTINCT FROM ROW({olds}) AS changed
+        FROM {CHANGING_VIDEOS} c
+        LEFT JOIN videos_video v ON v.id = c.video_id
+        CROSS JOIN LATERAL (SELECT {", ".join(old_columns)} OFFSET 0) o
+        CROSS JOIN LATERAL (
+            SELECT COALESCE(o.existed AND o.o_remote_snapshot IS NOT NULL AND {same_writable}, false) AS same OFFSET 0
+        ) s
+        CROSS JOIN LATERAL (
+            SELECT CASE WHEN s.same THEN NULL ELSE jsonb_strip_nulls(jsonb_build_object({remote_writable})) END AS rw
+            OFFSET 0
+        ) r
+        CROSS JOIN LATERAL (
+            SELECT CASE WHEN s.same THEN o.o_remote_snapshot
+                        ELSE COALESCE(o.o_remote_snapshot, '{{}}'::jsonb) || r.rw END AS n_remote_snapshot,
+                   CASE WHEN o.existed AND NOT s.same THEN {new_drift} ELSE '{{}}'::text[] END AS new_drift,
+                   {", ".join(wanted_values)},
+                   {", ".join(readonly_values)},
+                   CASE WHEN o.o_isrc = '' THEN COALESCE(c.r_isrc, '') ELSE o.o_isrc END AS n_isrc,
+                   CASE WHEN o.o_custom_id = '' THEN COALESCE(c.r_custom_id, '') ELSE o.o_custom_id END AS n_custom_id
+            OFFSET 0
+        ) d
+        CROSS JOIN LATERAL (
+            SELECT CASE WHEN NOT o.existed THEN '[]'::jsonb WHEN s.same THEN o.o_pending_fields
+                        ELSE to_jsonb({pending}) END AS n_pending_fields,
+                   CASE WHEN cardinality(d.new_drift) > 0 THEN to_jsonb({drift_union}) ELSE o.o_drifted_fields END
+                       AS n_drifted_fields,
+                   cardinality(d.new_drift) > 0 OR o.o_has_drift AS n_has_drift,
+                   CASE WHEN cardinality(d.new_drift) > 0 THEN %(fetched_at)s::timestamptz ELSE o.o_drift_detected_at END
+                       AS n_drift_detected_at,
+                   CASE WHEN NOT o.existed THEN upper(COALESCE(array_to_string(c.r_tags, ' | '), ''))
+                        WHEN d.n_tags IS DISTINCT FROM o.o_tags THEN {keywords}
+                        ELSE o.o_search_keywords END AS n_search_keywords
+            OFFSET 0
+        ) p
+    """
+    # The cheap test first: most videos of a re-import leave the merge here.
+    changing_sql = f"""
+        CREATE TEMP TABLE {CHANGING_VIDEOS} AS
+        SELECT c.* FROM {CHUNK_VIDEOS} c LEFT JOIN videos_video v ON v.id = c.video_id
+        WHERE NOT COALESCE(v.id IS NOT NULL AND v.remote_snapshot IS NOT NULL AND {on_columns(same_writable)}
+                           AND {on_columns(same_rest)}, false)
+    """
+    return changing_sql, sql, params
+
+
+def _build_insert_videos_sql() -> tuple[str, list]:
+    params: list = []
+    defaults = video_defaults()
+    columns, values = [], []
+    for name, field in _VIDEO_FIELDS.items():
+        columns.append(field.column)
+        if name == "id":
+            values.append("video_id")
+        elif name == "channel":
+            values.append("channel_id")
+        elif name in COMPUTED:
+            values.append(f"n_{name}")
+        elif name == "remote_source":
+            values.append("%(source)s")
+        elif name == "remote_fetched_at":
+            values.append("%(fetched_at)s::timestamptz")
+        elif name in ("created_at", "updated_at"):
+            values.append("now()")
+        else:
+            values.append(_literal(field, defaults[name], params))
+    # Positional defaults and named parameters cannot be mixed: inline the defaults' params.
+    sql = f"INSERT INTO videos_video ({', '.join(columns)}) SELECT {', '.join(values)} FROM {NEW_VIDEOS} WHERE NOT existed"
+    return sql, params
+
+
+def _build_update_videos_sql() -> str:
+    sets = [f"{_column(n)} = n.n_{n}" for n in COMPUTED]
+    sets += [
+        "remote_etag = ''",
+        "remote_source = %(source)s",
+        "remote_fetched_at = %(fetched_at)s::timestamptz",
+    ]
+    sets += ["updated_at = now()"]
+    return (
+        f"UPDATE videos_video v SET {', '.join(sets)} FROM {NEW_VIDEOS} n "
+        "WHERE v.id = n.video_id AND n.existed AND n.changed AND v.xmin::text = n.o_xmin"
+    )
+
+
+def _insert_sql(model, table_source: str, given: dict[str, str], where: str) -> tuple[str, list]:
+    """INSERT INTO the model's table every concrete column: given expressions, else defaults."""
+    params: list = []
+    columns, values = [], []
+    for field in model._meta.concrete_fields:
+        columns.append(field.column)
+        if field.name in given:
+            values.append(given[field.name])
+        elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            values.append("now()")
+        else:
+            values.append(_literal(field, field.get_default(), params))
+    sql = f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) SELECT {', '.join(values)} FROM {table_source}"
+    return (sql + (f" WHERE {where}" if where else "")), params
+
+
+def _named(sql: str, params: list) -> tuple[str, dict]:
+    """Turn positional %s into %(pN)s so they can be mixed with named parameters."""
+    out, names, index = [], {}, 0
+    parts = sql.split("%s")
+    for i, part in enumerate(parts):
+        out.append(part)
+        if i < len(parts) - 1:
+            out.append(f"%(p{index})s")
+            names[f"p{index}"] = params[index]
+            index += 1
+    return "".join(out), names
+
+
+_CHANGING_VIDEOS_SQL, *_new_videos = _build_new_videos_sql()
+_NEW_VIDEOS_SQL = _named(*_new_videos)
+_INSERT_VIDEOS_SQL = _named(*_build_insert_videos_sql())
+_UPDATE_VIDEOS_SQL = _build_update_videos_sql()
+_INSERT_CHANNELS_SQL = _named(
+    *_insert_sql(
+        Channel,
+        f"""(SELECT DISTINCT ON (channel_id COLLATE "C") channel_id,
+                    left(COALESCE(NULLIF(channel_title, ''), channel_id), {CHANNEL_TITLE_MAX_CHARS}) AS title
+             FROM {STAGE} WHERE channel_id <> '' ORDER BY channel_id COLLATE "C", line_number) ch""",
+        {"id": "ch.channel_id", "content_owner": "%(owner_id)s", "title": "ch.title"},
+        "",
+    )
+)
+_INSERT_ASSETS_SQL = _named(
+    *_insert_sql(
+        Asset,
+        NEW_ASSETS,
+        {"id": "id", "content_owner": "%(owner_id)s", "isrc": "n_isrc", "custom_id": "n_custom_id"},
+        "NOT existed",
+    )
+)
+_INSERT_CLAIMS_SQL = _named(
+    *_insert_sql(
+        Claim,
+        NEW_CLAIMS,
+        {
+            "id": "id",
+            "video": "video_id",
+            "asset": "asset_id",
+            "content_type": "content_type",
+            "policy": "policy_id",
+            "origin": "origin",
+            "is_partner_uploaded": "is_partner_uploaded",
+        },
+        "NOT existed",
+    )
+)
+
+
+class ConcurrentChange(Exception):
+    """A video of the chunk was written by someone else while the chunk was merged: merge again."""
+
+
+def _run(cursor, sql: str, params=None):
+    """Execute several statements in one round trip; the cursor is left on the last one's result."""
+    cursor.execute(sql, params)
+    while cursor.nextset():
+        pass
+    return cursor
+
+
+def _plan_for(kind: str) -> str:
+    """Steer the planner, whatever the catalogue tables' statistics say.
+
+    "probes": statements that look up a chunk's keys in the catalogue tables must use their
+    primary-key indexes. During a first big import the statistics still describe the table
+    before it (autovacuum lags), and the planner would hash the whole table once per chunk.
+    "temporary": joins between the chunk's temporary tables (no indexes) must not be nested loops.
+    """
+    probes = kind == "probes"
+    return (
+        f"SET LOCAL enable_hashjoin = {'off' if probes else 'on'}; "
+        f"SET LOCAL enable_mergejoin = {'off' if probes else 'on'}; "
+        f"SET LOCAL enable_nestloop = {'on' if probes else 'off'}; "
+    )
+
+
+def prepare_session() -> None:
+    """Create the session's temporary tables (once per connection) and empty the dry-run overlay."""
+    with connection.cursor() as cursor:
+        try:
+            with transaction.atomic():
+                # Room for a chunk's temporary tables in memory; only possible before the session's
+                # first temporary table, so a reused connection keeps what it has.
+                cursor.execute("SET temp_buffers = '64MB'")
+        except DatabaseError:
+            pass
+        columns = ", ".join(
+            f"{name} {pg_type}"
+            for name, pg_type in zip(
+                [*STAGED_COLUMNS, *AGGREGATE_COLUMNS], [*STAGED_PG_TYPES, *AGGREGATE_PG_TYPES], strict=True
+            )
+        )
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} ({columns})")
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {POLICIES} (label text PRIMARY KEY, policy_id text)")
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {DRY_ASSETS} (id text PRIMARY KEY, isrc text, custom_id text)"
+        )
+        cursor.execute(f"TRUNCATE {DRY_ASSETS}")
+
+
+def merge_chunk(rows: list[tuple], ctx: MergeContext) -> ChunkResult:
+    """Merge one chunk with SQL; the caller holds the transaction (and commits the counters with it)."""
+    result = ChunkResult()
+    if not rows:
+        return result
+    named = {
+        "owner_id": ctx.owner_id,
+        "fetched_at": ctx.fetched_at,
+        "source": Video.SnapshotSource.REPORT.value,
+        "has_policy_column": ctx.has_policy_column,
+    }
+    with connection.cursor() as cursor:
+        # Statements are sent several at a time: in the pipelined import every round trip also
+        # waits for the parsing thread to hand back the GIL.
+        # The chunk's counts and checkpoint commit with it, so a commit lost in a server crash is
+        # simply merged again on resume: no need to wait for the WAL flush. JIT off: with no
+        # statistics on the temporary tables the estimated costs pass jit_above_cost, and
+        # compiling takes longer (~0.5 s) than running these statements.
+        _run(
+            cursor,
+            f"SET LOCAL synchronous_commit TO OFF; SET LOCAL jit = off; TRUNCATE {STAGE}, {POLICIES}; "
+            f"DROP TABLE IF EXISTS {CHUNK_VIDEOS}, {CHANGING_VIDEOS}, {NEW_VIDEOS}, {NEW_ASSETS}, {NEW_CLAIMS}",
+        )
+        columns = [*STAGED_COLUMNS, *AGGREGATE_COLUMNS]
+        with cursor.copy(f"COPY {STAGE} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types([*STAGED_PG_TYPES, *AGGREGATE_PG_TYPES])
+            write_row = copy.write_row
+            for row in with_video_aggregates(rows):
+                write_row(row)
+
+        # One row per video: its first row, with the video's aggregates (with_video_aggregates).
+        firsts = ", ".join(
+            f"r_{name}" for name in REMOTE_FIELDS if name not in ("claimed_status", "effective_policy")
+        )
+        _run(
+            cursor,
+            f"""
+            CREATE TEMP TABLE {CHUNK_VIDEOS} AS
+            SELECT video_id, line_number AS first_line, channel_id, channel_title, {firsts},
+                   agg_claimed_status AS r_claimed_status,
+                   COALESCE(agg_effective_policy, CASE WHEN %(has_policy_column)s THEN '' END) AS r_effective_policy,
+                   agg_isrc AS r_isrc, agg_custom_id AS r_custom_id
+            FROM {STAGE} WHERE is_first
+            """,
+            named,
+        )
+
+        # Channels.
+        if ctx.dry_run:
+            _run(
+                cursor,
+                f"""{_plan_for("probes")} SELECT DISTINCT s.channel_id FROM {STAGE} s WHERE s.channel_id <> ''
+                    AND NOT EXISTS (SELECT 1 FROM channels_app_channel c WHERE c.id = s.channel_id)""",
+            )
+            missing = {channel_id for (channel_id,) in cursor.fetchall()} - ctx.dry_channels
+            result.channels_created = len(missing)
+            ctx.dry_channels.update(missing)
+        else:
+            sql, params = _INSERT_CHANNELS_SQL
+            _run(cursor, _plan_for("probes") + sql + " ON CONFLICT (id) DO NOTHING", {**named, **params})
+            result.channels_created = cursor.rowcount
+
+        # Videos: keep the changing ones, compute their new state, write it.
+        sql, params = _NEW_VIDEOS_SQL
+        _run(
+            cursor,
+            f"""{_CHANGING_VIDEOS_SQL}; {sql};
+                SELECT count(*) FILTER (WHERE NOT existed), count(*) FILTER (WHERE existed AND changed),
+                       (SELECT count(*) FROM {CHUNK_VIDEOS}) FROM {NEW_VIDEOS}""",
+            {**named, **params},
+        )
+        result.videos_created, result.videos_updated, chunk_videos = cursor.fetchone()
+        result.videos_unchanged = chunk_videos - result.videos_created - result.videos_updated
+        if ctx.preview_room:
+            result.preview = _preview(cursor, ctx.preview_room)
+        if not ctx.dry_run:
+            sql, params = _INSERT_VIDEOS_SQL
+            # No row locks were taken to compute the new state (locking every video of the chunk
+            # would write to every page even when nothing changes): a video edited since then has
+            # another xmin, is not updated here, and the chunk is merged again.
+            _run(cursor, f"{sql}; {_UPDATE_VIDEOS_SQL}", {**named, **params})
+            if cursor.rowcount != result.videos_updated:
+                raise ConcurrentChange(
+                    f"{result.videos_updated - cursor.rowcount} videos changed during the merge"
+                )
+
+        # Assets (a dry run reads and updates its overlay of what earlier chunks would create).
+        _run(
+            cursor,
+            f"""
+            CREATE TEMP TABLE {NEW_ASSETS} AS
+            WITH s AS (
+                SELECT DISTINCT ON (asset_id COLLATE "C") asset_id, COALESCE(isrc, '') AS isrc,
+                       COALESCE(custom_id, '') AS custom_id
+                FROM {STAGE} WHERE asset_id <> '' ORDER BY asset_id COLLATE "C", line_number
+            ), k AS (
+                SELECT s.*, (d.id IS NOT NULL OR a.id IS NOT NULL) AS existed,
+                       CASE WHEN d.id IS NOT NULL THEN d.isrc ELSE a.isrc END AS k_isrc,
+                       CASE WHEN d.id IS NOT NULL THEN d.custom_id ELSE a.custom_id END AS k_custom_id
+                FROM s LEFT JOIN videos_asset a ON a.id = s.asset_id LEFT JOIN {DRY_ASSETS} d ON d.id = s.asset_id
+            ), n AS (
+                SELECT asset_id AS id, existed, k_isrc, k_custom_id,
+                       CASE WHEN NOT existed OR isrc <> '' THEN isrc ELSE k_isrc END AS n_isrc,
+                       CASE WHEN NOT existed OR custom_id <> '' THEN custom_id ELSE k_custom_id END AS n_custom_id
+                FROM k
+            )
+            SELECT id, existed, n_isrc, n_custom_id,
+                   NOT existed OR n_isrc <> k_isrc OR n_custom_id <> k_custom_id AS changed
+            FROM n;
+            SELECT count(*) FILTER (WHERE NOT existed) FROM {NEW_ASSETS}
+            """,
+        )
+        result.assets_created = cursor.fetchone()[0]
+        if ctx.dry_run:
+            _run(
+                cursor,
+                f"""INSERT INTO {DRY_ASSETS} (id, isrc, custom_id) SELECT id, n_isrc, n_custom_id FROM {NEW_ASSETS}
+                    WHERE changed ON CONFLICT (id) DO UPDATE SET isrc = EXCLUDED.isrc, custom_id = EXCLUDED.custom_id""",
+            )
+        else:
+            sql, params = _INSERT_ASSETS_SQL
+            _run(
+                cursor,
+                f"""{sql}; UPDATE videos_asset a SET isrc = n.n_isrc, custom_id = n.n_custom_id, updated_at = now()
+                    FROM {NEW_ASSETS} n WHERE a.id = n.id AND n.existed AND n.changed""",
+                {**named, **params},
+            )
+
+        # Claims, with their policy looked up by label.
+        _run(cursor, f"SELECT DISTINCT policy_label FROM {STAGE} WHERE claim_id <> '' AND policy_label <> ''")
+        labels = {label for (label,) in cursor.fetchall()}
+        policies = policy_ids_for(labels, owner_id=ctx.owner_id, dry_run=ctx.dry_run, cache=ctx.policy_cache)
+        if policies:
+            _run(
+                cursor,
+                f"INSERT INTO {POLICIES} (label, policy_id) SELECT * FROM unnest(%s::text[], %s::text[])",
+                [list(policies), list(policies.values())],
+            )
+        _run(
+            cursor,
+            f"""
+            CREATE TEMP TABLE {NEW_CLAIMS} AS
+            WITH s AS (
+                SELECT DISTINCT ON (claim_id COLLATE "C") claim_id, video_id, asset_id,
+                       COALESCE(content_type, '') AS content_type, COALESCE(origin, '') AS origin, policy_label
+                FROM {STAGE} WHERE claim_id <> '' ORDER BY claim_id COLLATE "C", line_number
+            ), w AS (
+                SELECT s.claim_id AS id, s.video_id, s.asset_id, s.content_type, p.policy_id, s.origin,
+                       lower(s.origin) = 'partner uploaded' AS is_partner_uploaded
+                FROM s LEFT JOIN {POLICIES} p ON p.label = s.policy_label
+            )
+            SELECT w.*, c.id IS NOT NULL AS existed,
+                   c.id IS NULL OR ROW(c.video_id, c.asset_id, c.content_type, c.policy_id, c.origin, c.is_partner_uploaded)
+                       IS DISTINCT FROM ROW(w.video_id, w.asset_id, w.content_type, w.policy_id, w.origin,
+                                            w.is_partner_uploaded) AS changed
+            FROM w LEFT JOIN videos_claim c ON c.id = w.id;
+            SELECT count(*) FILTER (WHERE changed) FROM {NEW_CLAIMS}
+            """,
+        )
+        result.claims_upserted = cursor.fetchone()[0]
+        if not ctx.dry_run:
+            sql, params = _INSERT_CLAIMS_SQL
+            _run(
+                cursor,
+                f"""{sql}; UPDATE videos_claim c SET video_id = n.video_id, asset_id = n.asset_id, content_type = n.content_type,
+                           policy_id = n.policy_id, origin = n.origin, is_partner_uploaded = n.is_partner_uploaded,
+                           updated_at = now()
+                    FROM {NEW_CLAIMS} n WHERE c.id = n.id AND n.existed AND n.changed""",
+                {**named, **params},
+            )
+
+        # Every row in exactly one bucket.
+        _run(
+            cursor,
+            f"""
+            {_plan_for("temporary")}
+            SELECT count(*) FILTER (WHERE COALESCE(n.changed, false) OR COALESCE(c.changed, false)
+                                          OR COALESCE(a.changed, false)),
+                   count(*)
+            FROM {STAGE} s LEFT JOIN {NEW_VIDEOS} n ON n.video_id = s.video_id
+            LEFT JOIN {NEW_CLAIMS} c ON c.id = s.claim_id
+            LEFT JOIN {NEW_ASSETS} a ON a.id = s.asset_id
+            """,
+        )
+        imported, total = cursor.fetchone()
+        _run(
+            cursor,
+            "SET LOCAL enable_hashjoin = DEFAULT; SET LOCAL enable_mergejoin = DEFAULT; SET LOCAL enable_nestloop = DEFAULT",
+        )
+        result.rows_imported, result.rows_unchanged = imported, total - imported
+    return result
+
+
+def _decode(name: str, value):
+    if isinstance(value, str) and _kind(name) == "JSONField":
+        return json.loads(value)
+    return value
+
+
+def _preview(cursor, limit: int) -> list[dict]:
+    defaults = video_defaults()
+    new_columns = ", ".join(f"n.n_{name}" for name in PREVIEW_FIELDS)
+    old_columns = ", ".join(f"v.{_column(name)}" for name in PREVIEW_FIELDS)
+    cursor.execute(
+        f"""SELECT n.video_id, n.existed, {new_columns}, {old_columns}
+            FROM {NEW_VIDEOS} n LEFT JOIN videos_video v ON v.id = n.video_id
+            WHERE n.changed ORDER BY n.video_id COLLATE "C" LIMIT %s""",
+        [limit],
+    )
+    entries = []
+    width = len(PREVIEW_FIELDS)
+    for row in cursor.fetchall():
+        video_id, existed = row[0], row[1]
+        new = {
+            name: _decode(name, value) for name, value in zip(PREVIEW_FIELDS, row[2 : 2 + width], strict=True)
+        }
+        if existed:
+            old = {
+                name: _decode(name, value)
+                for name, value in zip(PREVIEW_FIELDS, row[2 + width :], strict=True)
+            }
+        else:
+            old = {name: defaults[name] for name in PREVIEW_FIELDS}
+        entries.append(preview_entry(video_id, created=not existed, old=old, new=new))
+    return entries

@@ -1,0 +1,200 @@
+"""The reference merge: one chunk of staged rows into the catalogue through the ORM.
+
+Used on SQLite, and on PostgreSQL when REPORTS_MERGE_ENGINE is "python". Each video goes through
+videos.services.video_apply_remote_state, the one definition of what recording YouTube's state
+means; writes are batched (bulk_create / bulk_update). merge_postgres must give the same result.
+"""
+
+import copy
+
+from django.utils import timezone
+
+from channels_app.models import Channel
+from reports.staging import (
+    ASSET_ID,
+    CATALOGUE_FIELDS,
+    CHANNEL,
+    CLAIM_ID,
+    CONTENT_TYPE,
+    CUSTOM_ID,
+    ISRC,
+    ORIGIN,
+    POLICY_LABEL,
+    SOURCE,
+    VIDEO,
+    ChunkResult,
+    MergeContext,
+    channel_title,
+    first_by,
+    group_by_video,
+    is_partner_uploaded,
+    policy_ids_for,
+    preview_entry,
+)
+from videos.models import Asset, Claim, Video
+from videos.services import video_apply_remote_state
+
+WRITE_BATCH = 500
+CLAIM_FIELDS = ("video_id", "asset_id", "content_type", "policy_id", "origin", "is_partner_uploaded")
+LOOKUP_BATCH = 900  # ids per IN (...) lookup; SQLite builds may allow as few as 999 parameters
+
+
+def _in_batches(ids, size=LOOKUP_BATCH):
+    ids = list(ids)
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def _catalogue_values(video: Video) -> dict:
+    return {name: copy.deepcopy(getattr(video, name)) for name in CATALOGUE_FIELDS}
+
+
+def merge_chunk(rows: list[tuple], ctx: MergeContext) -> ChunkResult:
+    """Merge one chunk; the caller holds the transaction (and commits the counters with it)."""
+    result = ChunkResult()
+    if not rows:
+        return result
+    now = timezone.now()
+
+    # Channels: every channel id of the chunk exists afterwards (created with the report's owner).
+    channel_rows = first_by(rows, CHANNEL)
+    existing_channels = set()
+    for batch in _in_batches(channel_rows):
+        existing_channels.update(Channel.objects.filter(pk__in=batch).values_list("pk", flat=True))
+    new_channels = [
+        cid for cid in channel_rows if cid not in existing_channels and cid not in ctx.dry_channels
+    ]
+    result.channels_created = len(new_channels)
+    if ctx.dry_run:
+        ctx.dry_channels.update(new_channels)
+    else:
+        Channel.objects.bulk_create(
+            [
+                Channel(id=cid, title=channel_title(channel_rows[cid]), content_owner_id=ctx.owner_id)
+                for cid in new_channels
+            ],
+            batch_size=WRITE_BATCH,
+        )
+
+    # Videos: what YouTube has, through the one Python definition of it.
+    groups = group_by_video(rows, has_policy_column=ctx.has_policy_column)
+    existing = {}
+    for batch in _in_batches(group.video_id for group in groups):
+        existing.update(Video.objects.select_for_update().in_bulk(batch))
+    video_changed = {}
+    to_create, to_update = [], []
+    for group in groups:
+        video = existing.get(group.video_id)
+        created = video is None
+        if created:
+            video = Video(id=group.video_id, channel_id=group.channel_id)
+        old = _catalogue_values(video)
+        video_apply_remote_state(video=video, remote=group.remote, source=SOURCE, fetched_at=ctx.fetched_at)
+        if not video.isrc and group.isrc:
+            video.isrc = group.isrc
+        if not video.custom_id and group.custom_id:
+            video.custom_id = group.custom_id
+        new = _catalogue_values(video)
+        changed = created or new != old
+        video_changed[group.video_id] = changed
+        if created:
+            result.videos_created += 1
+            to_create.append(video)
+        elif changed:
+            result.videos_updated += 1
+            video.updated_at = now
+            to_update.append(video)
+        else:
+            result.videos_unchanged += 1
+        if changed and len(result.preview) < ctx.preview_room:
+            result.preview.append(preview_entry(group.video_id, created=created, old=old, new=new))
+    if not ctx.dry_run:
+        Video.objects.bulk_create(to_create, batch_size=WRITE_BATCH)
+        update_fields = [*CATALOGUE_FIELDS, "remote_etag", "remote_source", "remote_fetched_at", "updated_at"]
+        Video.objects.bulk_update(to_update, update_fields, batch_size=WRITE_BATCH)
+
+    # Assets: created when new; their ISRC and custom id follow the report when it gives them.
+    asset_rows = first_by(rows, ASSET_ID)
+    current = {}
+    for batch in _in_batches(asset_rows):
+        current.update(Asset.objects.in_bulk(batch))
+    asset_changed = {}
+    new_assets, changed_assets = [], []
+    for asset_id, row in asset_rows.items():
+        isrc, custom_id = row[ISRC] or "", row[CUSTOM_ID] or ""
+        if asset_id in ctx.dry_assets:
+            known = ctx.dry_assets[asset_id]
+        elif asset_id in current:
+            known = (current[asset_id].isrc, current[asset_id].custom_id)
+        else:
+            known = None
+        if known is None:
+            asset_changed[asset_id] = True
+            result.assets_created += 1
+            values = (isrc, custom_id)
+            new_assets.append(
+                Asset(id=asset_id, content_owner_id=ctx.owner_id, isrc=isrc, custom_id=custom_id)
+            )
+        else:
+            values = (isrc or known[0], custom_id or known[1])
+            asset_changed[asset_id] = values != known
+            if values != known and asset_id in current:
+                asset = current[asset_id]
+                asset.isrc, asset.custom_id, asset.updated_at = values[0], values[1], now
+                changed_assets.append(asset)
+        if ctx.dry_run and asset_changed[asset_id]:
+            ctx.dry_assets[asset_id] = values
+    if not ctx.dry_run:
+        Asset.objects.bulk_create(new_assets, batch_size=WRITE_BATCH)
+        Asset.objects.bulk_update(changed_assets, ["isrc", "custom_id", "updated_at"], batch_size=WRITE_BATCH)
+
+    # Claims: created or updated (video, asset, content type, policy, origin); status is left alone.
+    claim_rows = first_by(rows, CLAIM_ID)
+    policies = policy_ids_for(
+        {row[POLICY_LABEL] for row in claim_rows.values() if row[POLICY_LABEL]},
+        owner_id=ctx.owner_id,
+        dry_run=ctx.dry_run,
+        cache=ctx.policy_cache,
+    )
+    existing_claims = {}
+    for batch in _in_batches(claim_rows):
+        existing_claims.update(Claim.objects.in_bulk(batch))
+    claim_changed = {}
+    new_claims, changed_claims = [], []
+    for claim_id, row in claim_rows.items():
+        wanted = {
+            "video_id": row[VIDEO],
+            "asset_id": row[ASSET_ID],
+            "content_type": row[CONTENT_TYPE] or "",
+            "policy_id": policies.get(row[POLICY_LABEL] or ""),
+            "origin": row[ORIGIN] or "",
+            "is_partner_uploaded": is_partner_uploaded(row[ORIGIN]),
+        }
+        claim = existing_claims.get(claim_id)
+        if claim is None:
+            claim_changed[claim_id] = True
+            new_claims.append(Claim(id=claim_id, **wanted))
+        elif any(getattr(claim, name) != value for name, value in wanted.items()):
+            claim_changed[claim_id] = True
+            for name, value in wanted.items():
+                setattr(claim, name, value)
+            claim.updated_at = now
+            changed_claims.append(claim)
+        else:
+            claim_changed[claim_id] = False
+    result.claims_upserted = len(new_claims) + len(changed_claims)
+    if not ctx.dry_run:
+        Claim.objects.bulk_create(new_claims, batch_size=WRITE_BATCH)
+        Claim.objects.bulk_update(changed_claims, [*CLAIM_FIELDS, "updated_at"], batch_size=WRITE_BATCH)
+
+    # Every row in exactly one bucket: imported if anything it carries changed, else unchanged.
+    for row in rows:
+        if (
+            video_changed[row[VIDEO]]
+            or (row[CLAIM_ID] and claim_changed[row[CLAIM_ID]])
+            or (row[ASSET_ID] and asset_changed[row[ASSET_ID]])
+        ):
+            result.rows_imported += 1
+        else:
+            result.rows_unchanged += 1
+    return result

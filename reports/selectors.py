@@ -1,0 +1,40 @@
+"""Who may see which reports, and import into which content owners.
+
+A report spans every channel of its content owner (and its row errors quote any of them), so
+access goes with a membership of the content owner itself, not of one of its channels.
+"""
+
+from django.db.models import QuerySet
+
+from channels_app.models import EDITING_ROLES, ContentOwner, Membership
+from reports.models import Report
+
+
+def reports_visible_to(*, user) -> QuerySet[Report]:
+    if not user.is_authenticated or not user.is_active:
+        return Report.objects.none()
+    if user.is_superuser:
+        return Report.objects.all()
+    owners = Membership.objects.filter(user=user, content_owner__isnull=False).values("content_owner_id")
+    return Report.objects.filter(content_owner_id__in=owners)
+
+
+def report_owners_importable_by(*, user) -> QuerySet[ContentOwner]:
+    """Content owners the user may import reports into: an editing role on the owner itself."""
+    if not user.is_authenticated or not user.is_active:
+        return ContentOwner.objects.none()
+    if user.is_superuser:
+        return ContentOwner.objects.all()
+    owners = Membership.objects.filter(user=user, content_owner__isnull=False, role__in=EDITING_ROLES).values(
+        "content_owner_id"
+    )
+    return ContentOwner.objects.filter(pk__in=owners)
+
+
+def report_is_editable_by(*, user, report: Report) -> bool:
+    """May the user re-run, preview or import this report?"""
+    if user.is_superuser:
+        return True
+    if report.content_owner_id is None:
+        return False
+    return report_owners_importable_by(user=user).filter(pk=report.content_owner_id).exists()

@@ -1,0 +1,490 @@
+"""Writes for reports: create an import, queue it, run it, re-run it; edit-sheet imports.
+
+report_ingest is what the background task and `manage.py import_report` call; the engine
+(parsing, chunking, merging, kill safety) is reports.pipeline.
+"""
+
+import csv
+import hashlib
+import io
+import logging
+import os
+import posixpath
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+
+from reports import s3
+from reports.models import Report, ReportRowError
+from reports.parsing import ReportFileError, RowError, write_failed_rows
+from reports.pipeline import ReportRun, SourceError, Superseded, new_run_token
+from reports.sheets import EDIT_SHEET_COLUMNS, SheetRow, parse_edit_sheet, write_edit_sheet
+
+logger = logging.getLogger(__name__)
+
+HASH_CHUNK_BYTES = 1 << 20
+
+
+class ReportStateError(Exception):
+    """The report is not in a state that allows what was asked (e.g. re-running a running import)."""
+
+
+# ---------------------------------------------------------------------------- creating imports
+
+
+def _display_name(name: str) -> str:
+    return get_valid_filename(posixpath.basename(name.replace("\\", "/"))) or "report.csv"
+
+
+@transaction.atomic
+def report_create_from_upload(*, uploaded_file, user, content_owner=None, dry_run: bool = False) -> Report:
+    """Store an uploaded file (streamed by the storage, never read whole) and queue its import."""
+    report = Report(
+        source=Report.Source.UPLOAD,
+        original_name=_display_name(uploaded_file.name)[:255],
+        content_owner=content_owner,
+        created_by=user,
+        dry_run=dry_run,
+        bytes_total=uploaded_file.size or 0,
+    )
+    report.file.save(report.original_name, uploaded_file, save=False)
+    report.save()
+    report_enqueue(report=report)
+    return report
+
+
+@transaction.atomic
+def report_create_from_path(
+    *, path: str, user=None, content_owner=None, dry_run: bool = False, enqueue: bool = True
+) -> Report:
+    """Copy a local file into the report storage (chunk by chunk) and create its import."""
+    name = _display_name(os.path.basename(path))[:255]
+    with open(path, "rb") as handle:
+        report = Report(
+            source=Report.Source.UPLOAD,
+            original_name=name,
+            content_owner=content_owner,
+            created_by=user,
+            dry_run=dry_run,
+            bytes_total=os.fstat(handle.fileno()).st_size,
+        )
+        report.file.save(name, File(handle, name=name), save=False)
+    report.save()
+    if enqueue:
+        report_enqueue(report=report)
+    return report
+
+
+@transaction.atomic
+def report_create_from_s3(
+    *,
+    key: str,
+    bucket: str | None = None,
+    user=None,
+    content_owner=None,
+    dry_run: bool = False,
+    enqueue: bool = True,
+) -> Report:
+    """Create the import of an S3 object; it is streamed from S3 when the import runs."""
+    bucket = bucket or settings.S3_BUCKET_NAME
+    if not bucket:
+        raise s3.S3Error("No S3 bucket is configured (set S3_BUCKET_NAME).")
+    described = s3.describe(bucket=bucket, key=key)
+    report = Report.objects.create(
+        source=Report.Source.S3,
+        original_name=_display_name(described.name)[:255],
+        s3_bucket=bucket,
+        s3_key=key,
+        s3_etag=described.etag,
+        content_owner=content_owner,
+        created_by=user,
+        dry_run=dry_run,
+        bytes_total=described.size,
+    )
+    if enqueue:
+        report_enqueue(report=report)
+    return report
+
+
+def report_enqueue(*, report: Report) -> Report:
+    """Queue the import task. With the database backend this is part of the caller's transaction."""
+    from reports.tasks import report_ingest_task
+
+    result = report_ingest_task.enqueue(report.pk)
+    Report.objects.filter(pk=report.pk).update(task_id=str(result.id))
+    report.task_id = str(result.id)
+    return report
+
+
+def report_rerun(*, report: Report, dry_run: bool | None = None) -> Report:
+    """Queue a finished report again: a failed one resumes after its checkpoint, others start over."""
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report.pk)
+        if report.status in (Report.Status.QUEUED, Report.Status.RUNNING):
+            raise ReportStateError(f"Report #{report.pk} is already {report.get_status_display().lower()}.")
+        mode_changed = dry_run is not None and dry_run != report.dry_run
+        if dry_run is not None:
+            report.dry_run = dry_run
+        if report.status == Report.Status.DONE or mode_changed or report.dry_run:
+            report.checkpoint_line = 0  # start over; re-importing is idempotent
+        report.status = Report.Status.QUEUED
+        report.message = ""
+        report.finished_at = None
+        report.save(update_fields=["dry_run", "checkpoint_line", "status", "message", "finished_at"])
+        report_enqueue(report=report)
+    return report
+
+
+# ---------------------------------------------------------------------------- running
+
+
+def _claim_run(report_id: int) -> Report | None:
+    """Mark the report running under a fresh token; None when it is not queued."""
+    with transaction.atomic():
+        report = Report.objects.select_for_update().filter(pk=report_id).first()
+        if report is None or report.status != Report.Status.QUEUED:
+            return None
+        now = timezone.now()
+        resume = report.checkpoint_line > 0 and not report.dry_run
+        if not resume:
+            ReportRowError.objects.filter(report=report).delete()
+            for name in (
+                "bytes_processed",
+                "rows_read",
+                "rows_imported",
+                "rows_unchanged",
+                "rows_rejected",
+                "videos_created",
+                "videos_updated",
+                "videos_unchanged",
+                "channels_created",
+                "claims_upserted",
+                "assets_created",
+                "checkpoint_line",
+            ):
+                setattr(report, name, 0)
+            report.preview = []
+            report.started_at = now
+            report.message = ""
+        else:
+            report.message = f"Resumed after line {report.checkpoint_line:,} (attempt {report.attempts + 1})."
+        report.status = Report.Status.RUNNING
+        report.run_token = new_run_token()
+        report.attempts += 1
+        report.progress_at = now
+        report.finished_at = None
+        report.save()
+        return report
+
+
+def _open_source(report: Report):
+    if report.source == Report.Source.S3:
+        return s3.S3ObjectReader(
+            bucket=report.s3_bucket or settings.S3_BUCKET_NAME or "",
+            key=report.s3_key,
+            size=report.bytes_total or None,
+            etag=report.s3_etag,
+        )
+    if not report.file:
+        raise SourceError("The report has no stored file to read.")
+    try:
+        return report.file.storage.open(report.file.name, "rb")
+    except OSError as exc:
+        raise SourceError(f"The stored file {report.file.name!r} cannot be opened ({exc}).") from exc
+
+
+def _sha256_of_stored_file(report: Report) -> str:
+    if report.source == Report.Source.S3 or not report.file:
+        return ""  # hashing an S3 zip would mean downloading it a second time
+    digest = hashlib.sha256()
+    with report.file.storage.open(report.file.name, "rb") as handle:
+        while chunk := handle.read(HASH_CHUNK_BYTES):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def report_summary(report: Report) -> str:
+    """One line: what the import read and did (or, for a preview, would do)."""
+    would = "would be " if report.dry_run else ""
+    return (
+        f"{report.rows_read:,} rows read: {report.rows_imported:,} {would}imported, "
+        f"{report.rows_unchanged:,} unchanged, {report.rows_rejected:,} rejected; "
+        f"videos {report.videos_created:,} {would}created, {report.videos_updated:,} {would}updated, "
+        f"{report.videos_unchanged:,} unchanged; {report.claims_upserted:,} claims {would}upserted; "
+        f"{report.assets_created:,} assets and {report.channels_created:,} channels {would}created."
+    )
+
+
+def _final_message(report: Report, sha256: str) -> str:
+    lines = []
+    if report.dry_run:
+        lines.append("Preview only: nothing was written to the catalogue.")
+    if report.rows_read and not report.rows_imported and not report.channels_created:
+        lines.append(
+            "Nothing would change: the catalogue already matches this report."
+            if report.dry_run
+            else "Nothing changed: the catalogue already matches this report."
+        )
+    lines.append(report_summary(report))
+    if report.unknown_columns:
+        lines.append("Ignored unknown columns: " + ", ".join(report.unknown_columns[:30]) + ".")
+    if sha256:
+        earlier = (
+            Report.objects.filter(sha256=sha256, status=Report.Status.DONE, dry_run=False)
+            .exclude(pk=report.pk)
+            .order_by("-pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if earlier:
+            lines.append(f"Same file as report #{earlier}.")
+    return " ".join(lines)
+
+
+def report_ingest(*, report_id: int, on_progress: Callable[[dict], None] | None = None) -> Report | None:
+    """Run (or resume) the import of a queued report; returns it finished, or None if not queued.
+
+    A file that cannot be read at all (or is refused: size limits, bombs) fails the report with a
+    message for the user. Bad rows never fail it: each becomes a ReportRowError.
+    """
+    report = _claim_run(report_id)
+    if report is None:
+        logger.info("Report %s is not queued; nothing to run.", report_id)
+        return None
+    run = ReportRun(report, on_progress=on_progress)
+    status, message, sha256 = Report.Status.DONE, "", ""
+    try:
+        stream = _open_source(report)
+        try:
+            sha256 = run.execute(
+                stream, name=report.original_name or posixpath.basename(report.s3_key) or "report.csv"
+            )
+        finally:
+            stream.close()
+        if not sha256 and report.source != Report.Source.S3:
+            sha256 = _sha256_of_stored_file(report)
+    except Superseded:
+        logger.warning("Report %s: another run took over; this one stops.", report_id)
+        return Report.objects.get(pk=report_id)
+    except (ReportFileError, SourceError, s3.S3Error) as exc:
+        status, message = Report.Status.FAILED, str(exc)
+    except Exception as exc:
+        _finish(
+            report,
+            Report.Status.FAILED,
+            message=f"The import stopped on an internal error ({type(exc).__name__}: {exc}). "
+            "Re-run it: it resumes after the last committed line.",
+        )
+        raise
+    return _finish(report, status, message=message, sha256=sha256)
+
+
+def _finish(report: Report, status: str, *, message: str, sha256: str = "") -> Report:
+    report.refresh_from_db()
+    if report.run_token and status == Report.Status.FAILED and report.rows_read:
+        message = (
+            f"{message} Rows up to line {report.checkpoint_line:,} were processed: {report_summary(report)}"
+        )
+    fields = {"status": status, "finished_at": timezone.now(), "progress_at": timezone.now()}
+    if sha256:
+        fields["sha256"] = sha256
+        report.sha256 = sha256
+    if status == Report.Status.DONE:
+        message = _final_message(report, sha256)
+    fields["message"] = message
+    Report.objects.filter(pk=report.pk, run_token=report.run_token).update(**fields)
+    report.refresh_from_db()
+    return report
+
+
+# ---------------------------------------------------------------------------- failed rows
+
+
+def report_failed_rows_csv(*, report: Report, batch: int = 2000) -> Iterator[str]:
+    """The failed-rows CSV of a report, as text chunks for a streamed download."""
+    header = list(report.header or [])
+    head = io.StringIO()
+    write_failed_rows([], header, head)
+    head_text = head.getvalue()
+    yield "\ufeff" + head_text  # a BOM so Excel reads UTF-8
+    pending: list[RowError] = []
+
+    def flush():
+        buffer = io.StringIO()
+        write_failed_rows(pending, header, buffer)
+        pending.clear()
+        return buffer.getvalue()[len(head_text) :]
+
+    for error in report.row_errors.order_by("line_number", "id").iterator(chunk_size=batch):
+        pending.append(
+            RowError(
+                error.line_number, error.column, error.value_excerpt, error.reason, list(error.raw or [])
+            )
+        )
+        if len(pending) >= batch:
+            yield flush()
+    if pending:
+        yield flush()
+
+
+# ---------------------------------------------------------------------------- edit sheets
+
+
+def edit_sheet_rows(videos: Iterable, *, batch: int = 1000) -> Iterator[str]:
+    """The edit sheet of these videos, as text chunks for a streamed download (formula-escaped)."""
+    head = io.StringIO()
+    csv.writer(head).writerow(EDIT_SHEET_COLUMNS)
+    head_text = head.getvalue()
+    yield "\ufeff" + head_text
+    pending = []
+
+    def flush():
+        buffer = io.StringIO()
+        write_edit_sheet(pending, buffer)
+        pending.clear()
+        return buffer.getvalue()[len(head_text) :]
+
+    for video in videos:
+        pending.append(video)
+        if len(pending) >= batch:
+            yield flush()
+    if pending:
+        yield flush()
+
+
+@dataclass
+class SheetChange:
+    line_number: int
+    video_id: str
+    title: str
+    changes: dict  # field -> (old, new)
+    violations: list = field(default_factory=list)
+
+
+@dataclass
+class SheetPreview:
+    changes: list[SheetChange]  # valid rows that change something
+    errors: list[RowError]  # parse errors, unknown/foreign videos, limit violations
+    unchanged: int
+    unknown_columns: list[str]
+
+    @property
+    def rows_read(self) -> int:
+        return len(self.changes) + len(self.errors) + self.unchanged
+
+
+def edit_sheet_preview(*, stream, name: str, user) -> SheetPreview:
+    """Read an edit sheet and say, per video, what would change and which rows cannot be applied.
+
+    A video the user may not edit is reported exactly like one that does not exist: "not found".
+    """
+    from reports.pipeline import report_limits
+    from videos.selectors import videos_editable_by
+    from videos.services import _normalise_changes, video_validate_changes
+
+    sheet = parse_edit_sheet(stream, name=name, limits=report_limits())
+    rows: list[SheetRow] = []
+    errors: list[RowError] = []
+    limit = settings.BULK_EDIT_MAX_VIDEOS
+    for item in sheet:
+        if isinstance(item, RowError):
+            errors.append(item)
+        else:
+            rows.append(item)
+        if len(rows) + len(errors) > limit:
+            sheet.close()
+            raise ReportFileError(
+                f"The sheet has more than {limit:,} rows; an edit sheet takes at most {limit:,} (BULK_EDIT_MAX_VIDEOS)."
+            )
+    editable = {}
+    ids = [row.video_id for row in rows]
+    for start in range(0, len(ids), 900):
+        editable.update(videos_editable_by(user=user).in_bulk(ids[start : start + 900]))
+    changes, unchanged = [], 0
+    for row in rows:
+        video = editable.get(row.video_id)
+        if video is None:
+            errors.append(
+                RowError(
+                    row.line_number,
+                    "video_id",
+                    row.video_id,
+                    f"video_id '{row.video_id}' was not found.",
+                    row.raw,
+                    row.video_id,
+                )
+            )
+            continue
+        try:
+            normalised = _normalise_changes(row.changes)
+        except Exception as exc:  # VideoValidationError for a column that is not editable
+            errors.append(RowError(row.line_number, "", "", str(exc), row.raw, row.video_id))
+            continue
+        differing = {name: value for name, value in normalised.items() if getattr(video, name) != value}
+        if not differing:
+            unchanged += 1
+            continue
+        violations = video_validate_changes(video=video, changes=differing)
+        if violations:
+            for violation in violations:
+                errors.append(
+                    RowError(
+                        row.line_number,
+                        violation.field,
+                        str(differing.get(violation.field, ""))[:100],
+                        violation.message,
+                        row.raw,
+                        row.video_id,
+                    )
+                )
+            continue
+        changes.append(
+            SheetChange(
+                line_number=row.line_number,
+                video_id=row.video_id,
+                title=video.title,
+                changes={name: (getattr(video, name), value) for name, value in differing.items()},
+            )
+        )
+    errors.sort(key=lambda error: error.line_number)
+    return SheetPreview(
+        changes=changes, errors=errors, unchanged=unchanged, unknown_columns=list(sheet.unknown_columns)
+    )
+
+
+@dataclass
+class SheetResult:
+    updated: int
+    unchanged: int
+    failed: list[RowError]
+
+
+def edit_sheet_apply(*, stream, name: str, user) -> SheetResult:
+    """Re-read the sheet, check it again (the catalogue may have moved) and record the edits as
+    pending changes through videos.services.video_update: one audit entry per video."""
+    from videos.models import Video
+    from videos.services import VideoValidationError, video_update
+
+    preview = edit_sheet_preview(stream=stream, name=name, user=user)
+    updated = 0
+    failed = list(preview.errors)
+    with transaction.atomic():
+        videos = Video.objects.select_for_update().in_bulk([change.video_id for change in preview.changes])
+        for change in preview.changes:
+            try:
+                with transaction.atomic():
+                    changed = video_update(
+                        video=videos[change.video_id],
+                        changes={name: new for name, (_, new) in change.changes.items()},
+                        user=user,
+                    )
+            except VideoValidationError as exc:
+                failed.append(RowError(change.line_number, "", "", str(exc), [], change.video_id))
+                continue
+            updated += bool(changed)
+    return SheetResult(updated=updated, unchanged=preview.unchanged, failed=failed)

@@ -1,0 +1,338 @@
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from channels_app.admin import ContentOwnerAdmin
+from channels_app.models import ContentOwner
+from channels_app.selectors import content_owners_managed_by, content_owners_visible_to
+from syncs.changesets.preview import changeset_preview
+from syncs.changesets.selectors import changeset_may_act, changesets_visible_to, sync_records_visible_to
+from syncs.changesets.services import (
+    ChangeSetError,
+    changeset_approve,
+    changeset_queue,
+    changeset_resolve,
+    changeset_revert,
+)
+from syncs.models import ApiCall, ChangeSet, ChangeSetItem, QuotaLedger, SyncRecord, YouTubeCredential
+from syncs.selectors import credential_status_of
+from syncs.views import youtube_connect_start
+from syncs.youtube.errors import pacific_day
+
+
+class StaffReadOnlyAdmin(admin.ModelAdmin):
+    """Records anyone on the staff may read (no model permission needed); nobody edits them."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(QuotaLedger)
+class QuotaLedgerAdmin(StaffReadOnlyAdmin):
+    list_display = ("day", "project", "api", "units_used", "spendable_units", "remaining_units", "state")
+    list_filter = ("project", "api")
+    date_hierarchy = "day"
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "subtitle": f"Today is {pacific_day()} in Pacific time"}
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="spendable (budget − reserve)")
+    def spendable_units(self, row):
+        return f"{row.spendable:,} ({row.budget:,} − {row.reserve:,})"
+
+    @admin.display(description="remaining")
+    def remaining_units(self, row):
+        return row.remaining
+
+    @admin.display(description="state")
+    def state(self, row):
+        if row.exhausted_at:
+            return f"Google said quotaExceeded at {timezone.localtime(row.exhausted_at):%H:%M}"
+        if row.day == pacific_day():
+            return "today" if row.remaining else "spent for today"
+        return ""
+
+
+@admin.register(ApiCall)
+class ApiCallAdmin(StaffReadOnlyAdmin):
+    list_display = (
+        "created_at",
+        "method",
+        "content_owner",
+        "outcome",
+        "http_status",
+        "reason",
+        "quota_units",
+        "retries",
+        "duration_ms",
+    )
+    # Only the owners the user may see, not every owner's name.
+    list_filter = ("outcome", "method", ("content_owner", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("content_owner",)
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        calls = super().get_queryset(request)
+        if request.user.is_superuser:
+            return calls
+        return calls.filter(content_owner__in=content_owners_visible_to(user=request.user))
+
+
+# ---- The content owner's YouTube connection, on the content owner's own admin page.
+
+admin.site.unregister(ContentOwner)
+
+
+@admin.register(ContentOwner)
+class ContentOwnerWithYouTubeAdmin(ContentOwnerAdmin):
+    change_form_template = "admin/syncs/contentowner_change_form.html"
+    list_display = (*ContentOwnerAdmin.list_display, "youtube_status")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("youtube_credential")
+            .defer(*(f"youtube_credential__{name}" for name in YouTubeCredential.SECRET_FIELDS))
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return (*fields, "youtube_connection") if obj else fields
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/youtube/connect/",
+                self.admin_site.admin_view(self.youtube_connect_view),
+                name="channels_app_contentowner_youtube_connect",
+            ),
+            *super().get_urls(),
+        ]
+
+    def may_connect(self, request, owner) -> bool:
+        return content_owners_managed_by(user=request.user).filter(pk=owner.pk).exists()
+
+    def youtube_connect_view(self, request, object_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        owner = self.get_queryset(request).filter(pk=object_id).first()
+        if owner is None:
+            raise Http404("No content owner matches the given query.")
+        if not self.may_connect(request, owner):
+            raise PermissionDenied
+        try:
+            return youtube_connect_start(request, owner)
+        except ValueError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:channels_app_contentowner_change", args=[owner.pk]))
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["youtube_may_connect"] = self.may_connect(request, obj)
+            context["youtube_connect_url"] = reverse(
+                "admin:channels_app_contentowner_youtube_connect", args=[obj.pk]
+            )
+            context["youtube_connected"] = credential_status_of(owner_id=obj.pk) is not None
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    @admin.display(description="YouTube")
+    def youtube_status(self, owner):
+        credential = getattr(owner, "youtube_credential", None)
+        if credential is None:
+            return "not connected"
+        return credential.get_status_display()
+
+    @admin.display(description="YouTube connection")
+    def youtube_connection(self, owner):
+        credential = credential_status_of(owner_id=owner.pk)
+        if credential is None:
+            return "Not connected: ytcms cannot read or write this owner's videos at YouTube yet."
+        status = credential.get_status_display()
+        if credential.needs_reauthorisation:
+            status = format_html('<strong class="errornote">⚠ {}</strong>', credential.last_error)
+        return format_html(
+            "{} · {}<br>Credential: {}{}<br>Last successful call: {}<br>Last error: {}",
+            status,
+            f"connected {_when(credential.created_at)}",
+            credential.get_kind_display(),
+            f" ({credential.account})" if credential.account else "",
+            _when(credential.last_success_at),
+            f"{credential.last_error} ({_when(credential.last_error_at)})"
+            if credential.last_error
+            else "none",
+        )
+
+
+def _when(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "never"
+
+
+# ---------------------------------------------------------------------------- change sets
+
+
+class ChangeSetItemInline(admin.TabularInline):
+    model = ChangeSetItem
+    extra = 0
+    can_delete = False
+    fields = (
+        "video",
+        "field",
+        "base_value",
+        "new_value",
+        "theirs_value",
+        "status",
+        "resolution",
+        "error_message",
+    )
+    readonly_fields = fields
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+
+@admin.register(ChangeSet)
+class ChangeSetAdmin(StaffReadOnlyAdmin):
+    list_display = ("__str__", "status", "created_by", "created_at", "needs_approval", "approved_by")
+    list_filter = ("status", "needs_approval")
+    date_hierarchy = "created_at"
+    inlines = [ChangeSetItemInline]
+    readonly_fields = (
+        "title",
+        "status",
+        "created_by",
+        "created_at",
+        "needs_approval",
+        "approved_by",
+        "approved_at",
+        "revert_of",
+        "pushed_at",
+    )
+    change_form_template = "admin/syncs/changeset/change_form.html"
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return (
+            changesets_visible_to(user=request.user)
+            .select_related("created_by", "approved_by")
+            .order_by("-created_at", "-id")
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:object_id>/act/<str:verb>/",
+                self.admin_site.admin_view(self.changeset_act_view),
+                name="syncs_changeset_act",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changeset_act_view(self, request, object_id, verb):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        changeset = self.get_queryset(request).filter(pk=object_id).first()
+        if changeset is None or verb not in ("approve", "push", "revert"):
+            raise Http404
+        if not changeset_may_act(user=request.user, changeset=changeset):
+            raise PermissionDenied
+        target = changeset
+        try:
+            if verb == "approve":
+                changeset_approve(changeset=changeset, user=request.user)
+                self.message_user(request, "Approved.", messages.SUCCESS)
+            elif verb == "push":
+                changeset_queue(changeset=changeset, user=request.user)
+                self.message_user(request, "Queued: the push runs in the background.", messages.SUCCESS)
+            else:
+                target = changeset_revert(changeset=changeset, user=request.user)
+                self.message_user(
+                    request, "The revert is a new change set: preview it, then push.", messages.SUCCESS
+                )
+        except ChangeSetError as error:
+            self.message_user(request, str(error), messages.ERROR)
+        return HttpResponseRedirect(reverse("admin:syncs_changeset_change", args=[target.pk]))
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["preview"] = changeset_preview(changeset=obj)
+            context["may_act"] = changeset_may_act(user=request.user, changeset=obj)
+            context["act_urls"] = {
+                verb: reverse("admin:syncs_changeset_act", args=[obj.pk, verb])
+                for verb in ("approve", "push", "revert")
+            }
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+@admin.register(ChangeSetItem)
+class ChangeSetItemAdmin(StaffReadOnlyAdmin):
+    list_display = ("changeset", "video", "field", "base_value", "new_value", "theirs_value", "status")
+    list_filter = ("status", "field", "resolution")
+    list_select_related = ("changeset", "video")
+    actions = ["keep_theirs", "overwrite"]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(changeset__in=changesets_visible_to(user=request.user))
+
+    def _resolve(self, request, queryset, resolution):
+        allowed = [
+            item for item in queryset if changeset_may_act(user=request.user, changeset=item.changeset)
+        ]
+        count = changeset_resolve(items=allowed, resolution=resolution)
+        self.message_user(request, f"{count} conflicts resolved.", messages.SUCCESS)
+
+    @admin.action(description="Resolve conflicts: keep YouTube's value")
+    def keep_theirs(self, request, queryset):
+        self._resolve(request, queryset, ChangeSetItem.Resolution.KEEP_THEIRS)
+
+    @admin.action(description="Resolve conflicts: overwrite with ours")
+    def overwrite(self, request, queryset):
+        self._resolve(request, queryset, ChangeSetItem.Resolution.OVERWRITE)
+
+
+@admin.register(SyncRecord)
+class SyncRecordAdmin(StaffReadOnlyAdmin):
+    """The audit trail: append-only, nobody changes or deletes a row."""
+
+    list_display = (
+        "created_at",
+        "video",
+        "user",
+        "changeset",
+        "status",
+        "parts_sent",
+        "quota_units",
+        "reason",
+    )
+    list_filter = ("status", "created_at")
+    search_fields = ("video__id", "user__username", "reason")
+    date_hierarchy = "created_at"
+    list_select_related = ("video", "user", "changeset")
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return sync_records_visible_to(user=request.user).select_related("video", "user", "changeset")

@@ -1,0 +1,1 @@
+"""Change sets: edits of writable fields reviewed, pushed read-modify-write, audited and revertible."""

@@ -1,0 +1,106 @@
+"""What a change set would do: base → new per video and field, YouTube limits broken, quota and days."""
+
+import math
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from syncs.models import ChangeSet, ChangeSetItem
+from syncs.selectors import quota_today
+from syncs.youtube.mapping import VIDEO_IDS_PER_CALL
+from videos.services import _model_value, video_validate_changes
+from videos.validation import Violation
+
+UPDATE_UNITS = 50  # videos.update [doc determine_quota_cost]
+LIST_UNITS = 1  # videos.list, whatever the parts
+
+
+@dataclass
+class PreviewRow:
+    item: ChangeSetItem
+    violations: list[Violation] = field(default_factory=list)
+
+
+@dataclass
+class ChangeSetPreview:
+    changeset: ChangeSet
+    rows: list[PreviewRow]
+    videos: int
+    update_units: int
+    read_units: int
+    remaining_today: int
+    daily_budget: int
+    content_id_calls: int = 0
+
+    @property
+    def quota_units(self) -> int:
+        return self.update_units + self.read_units
+
+    @property
+    def invalid(self) -> list[PreviewRow]:
+        return [row for row in self.rows if row.violations]
+
+    @property
+    def days_needed(self) -> int:
+        """Pacific days the push spans: today's remaining budget first, then whole days."""
+        if self.quota_units == 0:
+            return 0
+        if self.quota_units <= self.remaining_today:
+            return 1
+        if self.daily_budget <= 0:
+            return 0
+        extra = self.quota_units - self.remaining_today
+        return (1 if self.remaining_today else 0) + math.ceil(extra / self.daily_budget)
+
+
+def quota_remaining_today() -> tuple[int, int]:
+    """(units left today for the Data API, spendable units of a whole day)."""
+    spendable = max(settings.YOUTUBE_DAILY_QUOTA - settings.YOUTUBE_QUOTA_RESERVE, 0)
+    rows = [row for row in quota_today() if row.api == "youtube"]
+    if not rows:
+        return spendable, spendable
+    return min(row.remaining for row in rows), spendable
+
+
+def changeset_preview(*, changeset: ChangeSet) -> ChangeSetPreview:
+    unsettled = (
+        ChangeSetItem.Status.PENDING,
+        ChangeSetItem.Status.DEFERRED,
+        ChangeSetItem.Status.PUSHING,
+        ChangeSetItem.Status.CONFLICT,
+    )
+    items = list(changeset.items.select_related("video").order_by("video_id", "field"))
+    by_video: dict[str, list[ChangeSetItem]] = {}
+    for item in items:
+        by_video.setdefault(item.video_id, []).append(item)
+    rows = []
+    for video_items in by_video.values():
+        video = video_items[0].video
+        changes = {
+            item.field: _model_value(item.field, item.new_value)
+            for item in video_items
+            if item.kind == ChangeSetItem.Kind.METADATA
+        }
+        violations = video_validate_changes(video=video, changes=changes) if changes else []
+        for item in video_items:
+            rows.append(PreviewRow(item=item, violations=[v for v in violations if v.field == item.field]))
+    to_push = {
+        item.video_id
+        for item in items
+        if item.status in unsettled and item.kind == ChangeSetItem.Kind.METADATA
+    }
+    # Content ID (its own quota): a claimSearch or claims.get read, then claims.insert or claims.patch.
+    claim_calls = 2 * sum(
+        1 for item in items if item.status in unsettled and item.kind != ChangeSetItem.Kind.METADATA
+    )
+    remaining, budget = quota_remaining_today()
+    return ChangeSetPreview(
+        changeset=changeset,
+        rows=rows,
+        videos=len(to_push),
+        update_units=UPDATE_UNITS * len(to_push),
+        read_units=LIST_UNITS * math.ceil(len(to_push) / VIDEO_IDS_PER_CALL),
+        remaining_today=remaining,
+        daily_budget=budget,
+        content_id_calls=claim_calls,
+    )

@@ -1,0 +1,814 @@
+"""Pushing a change set: read-modify-write per batch of ≤ 50 videos, three-way conflict checks.
+
+For each batch: one fresh videos.list; per field, base (YouTube's value when we edited) against
+theirs (fresh). YouTube changed a field we change → conflict, not written. Otherwise our values are
+merged into the full fresh part and only the parts that change are sent. The answer becomes the
+snapshot; an item is done only when the answer shows our value.
+
+Items are claimed with a lease (row locks with SKIP LOCKED on PostgreSQL), so two workers never
+push the same item; a killed worker's lease goes stale and is re-taken, and because every push
+re-reads first, an item YouTube already shows is marked done without a second write.
+Call outside transaction.atomic: the gateway's ledger and each claim must commit on their own.
+"""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from channels_app.models import ContentOwner
+from syncs.models import ChangeSet, ChangeSetItem, SyncRecord, YouTubeCredential
+from syncs.youtube.errors import (
+    NeedsReauthorisation,
+    NotConnected,
+    PermanentError,
+    QuotaExhausted,
+    RetryableError,
+    YouTubeError,
+)
+from syncs.youtube.gateway import YouTubeSession
+from syncs.youtube.mapping import VIDEO_IDS_PER_CALL, format_time, video_fields_from_api
+from videos.models import Asset, Claim, Policy, Video
+from videos.selectors import assignable_category_ids
+from videos.services import (
+    WRITABLE_FIELDS,
+    _json_value,
+    _model_value,
+    video_apply_remote_state,
+    video_record_push_result,
+)
+from videos.validation import validate_video_metadata
+
+Progress = Callable[[str], None]
+
+# videos#snippet / videos#status settable properties [doc videos/update], field name → API key.
+SNIPPET_KEYS = {
+    "title": "title",
+    "category_id": "categoryId",
+    "description": "description",
+    "tags": "tags",
+    "default_language": "defaultLanguage",
+}
+STATUS_KEYS = {
+    "privacy_status": "privacyStatus",
+    "embeddable": "embeddable",
+    "license": "license",
+    "public_stats_viewable": "publicStatsViewable",
+    "publish_at": "publishAt",
+    "self_declared_made_for_kids": "selfDeclaredMadeForKids",
+    "contains_synthetic_media": "containsSyntheticMedia",
+}
+FIELD_PART = {
+    **{name: "snippet" for name in SNIPPET_KEYS},
+    **{name: "status" for name in STATUS_KEYS},
+    "localizations": "localizations",
+}
+PART_ORDER = ("snippet", "status", "localizations")
+UPDATE_UNITS = 50  # videos.update [doc determine_quota_cost]
+LEASE_SECONDS = 600
+# Rows read per claim: enough for 50 videos with several edited fields each.
+CLAIM_ROWS = VIDEO_IDS_PER_CALL * 8
+RETRY_BASE_SECONDS = 60
+RETRY_CAP_SECONDS = 3600
+UNSETTLED = (ChangeSetItem.Status.PENDING, ChangeSetItem.Status.PUSHING, ChangeSetItem.Status.DEFERRED)
+
+
+def _quiet(line: str) -> None:
+    pass
+
+
+def max_attempts() -> int:
+    return int(getattr(settings, "CHANGESET_MAX_ATTEMPTS", 3))
+
+
+@dataclass
+class PushResult:
+    videos_written: int = 0
+    items_done: int = 0
+    conflicts: int = 0
+    failed: int = 0
+    deferred: int = 0
+    calls: int = 0
+    quota_units: int = 0
+    next_run_at: datetime | None = None
+    owners_waiting: dict[str, str] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        text = (
+            f"Pushed {self.videos_written:,} videos: {self.items_done:,} fields done, "
+            f"{self.conflicts:,} conflicts, {self.failed:,} failed, {self.deferred:,} deferred; "
+            f"{self.calls:,} calls, {self.quota_units:,} quota units."
+        )
+        if self.next_run_at:
+            text += f" Resumes at {self.next_run_at:%Y-%m-%d %H:%M} UTC."
+        for owner_id, why in self.owners_waiting.items():
+            text += f" {owner_id} waits: {why}"
+        return text
+
+
+class _StopPush(Exception):
+    """Quota is gone: nothing more is sent until reset_at."""
+
+    def __init__(self, reset_at: datetime):
+        self.reset_at = reset_at
+
+
+class _OwnerWaits(Exception):
+    def __init__(self, error: YouTubeError):
+        self.error = error
+
+
+# ------------------------------------------------------------------------------ values
+
+
+def resource_values(resource: dict, parts) -> dict:
+    """A videos resource → {field: value in snapshot form} for the writable fields of these parts."""
+    fields = video_fields_from_api(resource, parts=tuple(parts))
+    return {name: _json_value(name, fields[name]) for name in WRITABLE_FIELDS if name in fields}
+
+
+def _api_value(name: str, value):
+    if name == "publish_at":
+        return format_time(value) if value else None
+    return value
+
+
+def merge_parts(resource: dict, wanted: dict) -> tuple[dict, list[str]]:
+    """The update body: every settable field of each changed part from the fresh resource, plus ours."""
+    parts = sorted({FIELD_PART[name] for name in wanted}, key=PART_ORDER.index)
+    body: dict = {"id": resource["id"]}
+    for part, keys in (("snippet", SNIPPET_KEYS), ("status", STATUS_KEYS)):
+        if part not in parts:
+            continue
+        fresh = resource.get(part) or {}
+        merged = {key: fresh[key] for key in keys.values() if key in fresh}
+        for name, key in keys.items():
+            if name in wanted:
+                value = _api_value(name, wanted[name])
+                if value in (None, "") and name in ("default_language", "publish_at"):
+                    merged.pop(key, None)  # unset: leaving a property out clears it
+                elif value is None:
+                    merged.pop(key, None)
+                else:
+                    merged[key] = value
+        body[part] = merged
+    if "localizations" in parts:
+        body["localizations"] = wanted["localizations"] or {}
+    return body, parts
+
+
+def _violations(video: Video, resource_fields: dict, wanted: dict) -> list:
+    """Check the merged parts against YouTube's limits before spending 50 units."""
+    merged = {**resource_fields, **wanted}
+    to_check = {name: _model_value(name, merged[name]) for name in merged if name in wanted}
+    if "publish_at" in to_check or "privacy_status" in to_check:
+        for name in ("publish_at", "privacy_status"):
+            if name in merged:
+                to_check[name] = _model_value(name, merged[name])
+    if "localizations" in to_check and "default_language" in merged:
+        to_check["default_language"] = merged["default_language"]
+    categories = None
+    if "category_id" in wanted:
+        categories = assignable_category_ids() or None  # no categories loaded: let YouTube decide
+    return validate_video_metadata(to_check, assignable_category_ids=categories)
+
+
+# ------------------------------------------------------------------------------ claiming
+
+
+def _claimable(changeset: ChangeSet, now: datetime):
+    S = ChangeSetItem.Status
+    return ChangeSetItem.objects.filter(changeset=changeset).filter(
+        Q(status=S.PENDING)
+        | Q(status=S.DEFERRED, deferred_until__lte=now)
+        # Parked for a broken or missing credential: resumes once the owner is connected again.
+        | Q(
+            status=S.DEFERRED,
+            deferred_until__isnull=True,
+            video__channel__content_owner__youtube_credential__status=YouTubeCredential.Status.OK,
+        )
+        | Q(status=S.PUSHING, leased_until__lt=now)
+    )
+
+
+def _claim(changeset: ChangeSet, now: datetime, skip_owners: set) -> tuple[str, str | None, list[int]]:
+    """Lease the items of up to 50 videos of one content owner; ([], …) when nothing is left."""
+    lock = {}
+    if connection.features.has_select_for_update:
+        lock = {"skip_locked": connection.features.has_select_for_update_skip_locked}
+        if connection.features.has_select_for_update_of:
+            lock["of"] = ("self",)
+    token = uuid.uuid4().hex
+    with transaction.atomic():
+        rows = list(
+            _claimable(changeset, now)
+            .exclude(video__channel__content_owner_id__in=[o for o in skip_owners if o])
+            .select_for_update(**lock)
+            .order_by("video_id", "field")
+            .values_list("pk", "video_id")[:CLAIM_ROWS]
+        )
+        if not rows:
+            return token, None, []
+        video_ids = list(dict.fromkeys(video_id for _, video_id in rows))
+        if len(rows) == CLAIM_ROWS and len(video_ids) > 1:
+            video_ids.pop()  # its items may go on past the rows read: next claim
+        owners = dict(Video.objects.filter(pk__in=video_ids).values_list("pk", "channel__content_owner_id"))
+        owner_id = owners[video_ids[0]]
+        chosen = [v for v in video_ids if owners[v] == owner_id][:VIDEO_IDS_PER_CALL]
+        pks = [pk for pk, video_id in rows if video_id in set(chosen)]
+        ChangeSetItem.objects.filter(pk__in=pks).update(
+            status=ChangeSetItem.Status.PUSHING,
+            lease_token=token,
+            leased_until=now + timedelta(seconds=LEASE_SECONDS),
+            attempts=F("attempts") + 1,
+            updated_at=now,
+        )
+    return token, owner_id, pks
+
+
+# ------------------------------------------------------------------------------ outcomes
+
+
+def _settle(items, status, *, reason="", message="", until=None, theirs=None) -> None:
+    for item in items:
+        item.status = status
+        item.error_reason = reason[:100]
+        item.error_message = message
+        item.deferred_until = until
+        item.lease_token = ""
+        item.leased_until = None
+        if theirs is not None:
+            item.theirs_value = theirs.get(item.field)
+        item.save(
+            update_fields=[
+                "status",
+                "error_reason",
+                "error_message",
+                "deferred_until",
+                "lease_token",
+                "leased_until",
+                "theirs_value",
+                "updated_at",
+            ]
+        )
+
+
+def _retry_or_fail(items, error: YouTubeError, now: datetime, result: PushResult) -> None:
+    for item in items:
+        if item.attempts >= max_attempts():
+            _settle(
+                [item],
+                ChangeSetItem.Status.FAILED,
+                reason=error.reason or "retryable",
+                message=f"Gave up after {item.attempts} attempts: {error.message}",
+            )
+            result.failed += 1
+        else:
+            wait = min(RETRY_CAP_SECONDS, RETRY_BASE_SECONDS * 2 ** (item.attempts - 1))
+            until = now + timedelta(seconds=wait)
+            _settle(
+                [item],
+                ChangeSetItem.Status.DEFERRED,
+                reason=error.reason or "retryable",
+                message=error.message,
+                until=until,
+            )
+            result.deferred += 1
+            result.next_run_at = min(filter(None, [result.next_run_at, until]))
+
+
+def _park(items, error: YouTubeError, result: PushResult) -> None:
+    """The owner's credential is broken or missing: items wait until it is reconnected."""
+    _settle(
+        items, ChangeSetItem.Status.DEFERRED, reason=error.reason or "notConnected", message=error.message
+    )
+    result.deferred += len(items)
+
+
+def _record(
+    *,
+    changeset,
+    video,
+    user,
+    items,
+    theirs,
+    status,
+    parts=(),
+    etag_before="",
+    etag_after="",
+    units=0,
+    reason="",
+    message="",
+) -> None:
+    SyncRecord.objects.create(
+        changeset=changeset,
+        video=video,
+        user=user,
+        fields={item.field: {"before": theirs.get(item.field), "after": item.new_value} for item in items},
+        parts_sent=list(parts),
+        etag_before=etag_before,
+        etag_after=etag_after,
+        quota_units=units,
+        status=status,
+        reason=reason[:100],
+        message=message,
+    )
+
+
+# ------------------------------------------------------------------------------ the push
+
+
+def _push_video(session, changeset, user, video, items, resource, read_parts, now, result) -> None:
+    S = ChangeSetItem.Status
+    record = {"changeset": changeset, "video": video, "user": user, "items": items}
+    if resource is None:
+        message = "YouTube does not return this video (deleted, or not visible to this owner)."
+        _settle(items, S.FAILED, reason="videoNotFound", message=message)
+        result.failed += len(items)
+        _record(**record, theirs={}, status=SyncRecord.Status.FAILED, reason="videoNotFound", message=message)
+        return
+    theirs = resource_values(resource, read_parts)
+    etag_before = resource.get("etag", "")
+    already, conflicts, to_write = [], [], []
+    for item in items:
+        value = theirs.get(item.field)
+        if value == item.new_value:
+            already.append(item)  # e.g. pushed by a worker killed before it recorded the answer
+        elif value != item.base_value:
+            conflicts.append(item)
+        else:
+            to_write.append(item)
+    # One transaction (one commit) for what the read tells: a commit per row is most of the time.
+    with transaction.atomic():
+        locked = Video.objects.select_for_update().get(pk=video.pk)
+        video_apply_remote_state(
+            video=locked,
+            remote=video_fields_from_api(resource, parts=tuple(read_parts)),
+            source=Video.SnapshotSource.API,
+            etag=etag_before,
+        )
+        locked.save()
+        _settle(already, S.DONE)
+        _settle(
+            conflicts,
+            S.CONFLICT,
+            reason="conflict",
+            message="Changed on YouTube since the edit began.",
+            theirs=theirs,
+        )
+        if not to_write:
+            _record(
+                **record,
+                theirs=theirs,
+                etag_before=etag_before,
+                status=SyncRecord.Status.CONFLICT if conflicts else SyncRecord.Status.SUCCESS,
+            )
+    result.items_done += len(already)
+    result.conflicts += len(conflicts)
+    if not to_write:
+        return
+    wanted = {item.field: item.new_value for item in to_write}
+    violations = _violations(video, theirs, wanted)
+    if violations:
+        message = "; ".join(v.message for v in violations)
+        _settle(to_write, S.FAILED, reason="invalidMetadata", message=message)
+        result.failed += len(to_write)
+        _record(
+            **record,
+            theirs=theirs,
+            etag_before=etag_before,
+            status=SyncRecord.Status.FAILED,
+            reason="invalidMetadata",
+            message=message,
+        )
+        return
+    body, parts = merge_parts(resource, wanted)
+    sent = {"parts": parts, "etag_before": etag_before}
+    try:
+        answer = session.execute(
+            session.youtube.videos().update(part=",".join(parts), body=body, **session.owner_params())
+        )
+    except QuotaExhausted as error:
+        _settle(
+            to_write,
+            S.DEFERRED,
+            reason=error.reason or "quotaExceeded",
+            message=error.message,
+            until=error.reset_at,
+        )
+        result.deferred += len(to_write)
+        _record(
+            **record,
+            theirs=theirs,
+            **sent,
+            status=SyncRecord.Status.DEFERRED,
+            reason=error.reason,
+            message=error.message,
+        )
+        raise _StopPush(error.reset_at) from None
+    except RetryableError as error:
+        _retry_or_fail(to_write, error, now, result)
+        _record(
+            **record,
+            theirs=theirs,
+            **sent,
+            units=UPDATE_UNITS,
+            status=SyncRecord.Status.FAILED,
+            reason=error.reason,
+            message=error.message,
+        )
+        return
+    except (NeedsReauthorisation, NotConnected) as error:
+        _park(to_write, error, result)
+        _record(
+            **record,
+            theirs=theirs,
+            **sent,
+            status=SyncRecord.Status.DEFERRED,
+            reason=error.reason,
+            message=error.message,
+        )
+        raise _OwnerWaits(error) from None
+    except PermanentError as error:
+        _settle(to_write, S.FAILED, reason=error.reason, message=error.message)
+        result.failed += len(to_write)
+        _record(
+            **record,
+            theirs=theirs,
+            **sent,
+            units=UPDATE_UNITS,
+            status=SyncRecord.Status.FAILED,
+            reason=error.reason,
+            message=error.message,
+        )
+        return
+    after = resource_values(answer, parts)
+    done = [item for item in to_write if after.get(item.field) == item.new_value]
+    wrong = [item for item in to_write if item not in done]
+    result.items_done += len(done)
+    result.failed += len(wrong)
+    result.videos_written += 1
+    message = ""
+    with transaction.atomic():
+        _settle(done, S.DONE)
+        for item in wrong:
+            message = f"YouTube answered {item.field} = {after.get(item.field)!r}, not the value sent."
+            _settle([item], S.FAILED, reason="notApplied", message=message)
+        locked = Video.objects.select_for_update().get(pk=video.pk)
+        video_record_push_result(
+            video=locked,
+            remote=video_fields_from_api(answer, parts=tuple(parts)),
+            etag=answer.get("etag", ""),
+        )
+        locked.save()
+        _record(
+            **record,
+            theirs=theirs,
+            **sent,
+            etag_after=answer.get("etag", ""),
+            units=UPDATE_UNITS,
+            status=SyncRecord.Status.FAILED if wrong else SyncRecord.Status.SUCCESS,
+            reason="notApplied" if wrong else "",
+            message=message,
+        )
+
+
+def _push_batch(changeset, user, token, owner_id, now, result, progress) -> None:
+    items = list(
+        ChangeSetItem.objects.filter(lease_token=token).select_related("video").order_by("video_id", "field")
+    )
+    by_video: dict[str, list[ChangeSetItem]] = defaultdict(list)
+    for item in items:
+        by_video[item.video_id].append(item)
+    owner = ContentOwner.objects.filter(pk=owner_id).first() if owner_id else None
+    if owner is None:
+        error = NotConnected("These videos have no content owner; ytcms cannot act for them.")
+        _park(items, error, result)
+        raise _OwnerWaits(error)
+    try:
+        session = YouTubeSession.for_owner(owner)
+    except (NeedsReauthorisation, NotConnected) as error:
+        _park(items, error, result)
+        raise _OwnerWaits(error) from None
+    claims = [item for item in items if item.kind != ChangeSetItem.Kind.METADATA]
+    items = [item for item in items if item.kind == ChangeSetItem.Kind.METADATA]
+    by_video = defaultdict(list)
+    for item in items:
+        by_video[item.video_id].append(item)
+    read_parts = sorted({FIELD_PART[item.field] for item in items}, key=PART_ORDER.index)
+    try:
+        if items:
+            _push_metadata(session, changeset, user, items, by_video, read_parts, now, result)
+        for number, item in enumerate(claims):
+            try:
+                _push_claim(session, changeset, user, item, now, result)
+            except (_StopPush, _OwnerWaits) as stop:
+                rest = claims[number + 1 :]
+                if isinstance(stop, _StopPush):
+                    _settle(
+                        rest,
+                        ChangeSetItem.Status.DEFERRED,
+                        reason="quotaExceeded",
+                        message="Waiting for the daily quota to reset.",
+                        until=stop.reset_at,
+                    )
+                    result.deferred += len(rest)
+                else:
+                    _park(rest, stop.error, result)
+                raise
+        progress(f"{owner_id}: {len(by_video)} videos, {len(items) + len(claims)} items handled")
+    finally:
+        result.calls += session.calls
+        result.quota_units += session.units_spent
+
+
+def _push_metadata(session, changeset, user, items, by_video, read_parts, now, result) -> None:
+    """One fresh videos.list for the batch, then read-modify-write per video."""
+    try:
+        response = session.execute(
+            session.youtube.videos().list(
+                part=",".join(read_parts), id=",".join(by_video), **session.owner_params()
+            )
+        )
+    except QuotaExhausted as error:
+        _settle(
+            items,
+            ChangeSetItem.Status.DEFERRED,
+            reason=error.reason or "quotaExceeded",
+            message=error.message,
+            until=error.reset_at,
+        )
+        result.deferred += len(items)
+        raise _StopPush(error.reset_at) from None
+    except RetryableError as error:
+        _retry_or_fail(items, error, now, result)
+        return
+    except (NeedsReauthorisation, NotConnected) as error:
+        _park(items, error, result)
+        raise _OwnerWaits(error) from None
+    except PermanentError as error:
+        _settle(items, ChangeSetItem.Status.FAILED, reason=error.reason, message=error.message)
+        result.failed += len(items)
+        return
+    fresh = {resource["id"]: resource for resource in response.get("items", [])}
+    video_ids = list(by_video)
+    for number, video_id in enumerate(video_ids):
+        video_items = by_video[video_id]
+        try:
+            _push_video(
+                session,
+                changeset,
+                user,
+                video_items[0].video,
+                video_items,
+                fresh.get(video_id),
+                read_parts,
+                now,
+                result,
+            )
+        except (_StopPush, _OwnerWaits) as stop:
+            rest = [item for later in video_ids[number + 1 :] for item in by_video[later]]
+            if isinstance(stop, _StopPush):
+                _settle(
+                    rest,
+                    ChangeSetItem.Status.DEFERRED,
+                    reason="quotaExceeded",
+                    message="Waiting for the daily quota to reset.",
+                    until=stop.reset_at,
+                )
+                result.deferred += len(rest)
+            else:
+                _park(rest, stop.error, result)
+            raise
+
+
+# ------------------------------------------------------------------------------ Content ID
+
+
+def _call(session, request, items, now, result):
+    """Execute one request; on failure settle the items as the error says (None, or stop raised)."""
+    try:
+        return session.execute(request)
+    except QuotaExhausted as error:
+        _settle(
+            items,
+            ChangeSetItem.Status.DEFERRED,
+            reason=error.reason or "quotaExceeded",
+            message=error.message,
+            until=error.reset_at,
+        )
+        result.deferred += len(items)
+        raise _StopPush(error.reset_at) from None
+    except RetryableError as error:
+        _retry_or_fail(items, error, now, result)
+    except (NeedsReauthorisation, NotConnected) as error:
+        _park(items, error, result)
+        raise _OwnerWaits(error) from None
+    except PermanentError as error:
+        _settle(items, ChangeSetItem.Status.FAILED, reason=error.reason, message=error.message)
+        result.failed += len(items)
+    return None
+
+
+def policy_of(claim: dict) -> dict | None:
+    """A claim resource's policy in the form change set items keep: {"id": …} or {"rules": […]}."""
+    policy = claim.get("policy") or {}
+    if policy.get("id"):
+        return {"id": policy["id"]}
+    if policy.get("rules"):
+        return {"rules": policy["rules"]}
+    return None
+
+
+_RECORD_STATUS = {
+    ChangeSetItem.Status.DONE: SyncRecord.Status.SUCCESS,
+    ChangeSetItem.Status.CONFLICT: SyncRecord.Status.CONFLICT,
+    ChangeSetItem.Status.DEFERRED: SyncRecord.Status.DEFERRED,
+}
+
+
+def _claim_store(answer: dict, video_id: str) -> None:
+    """Keep the catalogue's Claim row in step (only for assets and policies the catalogue knows)."""
+    if not Asset.objects.filter(pk=answer.get("assetId")).exists():
+        return
+    policy_id = (answer.get("policy") or {}).get("id")
+    Claim.objects.update_or_create(
+        id=answer["id"],
+        defaults={
+            "video_id": video_id,
+            "asset_id": answer["assetId"],
+            "content_type": answer.get("contentType", ""),
+            "status": answer.get("status", Claim.Status.ACTIVE),
+            "policy_id": policy_id if policy_id and Policy.objects.filter(pk=policy_id).exists() else None,
+        },
+    )
+
+
+def _push_claim(session, changeset, user, item, now, result) -> None:
+    """claims.insert (after a claimSearch, so a retried insert never claims twice) or claims.patch."""
+    S = ChangeSetItem.Status
+    owner = session.owner_params()
+    units_before, sent, theirs = session.units_spent, [], None
+    try:
+        if item.kind == ChangeSetItem.Kind.CLAIM_INSERT:
+            found = _call(
+                session,
+                session.partner.claimSearch().list(videoId=item.video_id, **owner),
+                [item],
+                now,
+                result,
+            )
+            if found is None:
+                return
+            existing = [
+                claim
+                for claim in found.get("items", [])
+                if claim.get("assetId") == item.payload["assetId"] and claim.get("status") == "active"
+            ]
+            if existing:
+                _settle([item], S.DONE)
+                result.items_done += 1
+                return
+            sent.append("claims.insert")
+            answer = _call(
+                session, session.partner.claims().insert(body=item.payload, **owner), [item], now, result
+            )
+        else:
+            claim_id = item.payload["claimId"]
+            current = _call(
+                session, session.partner.claims().get(claimId=claim_id, **owner), [item], now, result
+            )
+            if current is None:
+                return
+            theirs = policy_of(current)
+            if theirs == item.new_value:
+                _settle([item], S.DONE)
+                result.items_done += 1
+                return
+            if theirs != item.base_value:
+                _settle(
+                    [item],
+                    S.CONFLICT,
+                    reason="conflict",
+                    message="The claim's policy changed on YouTube.",
+                    theirs={item.field: theirs},
+                )
+                result.conflicts += 1
+                return
+            sent.append("claims.patch")
+            answer = _call(
+                session,
+                session.partner.claims().patch(claimId=claim_id, body={"policy": item.new_value}, **owner),
+                [item],
+                now,
+                result,
+            )
+        if answer is None:
+            return
+        if policy_of(answer) == item.new_value:
+            _settle([item], S.DONE)
+            result.items_done += 1
+        else:
+            _settle([item], S.FAILED, reason="notApplied", message="The claim does not show the policy sent.")
+            result.failed += 1
+        _claim_store(answer, item.video_id)
+    finally:
+        SyncRecord.objects.create(
+            changeset=changeset,
+            video_id=item.video_id,
+            user=user,
+            fields={item.field: {"before": theirs, "after": item.new_value}},
+            parts_sent=sent,
+            quota_units=session.units_spent - units_before,
+            status=_RECORD_STATUS.get(item.status, SyncRecord.Status.FAILED),
+            reason=item.error_reason,
+            message=item.error_message,
+        )
+
+
+def changeset_settle_status(*, changeset: ChangeSet) -> ChangeSet:
+    """The change set's status from its items' statuses."""
+    changeset.refresh_from_db()
+    if changeset.status in (ChangeSet.Status.DRAFT, ChangeSet.Status.REVERTED):
+        return changeset
+    statuses = set(changeset.items.values_list("status", flat=True))
+    S = ChangeSetItem.Status
+    if statuses & set(UNSETTLED):
+        status = ChangeSet.Status.QUEUED
+    elif S.CONFLICT in statuses:
+        status = ChangeSet.Status.HAS_CONFLICTS
+    elif S.FAILED in statuses:
+        status = ChangeSet.Status.PARTLY_FAILED
+    else:
+        status = ChangeSet.Status.DONE
+    ChangeSet.objects.filter(pk=changeset.pk).update(status=status, updated_at=timezone.now())
+    if status == ChangeSet.Status.DONE and changeset.revert_of_id:
+        ChangeSet.objects.filter(pk=changeset.revert_of_id).update(
+            status=ChangeSet.Status.REVERTED, updated_at=timezone.now()
+        )
+    changeset.status = status
+    return changeset
+
+
+def next_run_at(*, changeset: ChangeSet) -> datetime | None:
+    """When deferred items of this change set become due (None: nothing waits on a time)."""
+    row = (
+        changeset.items.filter(status=ChangeSetItem.Status.DEFERRED, deferred_until__isnull=False)
+        .order_by("deferred_until")
+        .values_list("deferred_until", flat=True)
+        .first()
+    )
+    return row
+
+
+def changeset_push(
+    *, changeset: ChangeSet, user=None, progress: Progress = _quiet, now: datetime | None = None
+) -> PushResult:
+    """Push what is due of a queued (or approved) change set; see the module docstring."""
+    from syncs.changesets.services import ChangeSetError
+
+    changeset.refresh_from_db()
+    allowed = (ChangeSet.Status.APPROVED, ChangeSet.Status.QUEUED, ChangeSet.Status.PUSHING)
+    if changeset.status not in allowed:
+        raise ChangeSetError(
+            f"Change set {changeset.pk} is {changeset.get_status_display()}; queue it before pushing."
+        )
+    if changeset.needs_approval and changeset.approved_by_id is None:
+        raise ChangeSetError("This change set needs a second manager's approval before it is pushed.")
+    user = user or changeset.approved_by or changeset.created_by
+    ChangeSet.objects.filter(pk=changeset.pk).update(
+        status=ChangeSet.Status.PUSHING, pushed_at=timezone.now(), updated_at=timezone.now()
+    )
+    result = PushResult()
+    skip_owners: set = set()
+    while True:
+        moment = now or timezone.now()
+        token, owner_id, pks = _claim(changeset, moment, skip_owners)
+        if not pks:
+            break
+        try:
+            _push_batch(changeset, user, token, owner_id, moment, result, progress)
+        except _OwnerWaits as waits:
+            skip_owners.add(owner_id)
+            result.owners_waiting[owner_id or "(no content owner)"] = waits.error.message
+            progress(f"{owner_id}: waits, {waits.error.message}")
+        except _StopPush as stop:
+            # Nothing more goes out today: the rest waits for the reset too.
+            waiting = changeset.items.filter(status=ChangeSetItem.Status.PENDING).update(
+                status=ChangeSetItem.Status.DEFERRED,
+                deferred_until=stop.reset_at,
+                error_reason="quotaExceeded",
+                error_message="Waiting for the daily quota to reset.",
+            )
+            result.deferred += waiting
+            progress(f"Quota spent: the rest waits until {stop.reset_at:%Y-%m-%d %H:%M} UTC")
+            break
+    changeset_settle_status(changeset=changeset)
+    result.next_run_at = next_run_at(changeset=changeset)
+    return result

@@ -1,0 +1,263 @@
+"""Writes of change sets: recording edits, approval, queueing, conflict resolution, revert."""
+
+from collections.abc import Mapping
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from syncs.models import ChangeSet, ChangeSetItem
+from videos.models import Video
+from videos.services import WRITABLE_FIELDS, _json_value, _model_value, video_refresh_derived
+
+# Fields whose change needs a second manager's approval when CHANGESET_FOUR_EYES is on.
+FOUR_EYES_FIELDS = frozenset({"privacy_status", "license"})
+# A change set still collecting edits or waiting to be pushed again after a resolution.
+OPEN_FOR_PUSH = (ChangeSet.Status.APPROVED, ChangeSet.Status.QUEUED, ChangeSet.Status.PUSHING)
+
+
+class ChangeSetError(Exception):
+    """A change set cannot do what was asked; the message says why, for people."""
+
+
+def four_eyes_required() -> bool:
+    return bool(getattr(settings, "CHANGESET_FOUR_EYES", False))
+
+
+def changeset_refresh_needs_approval(*, changeset: ChangeSet) -> None:
+    touched = set(changeset.items.values_list("field", flat=True))
+    needs = four_eyes_required() and bool(touched & FOUR_EYES_FIELDS)
+    if needs != changeset.needs_approval:
+        changeset.needs_approval = needs
+        changeset.save(update_fields=["needs_approval", "updated_at"])
+
+
+def changeset_open_draft(*, user) -> ChangeSet:
+    """The user's one open draft (created on the first edit); reverts are drafts of their own."""
+    draft = (
+        ChangeSet.objects.select_for_update()
+        .filter(created_by=user, status=ChangeSet.Status.DRAFT, revert_of__isnull=True)
+        .order_by("pk")
+        .first()
+    )
+    if draft is None:
+        draft = ChangeSet.objects.create(
+            created_by=user, title=f"Edits by {user.get_username()} from {timezone.now():%Y-%m-%d %H:%M}"
+        )
+    return draft
+
+
+@transaction.atomic
+def changeset_record_edits(*, user, edits: Mapping) -> ChangeSet | None:
+    """Extend the user's open draft with {video: {field: (old, new)}} edits of writable fields.
+
+    The base is YouTube's value (the snapshot) when the field was first edited; editing a field
+    back to its base removes the item.
+    """
+    edits = {
+        video: {name: values for name, values in changed.items() if name in WRITABLE_FIELDS}
+        for video, changed in edits.items()
+    }
+    edits = {video: changed for video, changed in edits.items() if changed}
+    if not edits:
+        return None
+    draft = changeset_open_draft(user=user)
+    existing = {
+        (item.video_id, item.field): item
+        for item in draft.items.filter(video_id__in=[video.pk for video in edits])
+    }
+    to_create, to_update, to_delete = [], [], []
+    for video, changed in edits.items():
+        snapshot = video.remote_snapshot or {}
+        for name, (old, new) in changed.items():
+            new_json = _json_value(name, new)
+            item = existing.get((video.pk, name))
+            if item is None:
+                base = snapshot[name] if name in snapshot else _json_value(name, old)
+                if base != new_json:
+                    to_create.append(
+                        ChangeSetItem(
+                            changeset=draft, video=video, field=name, base_value=base, new_value=new_json
+                        )
+                    )
+            elif item.base_value == new_json:
+                to_delete.append(item.pk)
+            else:
+                item.new_value = new_json
+                to_update.append(item)
+    ChangeSetItem.objects.bulk_create(to_create, batch_size=500)
+    ChangeSetItem.objects.bulk_update(to_update, ["new_value"], batch_size=500)
+    ChangeSetItem.objects.filter(pk__in=to_delete).delete()
+    changeset_refresh_needs_approval(changeset=draft)
+    ChangeSet.objects.filter(pk=draft.pk).update(updated_at=timezone.now())
+    return draft
+
+
+@transaction.atomic
+def changeset_approve(*, changeset: ChangeSet, user) -> ChangeSet:
+    changeset = ChangeSet.objects.select_for_update().get(pk=changeset.pk)
+    if changeset.status != ChangeSet.Status.DRAFT:
+        raise ChangeSetError(f"Only a draft can be approved; this one is {changeset.get_status_display()}.")
+    if not changeset.items.exists():
+        raise ChangeSetError("This change set has no items.")
+    changeset_refresh_needs_approval(changeset=changeset)
+    if changeset.needs_approval and changeset.created_by_id == user.pk:
+        raise ChangeSetError(
+            "This change set touches privacy or license: a second manager must approve it (four-eyes rule)."
+        )
+    changeset.status = ChangeSet.Status.APPROVED
+    changeset.approved_by = user
+    changeset.approved_at = timezone.now()
+    changeset.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
+    return changeset
+
+
+@transaction.atomic
+def changeset_queue(*, changeset: ChangeSet, user, enqueue: bool = True) -> ChangeSet:
+    """Ready a change set for pushing (the Push button); the task does the work after commit."""
+    changeset = ChangeSet.objects.select_for_update().get(pk=changeset.pk)
+    if changeset.status == ChangeSet.Status.DRAFT:
+        if not changeset.items.exists():
+            raise ChangeSetError("This change set has no items.")
+        changeset_refresh_needs_approval(changeset=changeset)
+        if changeset.needs_approval:
+            raise ChangeSetError(
+                "This change set touches privacy or license: another manager must approve it before it "
+                "is pushed (four-eyes rule)."
+            )
+    elif changeset.status not in (
+        *OPEN_FOR_PUSH,
+        ChangeSet.Status.HAS_CONFLICTS,
+        ChangeSet.Status.PARTLY_FAILED,
+    ):
+        raise ChangeSetError(f"A change set that is {changeset.get_status_display()} cannot be pushed.")
+    changeset.status = ChangeSet.Status.QUEUED
+    changeset.save(update_fields=["status", "updated_at"])
+    if enqueue:
+        from syncs.tasks import changeset_push_task
+
+        pk = changeset.pk
+        transaction.on_commit(lambda: changeset_push_task.enqueue(changeset_id=pk))
+    return changeset
+
+
+def _video_follow_theirs(item: ChangeSetItem) -> None:
+    """Keeping YouTube's value: what we want for the field becomes it, so nothing stays pending."""
+    video = Video.objects.select_for_update().get(pk=item.video_id)
+    if _json_value(item.field, getattr(video, item.field)) == item.new_value:
+        setattr(video, item.field, _model_value(item.field, item.theirs_value))
+        video_refresh_derived(video)
+        video.save()
+
+
+@transaction.atomic
+def changeset_resolve(*, items, resolution: str) -> int:
+    """Settle conflicts: keep theirs (item skipped) or overwrite (base := theirs, pushed again)."""
+    resolved = 0
+    for item in ChangeSetItem.objects.select_for_update().filter(
+        pk__in=[item.pk for item in items], status=ChangeSetItem.Status.CONFLICT
+    ):
+        item.resolution = resolution
+        if resolution == ChangeSetItem.Resolution.KEEP_THEIRS:
+            item.status = ChangeSetItem.Status.SKIPPED
+            _video_follow_theirs(item)
+        elif resolution == ChangeSetItem.Resolution.OVERWRITE:
+            item.base_value = item.theirs_value
+            item.status = ChangeSetItem.Status.PENDING
+            item.attempts = 0
+        else:
+            raise ChangeSetError(f"Unknown resolution {resolution!r}.")
+        item.save()
+        resolved += 1
+    from syncs.changesets.push import changeset_settle_status
+
+    for changeset in ChangeSet.objects.filter(items__in=[item.pk for item in items]).distinct():
+        changeset_settle_status(changeset=changeset)
+    return resolved
+
+
+@transaction.atomic
+def changeset_revert(*, changeset: ChangeSet, user) -> ChangeSet:
+    """The inverse of a done change set as a new draft: new = the before values, base = what we pushed."""
+    if changeset.status not in (ChangeSet.Status.DONE, ChangeSet.Status.PARTLY_FAILED):
+        raise ChangeSetError("Only a pushed change set can be reverted.")
+    # Claims are not reverted here: releasing or re-patching a claim is a decision of its own.
+    done = list(changeset.items.filter(status=ChangeSetItem.Status.DONE, kind=ChangeSetItem.Kind.METADATA))
+    if not done:
+        raise ChangeSetError("Nothing of this change set reached YouTube; there is nothing to revert.")
+    revert = ChangeSet.objects.create(
+        created_by=user, revert_of=changeset, title=f"Revert of {changeset}"[:255]
+    )
+    ChangeSetItem.objects.bulk_create(
+        [
+            ChangeSetItem(
+                changeset=revert,
+                video_id=item.video_id,
+                field=item.field,
+                base_value=item.new_value,
+                new_value=item.base_value,
+            )
+            for item in done
+        ]
+    )
+    changeset_refresh_needs_approval(changeset=revert)
+    return revert
+
+
+# ---------------------------------------------------------------------------- Content ID
+
+
+def claim_policy(*, policy_id: str = "", rules: list | None = None) -> dict:
+    """A claim's policy as Content ID takes it: a saved policy's id, or rules (monetize/track/block)."""
+    if policy_id:
+        return {"id": policy_id}
+    if rules:
+        return {"rules": list(rules)}
+    raise ChangeSetError("A claim needs a saved policy or rules (monetize, track or block).")
+
+
+@transaction.atomic
+def changeset_add_claim_insert(
+    *, user, video: Video, asset_id: str, content_type: str, policy_id: str = "", rules: list | None = None
+) -> ChangeSetItem:
+    """Associate the video with an asset (claims.insert) in the user's open draft."""
+    policy = claim_policy(policy_id=policy_id, rules=rules)
+    draft = changeset_open_draft(user=user)
+    item, _ = ChangeSetItem.objects.update_or_create(
+        changeset=draft,
+        video=video,
+        field=f"claim:{asset_id}",
+        defaults={
+            "kind": ChangeSetItem.Kind.CLAIM_INSERT,
+            "base_value": None,
+            "new_value": policy,
+            "payload": {
+                "assetId": asset_id,
+                "videoId": video.pk,
+                "contentType": content_type,
+                "policy": policy,
+            },
+        },
+    )
+    return item
+
+
+@transaction.atomic
+def changeset_add_claim_policy(
+    *, user, claim, policy_id: str = "", rules: list | None = None
+) -> ChangeSetItem:
+    """Change a claim's policy — how monetization is really set (claims.patch) — in the user's draft."""
+    policy = claim_policy(policy_id=policy_id, rules=rules)
+    draft = changeset_open_draft(user=user)
+    item, _ = ChangeSetItem.objects.update_or_create(
+        changeset=draft,
+        video_id=claim.video_id,
+        field=f"claim:{claim.pk}",
+        defaults={
+            "kind": ChangeSetItem.Kind.CLAIM_PATCH,
+            "base_value": {"id": claim.policy_id} if claim.policy_id else None,
+            "new_value": policy,
+            "payload": {"claimId": claim.pk},
+        },
+    )
+    return item

@@ -1,0 +1,77 @@
+"""manage.py youtube_push [--changeset ID] [--dry-run]: push queued change sets to YouTube."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from syncs.changesets.preview import changeset_preview
+from syncs.changesets.push import PushResult, changeset_push
+from syncs.changesets.services import ChangeSetError, changeset_queue
+from syncs.models import ChangeSet
+
+
+class Command(BaseCommand):
+    help = "Push change sets to YouTube (read-modify-write, three-way conflict checks)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--changeset", type=int, help="Only this change set (a draft is queued first).")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Show what would be pushed and its quota cost; send nothing.",
+        )
+
+    def handle(self, *args, changeset=None, dry_run=False, **options):
+        if changeset is not None:
+            found = ChangeSet.objects.filter(pk=changeset).first()
+            if found is None:
+                raise CommandError(f"No change set {changeset}.")
+            changesets = [found]
+        else:
+            changesets = list(
+                ChangeSet.objects.filter(
+                    status__in=[ChangeSet.Status.QUEUED, ChangeSet.Status.PUSHING, ChangeSet.Status.APPROVED]
+                ).order_by("pk")
+            )
+        if dry_run:
+            for item in changesets:
+                self._preview(item)
+            self.stdout.write(f"Dry run: {len(changesets)} change sets, nothing sent.")
+            return
+        total = PushResult()
+        for item in changesets:
+            try:
+                if item.status == ChangeSet.Status.DRAFT:
+                    changeset_queue(changeset=item, user=item.created_by, enqueue=False)
+                self.stdout.write(f"Change set {item.pk}: {item}")
+                result = changeset_push(changeset=item, progress=lambda line: self.stdout.write(f"  {line}"))
+            except ChangeSetError as error:
+                raise CommandError(f"Change set {item.pk}: {error}") from None
+            for name in (
+                "videos_written",
+                "items_done",
+                "conflicts",
+                "failed",
+                "deferred",
+                "calls",
+                "quota_units",
+            ):
+                setattr(total, name, getattr(total, name) + getattr(result, name))
+            total.owners_waiting.update(result.owners_waiting)
+            if result.next_run_at and (total.next_run_at is None or result.next_run_at < total.next_run_at):
+                total.next_run_at = result.next_run_at
+        self.stdout.write(total.summary())
+
+    def _preview(self, changeset: ChangeSet) -> None:
+        preview = changeset_preview(changeset=changeset)
+        self.stdout.write(f"Change set {changeset.pk}: {changeset} ({changeset.get_status_display()})")
+        for row in preview.rows:
+            item = row.item
+            line = f"  {item.video_id} {item.field}: {item.base_value!r} → {item.new_value!r} [{item.status}]"
+            if row.violations:
+                line += " BREAKS " + "; ".join(v.message for v in row.violations)
+            self.stdout.write(line)
+        self.stdout.write(
+            f"  {preview.videos} videos to update: {preview.quota_units} quota units "
+            f"({preview.update_units} update + {preview.read_units} read), "
+            f"{preview.content_id_calls} Content ID calls; "
+            f"{preview.remaining_today} left today; needs {preview.days_needed} Pacific day(s)."
+        )

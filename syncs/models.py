@@ -1,0 +1,264 @@
+from django.conf import settings
+from django.db import models
+
+from channels_app.models import ContentOwner
+from ytcms_site.fields import EncryptedTextField
+
+REAUTHORISE_MESSAGE = "Reconnect this content owner: Google says the authorisation was revoked or expired."
+
+
+class YouTubeCredential(models.Model):
+    """How ytcms acts for one content owner at Google: an OAuth grant or a service-account key.
+
+    Every secret is an EncryptedTextField. Only syncs.youtube reads them.
+    """
+
+    class Kind(models.TextChoices):
+        OAUTH = "oauth", "OAuth (a CMS user's consent)"
+        SERVICE_ACCOUNT = "service_account", "Service account"
+
+    class Status(models.TextChoices):
+        OK = "ok", "Connected"
+        NEEDS_REAUTHORISATION = "needs_reauthorisation", "Needs re-authorisation"
+
+    owner = models.OneToOneField(ContentOwner, on_delete=models.CASCADE, related_name="youtube_credential")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # The OAuth client that issued the refresh token: a refresh must name the same client.
+    client_id = models.CharField(max_length=255, blank=True)
+    # The Google account (CMS user) or service-account e-mail, for people to recognise it.
+    account = models.CharField(max_length=255, blank=True)
+    refresh_token = EncryptedTextField(blank=True)
+    access_token = EncryptedTextField(blank=True)
+    access_token_expiry = models.DateTimeField(null=True, blank=True)
+    service_account_key = EncryptedTextField(blank=True, help_text="The JSON key file.")
+    scopes = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.OK)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    connected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Fields that hold secrets; display code defers them so a status page decrypts nothing.
+    SECRET_FIELDS = ("refresh_token", "access_token", "service_account_key")
+
+    class Meta:
+        verbose_name = "YouTube credential"
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for {self.owner_id}"
+
+    @property
+    def needs_reauthorisation(self) -> bool:
+        return self.status == self.Status.NEEDS_REAUTHORISATION
+
+
+class QuotaLedger(models.Model):
+    """Quota units one Google Cloud project spent on one API during one Pacific day.
+
+    "Daily quotas reset at midnight Pacific Time" [doc determine_quota_cost], so `day` is the date
+    in America/Los_Angeles. Units are charged before each request is sent.
+    """
+
+    project = models.CharField(max_length=255)
+    # "youtube" (Data API), "youtubePartner" (Content ID) or "youtubereporting": separate quotas.
+    api = models.CharField(max_length=32, default="youtube")
+    day = models.DateField(help_text="Date in America/Los_Angeles.")
+    units_used = models.PositiveIntegerField(default=0)
+    budget = models.PositiveIntegerField()
+    reserve = models.PositiveIntegerField(default=0)
+    # Set when Google answered quotaExceeded: nothing more is sent until the next Pacific day.
+    exhausted_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "quota ledger day"
+        ordering = ["-day", "project", "api"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "api", "day"], name="quotaledger_unique_day")
+        ]
+
+    def __str__(self):
+        return f"{self.project} · {self.api} · {self.day}"
+
+    @property
+    def spendable(self) -> int:
+        return max(self.budget - self.reserve, 0)
+
+    @property
+    def remaining(self) -> int:
+        return 0 if self.exhausted_at else max(self.spendable - self.units_used, 0)
+
+
+class ApiCall(models.Model):
+    """One call to a Google API, with its retries: what, for whom, what it cost, how it ended."""
+
+    class Outcome(models.TextChoices):
+        OK = "ok", "OK"
+        RETRYABLE = "retryable", "Failed, retryable"
+        PERMANENT = "permanent", "Failed"
+        QUOTA_EXHAUSTED = "quota_exhausted", "Quota exhausted"
+        NEEDS_REAUTHORISATION = "needs_reauthorisation", "Needs re-authorisation"
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    method = models.CharField(max_length=100, help_text="e.g. youtube.videos.list")
+    content_owner = models.ForeignKey(
+        ContentOwner, null=True, blank=True, on_delete=models.SET_NULL, related_name="api_calls"
+    )
+    project = models.CharField(max_length=255, blank=True)
+    quota_units = models.PositiveIntegerField(default=0)
+    duration_ms = models.PositiveIntegerField(default=0)
+    outcome = models.CharField(max_length=24, choices=Outcome.choices)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    reason = models.CharField(max_length=100, blank=True, help_text="errors[0].reason")
+    message = models.TextField(blank=True, help_text="YouTube's message")
+    retries = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "API call"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["content_owner", "-created_at"], name="apicall_owner_recent")]
+
+    def __str__(self):
+        return f"{self.method} · {self.outcome}"
+
+
+# ---------------------------------------------------------------------------- change sets
+
+
+class ChangeSet(models.Model):
+    """Edits of writable fields, reviewed together and pushed to YouTube together."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        APPROVED = "approved", "Approved"
+        QUEUED = "queued", "Queued"
+        PUSHING = "pushing", "Pushing"
+        DONE = "done", "Done"
+        PARTLY_FAILED = "partly_failed", "Partly failed"
+        HAS_CONFLICTS = "has_conflicts", "Has conflicts"
+        REVERTED = "reverted", "Reverted"
+
+    title = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="changesets"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    # Set when CHANGESET_FOUR_EYES is on and an item touches privacy or license.
+    needs_approval = models.BooleanField(default=False)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    revert_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reverts"
+    )
+    pushed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "change set"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["created_by", "status"], name="changeset_user_status")]
+
+    def __str__(self):
+        return self.title or f"Change set {self.pk}"
+
+
+class ChangeSetItem(models.Model):
+    """One field of one video: YouTube's value when the edit began (base) and the value we want."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PUSHING = "pushing", "Pushing"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        DEFERRED = "deferred", "Deferred"
+        CONFLICT = "conflict", "Conflict"
+        SKIPPED = "skipped", "Skipped"
+
+    class Kind(models.TextChoices):
+        METADATA = "metadata", "Video metadata (videos.update)"
+        CLAIM_INSERT = "claim_insert", "New claim (claims.insert)"
+        CLAIM_PATCH = "claim_patch", "Claim policy (claims.patch)"
+
+    class Resolution(models.TextChoices):
+        NONE = "", "—"
+        KEEP_THEIRS = "keep_theirs", "Keep YouTube's value"
+        OVERWRITE = "overwrite", "Overwrite with ours"
+
+    changeset = models.ForeignKey(ChangeSet, on_delete=models.CASCADE, related_name="items")
+    video = models.ForeignKey("videos.Video", on_delete=models.CASCADE, related_name="changeset_items")
+    # A Video field name, or "claim:<asset id>" (claim_insert) / "claim:<claim id>" (claim_patch).
+    field = models.CharField(max_length=80)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.METADATA)
+    # Content ID: the claims.insert body, or {"claimId": …} for a patch.
+    payload = models.JSONField(default=dict, blank=True)
+    base_value = models.JSONField(null=True, blank=True)
+    new_value = models.JSONField(null=True, blank=True)
+    theirs_value = models.JSONField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    resolution = models.CharField(max_length=12, choices=Resolution.choices, blank=True)
+    error_reason = models.CharField(max_length=100, blank=True)
+    error_message = models.TextField(blank=True)
+    deferred_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # A worker owns the item until leased_until; a killed worker's lease goes stale and is re-taken.
+    lease_token = models.CharField(max_length=32, blank=True)
+    leased_until = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "change set item"
+        ordering = ["changeset", "video_id", "field"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["changeset", "video", "field"], name="changesetitem_unique_video_field"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.video_id} · {self.field}"
+
+
+class SyncRecord(models.Model):
+    """Append-only audit: one row per video per push attempt."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCESS = "success", "Success"
+        FAILED = "failed", "Failed"
+        DEFERRED = "deferred", "Deferred"
+        CONFLICT = "conflict", "Conflict"
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changeset = models.ForeignKey(
+        ChangeSet, null=True, blank=True, on_delete=models.SET_NULL, related_name="sync_records"
+    )
+    video = models.ForeignKey(
+        "videos.Video", null=True, blank=True, on_delete=models.SET_NULL, related_name="sync_records"
+    )
+    # {field: {"before": YouTube's value read just before, "after": the value we sent}}
+    fields = models.JSONField(default=dict, blank=True)
+    parts_sent = models.JSONField(default=list, blank=True)
+    etag_before = models.CharField(max_length=64, blank=True)
+    etag_after = models.CharField(max_length=64, blank=True)
+    quota_units = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, db_index=True)
+    reason = models.CharField(max_length=100, blank=True, help_text="errors[0].reason")
+    message = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "sync record"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["video", "-created_at"], name="syncrecord_video_recent")]
+
+    def __str__(self):
+        return f"{self.video_id} · {self.status} · {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,1 @@
+"""Writes of the syncs app: quota ledger, API call records, credentials, connecting, pulling."""

@@ -1,0 +1,265 @@
+"""Reading what YouTube has into the catalogue: videos, channels, policies, assets.
+
+Snapshots only: video_apply_remote_state records YouTube's values and etag, never overwrites a
+pending edit and marks drift. The Data API cannot list an owner's whole inventory (that comes from
+the reports), so a pull reads the videos the catalogue already holds.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from channels_app.models import Channel, ContentOwner
+from syncs.youtube.errors import NeedsReauthorisation, NotConnected
+from syncs.youtube.gateway import YouTubeSession
+from syncs.youtube.mapping import (
+    CHANNEL_PARTS,
+    VIDEO_IDS_PER_CALL,
+    VIDEO_PARTS,
+    asset_fields_from_api,
+    channel_fields_from_api,
+    policy_fields_from_api,
+    video_fields_from_api,
+)
+from videos.models import Asset, Claim, Policy, Video
+from videos.services import video_apply_remote_state
+
+# assets.list takes a comma-separated id list; Google states no maximum, so it gets the
+# videos.list one.
+ASSET_IDS_PER_CALL = 50
+
+Progress = Callable[[str], None]
+
+
+def _quiet(line: str) -> None:
+    pass
+
+
+@dataclass
+class PullResult:
+    videos_read: int = 0
+    videos_drifted: int = 0
+    videos_missing: list[str] = field(default_factory=list)
+    videos_read_with_api_key: int = 0
+    channels: int = 0
+    policies: int = 0
+    assets: int = 0
+    calls: int = 0
+    quota_units: int = 0
+    # Owners whose work waits (not connected, needs re-authorisation), with the reason.
+    owners_waiting: dict[str, str] = field(default_factory=dict)
+
+    def add_session(self, session: YouTubeSession) -> None:
+        self.calls += session.calls
+        self.quota_units += session.units_spent
+
+    def summary(self) -> str:
+        parts = []
+        if self.channels:
+            parts.append(f"{self.channels:,} channels")
+        if self.policies:
+            parts.append(f"{self.policies:,} policies")
+        if self.assets:
+            parts.append(f"{self.assets:,} assets")
+        videos = f"{self.videos_read:,} videos"
+        extras = []
+        if self.videos_drifted:
+            extras.append(f"{self.videos_drifted:,} changed on YouTube outside ytcms")
+        if self.videos_missing:
+            extras.append(f"{len(self.videos_missing):,} not found on YouTube")
+        if self.videos_read_with_api_key:
+            extras.append(f"{self.videos_read_with_api_key:,} read with the API key, public data only")
+        parts.append(videos + (f" ({', '.join(extras)})" if extras else ""))
+        text = f"Read {', '.join(parts)} in {self.calls:,} calls, {self.quota_units:,} quota units."
+        for owner_id, why in self.owners_waiting.items():
+            text += f" {owner_id} waits: {why}"
+        return text
+
+
+def _chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# ------------------------------------------------------------------------------ videos
+
+
+def _session_for(owner: ContentOwner | None, result: PullResult, progress: Progress) -> YouTubeSession | None:
+    """The owner's credential; without one the API key (public data only); None when neither."""
+    if owner is not None:
+        try:
+            return YouTubeSession.for_owner(owner)
+        except NeedsReauthorisation as error:
+            result.owners_waiting[owner.pk] = error.message
+            progress(f"{owner.pk}: skipped, {error.message}")
+            return None
+        except NotConnected:
+            pass
+    try:
+        session = YouTubeSession.public()
+    except NotConnected as error:
+        key = owner.pk if owner is not None else "(no content owner)"
+        result.owners_waiting[key] = error.message
+        progress(f"{key}: skipped, {error.message}")
+        return None
+    progress(
+        f"{owner.pk if owner else 'Videos without a content owner'}: no credential, reading public "
+        "data with YOUTUBE_API_KEY (private and unlisted videos stay unread)"
+    )
+    return session
+
+
+def _videos_pull_with(
+    session: YouTubeSession, video_ids: list[str], result: PullResult, progress: Progress
+) -> None:
+    batches = list(_chunks(video_ids, VIDEO_IDS_PER_CALL))
+    for number, batch in enumerate(batches, start=1):
+        response = session.execute(
+            session.youtube.videos().list(
+                part=",".join(VIDEO_PARTS), id=",".join(batch), **session.owner_params()
+            )
+        )
+        items = {item["id"]: item for item in response.get("items", [])}
+        drifted = 0
+        # API call first, lock after: no row stays locked while Google answers.
+        with transaction.atomic():
+            for video in Video.objects.select_for_update().filter(pk__in=batch):
+                item = items.get(video.pk)
+                if item is None:
+                    continue
+                before = set(video.drifted_fields)
+                video_apply_remote_state(
+                    video=video,
+                    remote=video_fields_from_api(item, as_owner=not session.uses_api_key),
+                    source=Video.SnapshotSource.API,
+                    etag=item.get("etag", ""),
+                )
+                video.save()
+                drifted += bool(set(video.drifted_fields) - before)
+        missing = [video_id for video_id in batch if video_id not in items]
+        result.videos_read += len(items)
+        result.videos_drifted += drifted
+        result.videos_missing.extend(missing)
+        if session.uses_api_key:
+            result.videos_read_with_api_key += len(items)
+        progress(
+            f"videos.list {number}/{len(batches)}{f' for {session.owner_id}' if session.owner_id else ''}: "
+            f"{len(items)} of {len(batch)} read"
+            + (f", {drifted} changed on YouTube" if drifted else "")
+            + (f", {len(missing)} not found" if missing else "")
+        )
+
+
+def videos_pull(
+    *, video_ids: Iterable[str], progress: Progress = _quiet, result: PullResult | None = None
+) -> PullResult:
+    """Read these videos from YouTube, 50 per videos.list call, each with its owner's credential."""
+    result = result or PullResult()
+    by_owner: dict[str | None, list[str]] = defaultdict(list)
+    rows = (
+        Video.objects.filter(pk__in=list(video_ids))
+        .order_by("pk")
+        .values_list("pk", "channel__content_owner_id")
+    )
+    for video_id, owner_id in rows:
+        by_owner[owner_id].append(video_id)
+    owners = ContentOwner.objects.in_bulk([owner_id for owner_id in by_owner if owner_id])
+    for owner_id, ids in by_owner.items():
+        session = _session_for(owners.get(owner_id), result, progress)
+        if session is None:
+            continue
+        try:
+            _videos_pull_with(session, ids, result, progress)
+        except NeedsReauthorisation as error:
+            result.owners_waiting[owner_id] = error.message
+            progress(f"{owner_id}: stopped, {error.message}")
+        finally:
+            result.add_session(session)
+    return result
+
+
+# ------------------------------------------------------------------------------ owners
+
+
+def _channels_pull(
+    session: YouTubeSession, owner: ContentOwner, result: PullResult, progress: Progress
+) -> None:
+    page_token = None
+    while True:
+        response = session.execute(
+            session.youtube.channels().list(
+                part=",".join(CHANNEL_PARTS),
+                managedByMe=True,
+                maxResults=50,
+                pageToken=page_token,
+                **session.owner_params(),
+            )
+        )
+        items = response.get("items", [])
+        for item in items:
+            Channel.objects.update_or_create(
+                id=item["id"], defaults={**channel_fields_from_api(item), "content_owner": owner}
+            )
+        result.channels += len(items)
+        progress(f"channels.list for {owner.pk}: {len(items)} channels")
+        page_token = response.get("nextPageToken")
+        if not page_token:
+            return
+
+
+def _policies_pull(
+    session: YouTubeSession, owner: ContentOwner, result: PullResult, progress: Progress
+) -> None:
+    response = session.execute(session.partner.policies().list(**session.owner_params()))
+    items = response.get("items", [])
+    for item in items:
+        Policy.objects.update_or_create(
+            id=item["id"], defaults={**policy_fields_from_api(item), "content_owner": owner}
+        )
+    result.policies += len(items)
+    progress(f"policies.list for {owner.pk}: {len(items)} policies")
+
+
+def _assets_pull(
+    session: YouTubeSession, owner: ContentOwner, result: PullResult, progress: Progress
+) -> None:
+    """Refresh the assets the owner's known claims point at (assets.list, metadata as the owner sees it)."""
+    asset_ids = sorted(
+        set(Claim.objects.filter(video__channel__content_owner=owner).values_list("asset_id", flat=True))
+    )
+    for batch in _chunks(asset_ids, ASSET_IDS_PER_CALL):
+        response = session.execute(
+            session.partner.assets().list(id=",".join(batch), fetchMetadata="mine", **session.owner_params())
+        )
+        items = response.get("items", [])
+        for item in items:
+            Asset.objects.update_or_create(
+                id=item["id"], defaults={**asset_fields_from_api(item), "content_owner": owner}
+            )
+        result.assets += len(items)
+        progress(f"assets.list for {owner.pk}: {len(items)} of {len(batch)} assets")
+
+
+def owner_pull(
+    *, owner: ContentOwner, videos: bool = True, progress: Progress = _quiet, result: PullResult | None = None
+) -> PullResult:
+    """Everything ytcms reads for one connected owner: channels, policies, claimed assets, videos.
+
+    Raises NotConnected / NeedsReauthorisation when the owner cannot be acted for.
+    """
+    result = result or PullResult()
+    session = YouTubeSession.for_owner(owner)
+    try:
+        _channels_pull(session, owner, result, progress)
+        _policies_pull(session, owner, result, progress)
+        _assets_pull(session, owner, result, progress)
+        if videos:
+            video_ids = list(
+                Video.objects.filter(channel__content_owner=owner).order_by("pk").values_list("pk", flat=True)
+            )
+            _videos_pull_with(session, video_ids, result, progress)
+    finally:
+        result.add_session(session)
+    return result

@@ -1,0 +1,150 @@
+"""Google's answers turned into typed errors — decided here and nowhere else.
+
+Quota, rate limits and permission problems all come back as 403, so the decision is made on
+``errors[0].reason`` (docs/youtube-api.md §2). The status code only decides what the reason cannot:
+401 (a token problem), 429 and 5xx (retry).
+"""
+
+import enum
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+# "Daily quotas reset at midnight Pacific Time." [doc determine_quota_cost]
+PACIFIC = ZoneInfo("America/Los_Angeles")
+
+# Retried with backoff [doc core_errors; docs/youtube-api.md §2.2].
+RETRY_REASONS = frozenset(
+    {
+        "rateLimitExceeded",
+        "userRateLimitExceeded",
+        "backendError",
+        "backendNotConnected",
+        "internalError",
+        "notReady",
+    }
+)
+# A bad or expired access token: refresh once, then retry once [doc core_errors].
+REFRESH_REASONS = frozenset({"authError", "expired"})
+
+
+class Decision(enum.StrEnum):
+    QUOTA = "quota"  # park until the next Pacific midnight
+    RETRY = "retry"  # back off and try again, a bounded number of times
+    REFRESH = "refresh"  # refresh the access token once, then retry once
+    FAIL = "fail"  # permanent: fix the data, the permissions or the configuration
+
+
+def decide(*, status: int, reason: str | None) -> Decision:
+    """What to do about one error answer: the single place that maps reasons to behaviour.
+
+    Everything not listed is permanent: the invalid* metadata reasons, forbidden*, videoNotFound,
+    insufficientPermissions, defaultLanguageNotSet, dailyLimitExceeded, accessNotConfigured, …
+    """
+    if reason == "quotaExceeded":
+        return Decision.QUOTA
+    if reason in RETRY_REASONS:
+        return Decision.RETRY
+    if status == 401 or reason in REFRESH_REASONS:
+        return Decision.REFRESH
+    if status == 429 or status >= 500:
+        return Decision.RETRY
+    return Decision.FAIL
+
+
+@dataclass(frozen=True)
+class GoogleAnswer:
+    """What an error response says: status, errors[0].reason and YouTube's message."""
+
+    status: int
+    reason: str
+    message: str
+    retry_after: float | None = None
+
+
+def parse_error_body(status: int, content: bytes | str | None, headers=None) -> GoogleAnswer:
+    """Read both error shapes: the Data API / Content ID one (with ``errors``) and One Platform's."""
+    reason, message = "", ""
+    try:
+        body = json.loads(content or b"{}")
+    except (TypeError, ValueError):
+        body = {}
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):
+        details = error.get("errors") or []
+        first = details[0] if details and isinstance(details[0], dict) else {}
+        reason = first.get("reason") or error.get("status") or ""
+        message = first.get("message") or error.get("message") or ""
+    elif isinstance(error, str):  # the token endpoint's {"error": "invalid_grant", ...}
+        reason = error
+        message = body.get("error_description", "")
+    retry_after = None
+    raw = (headers or {}).get("retry-after")
+    if raw:
+        try:
+            retry_after = float(raw)
+        except ValueError:
+            retry_after = None
+    return GoogleAnswer(status=status, reason=reason, message=str(message), retry_after=retry_after)
+
+
+def next_quota_reset(now: datetime | None = None) -> datetime:
+    """The next midnight in America/Los_Angeles, as an aware UTC datetime."""
+    local = (now or datetime.now(UTC)).astimezone(PACIFIC)
+    midnight = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=PACIFIC)
+    return midnight.astimezone(UTC)
+
+
+def pacific_day(now: datetime | None = None):
+    """The quota day: today's date in America/Los_Angeles."""
+    return (now or datetime.now(UTC)).astimezone(PACIFIC).date()
+
+
+# ------------------------------------------------------------------------ typed errors
+
+
+class YouTubeError(Exception):
+    """Base of every error the YouTube door raises; the message is safe to show and log."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str = "",
+        owner_id: str | None = None,
+        status: int | None = None,
+        reason: str = "",
+    ):
+        super().__init__(message)
+        self.message = message
+        self.method = method
+        self.owner_id = owner_id
+        self.status = status
+        self.reason = reason
+
+
+class QuotaExhausted(YouTubeError):
+    """No call may be made until `reset_at` (the next midnight America/Los_Angeles)."""
+
+    def __init__(self, message: str, *, reset_at: datetime, project: str = "", api: str = "", **kwargs):
+        super().__init__(message, **kwargs)
+        self.reset_at = reset_at
+        self.project = project
+        self.api = api
+
+
+class RetryableError(YouTubeError):
+    """Failed after the bounded retries; trying again later may work."""
+
+
+class PermanentError(YouTubeError):
+    """Google refused the request; trying again will not help (fix the data or the access)."""
+
+
+class NeedsReauthorisation(YouTubeError):
+    """The owner's grant was revoked or expired: a person must reconnect it; nothing is sent."""
+
+
+class NotConnected(YouTubeError):
+    """No credential for this content owner and no API key for public reads."""

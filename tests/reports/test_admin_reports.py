@@ -1,0 +1,173 @@
+"""The reports admin with the three personas: alice (manager of A), bob (viewer of channel A1),
+charlie (manager of B, sees nothing of A)."""
+
+import pytest
+from django.urls import reverse
+
+from reports.models import Report
+from tests.conftest import channel_id
+from tests.reports.test_ingest_helpers import immediate_tasks_fixture, upload  # noqa: F401
+from videos.models import Video
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
+
+HEADER = "video_id,channel_id,video_title,video_privacy_status,embedding_allowed\n"
+
+
+def report_bytes(*rows: str) -> bytes:
+    return (HEADER + "".join(row + "\n" for row in rows)).encode()
+
+
+def row(video_id, channel=None, title="A title"):
+    return f"{video_id},{channel or channel_id('a')},{title},public,True"
+
+
+@pytest.fixture
+def report_of_a(owner_a, channel_a1, alice):
+    from reports.services import report_create_from_upload
+
+    data = report_bytes(row("abcdefghij1"), row("bad-id"), *(f"bad{n:03d}" + ",,,," for n in range(60)))
+    report = report_create_from_upload(uploaded_file=upload("a.csv", data), user=alice, content_owner=owner_a)
+    report.refresh_from_db()
+    return report
+
+
+def test_alice_uploads_a_report_for_her_content_owner_and_it_is_imported(client, alice, owner_a, channel_a1):
+    client.force_login(alice)
+    response = client.post(
+        reverse("admin:reports_report_upload"),
+        {
+            "file": upload("a4.csv", report_bytes(row("abcdefghij1"))),
+            "content_owner": owner_a.pk,
+            "mode": "import",
+        },
+    )
+    report = Report.objects.get()
+    assert response.status_code == 302 and response["Location"].endswith(f"/report/{report.pk}/change/")
+    assert (
+        report.status == Report.Status.DONE and report.created_by == alice and report.content_owner == owner_a
+    )
+    assert Video.objects.get(pk="abcdefghij1").channel == channel_a1
+
+
+def test_upload_and_preview_writes_nothing(client, alice, owner_a, channel_a1):
+    client.force_login(alice)
+    client.post(
+        reverse("admin:reports_report_upload"),
+        {
+            "file": upload("a4.csv", report_bytes(row("abcdefghij1"))),
+            "content_owner": owner_a.pk,
+            "mode": "preview",
+        },
+    )
+    report = Report.objects.get()
+    assert report.dry_run and report.status == Report.Status.DONE and report.videos_created == 1
+    assert not Video.objects.exists()
+    page = client.get(reverse("admin:reports_report_change", args=[report.pk])).content.decode()
+    assert "Preview: the first 1 videos that would change" in page and "abcdefghij1" in page
+    assert "Import now" in page
+    client.post(reverse("admin:reports_report_run", args=[report.pk]), {"mode": "import"})
+    assert Video.objects.filter(pk="abcdefghij1").exists()
+
+
+def test_alice_cannot_upload_for_another_content_owner(client, alice, owner_b):
+    client.force_login(alice)
+    response = client.post(
+        reverse("admin:reports_report_upload"),
+        {"file": upload("a4.csv", report_bytes(row("abcdefghij1"))), "content_owner": owner_b.pk},
+    )
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    assert not Report.objects.exists()
+
+
+def test_an_upload_over_the_limit_is_refused_while_it_streams_in(client, alice, owner_a, settings):
+    settings.REPORTS_MAX_UPLOAD_BYTES = 1000
+    client.force_login(alice)
+    response = client.post(
+        reverse("admin:reports_report_upload"),
+        {
+            "file": upload("big.csv", report_bytes(*(row(f"abcdefghi{n:02d}") for n in range(60)))),
+            "content_owner": owner_a.pk,
+        },
+    )
+    assert response.status_code == 200
+    assert "larger than the 1.0 KB allowed" in response.content.decode()
+    assert not Report.objects.exists()
+
+
+def test_the_report_list_shows_status_counts_and_a_progress_bar(client, alice, report_of_a):
+    client.force_login(alice)
+    page = client.get(reverse("admin:reports_report_changelist")).content.decode()
+    assert f"#{report_of_a.pk} a.csv" in page
+    assert 'class="ytcms-progress"' in page and "100%" in page
+    assert "Upload report" in page and "Import from S3" in page
+
+
+def test_the_report_page_lists_row_errors_page_by_page(client, alice, report_of_a):
+    client.force_login(alice)
+    url = reverse("admin:reports_report_change", args=[report_of_a.pk])
+    first = client.get(url).content.decode()
+    assert report_of_a.rows_rejected == 61, report_of_a.message
+    assert "Rejected rows (61)" in first and "page 1 of 2" in first and "line" in first
+    second = client.get(url, {"errors_page": 2}).content.decode()
+    assert "page 2 of 2" in second
+    assert "Download failed rows" in first
+
+
+def test_failed_rows_download_is_a_streamed_csv(client, alice, report_of_a):
+    client.force_login(alice)
+    response = client.get(reverse("admin:reports_report_failed_rows", args=[report_of_a.pk]))
+    assert response.streaming and response["Content-Type"].startswith("text/csv")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    lines = text.splitlines()
+    assert lines[0] == "error," + HEADER.strip()
+    assert len(lines) == 1 + 61 and lines[1].startswith("line 3: ")
+
+
+def test_rerun_of_a_done_report_says_nothing_changed(client, alice, report_of_a):
+    client.force_login(alice)
+    client.post(reverse("admin:reports_report_run", args=[report_of_a.pk]), {"mode": "rerun"})
+    report_of_a.refresh_from_db()
+    assert report_of_a.status == Report.Status.DONE and report_of_a.attempts == 2
+    assert report_of_a.message.startswith("Nothing changed")
+
+
+@pytest.mark.parametrize("persona", ["bob", "charlie"])
+def test_outsiders_get_404_on_a_report_and_its_downloads_and_buttons(client, persona, report_of_a, request):
+    client.force_login(request.getfixturevalue(persona))
+    for name in ("admin:reports_report_change", "admin:reports_report_failed_rows"):
+        assert client.get(reverse(name, args=[report_of_a.pk])).status_code == 404
+    assert (
+        client.post(reverse("admin:reports_report_run", args=[report_of_a.pk]), {"mode": "rerun"}).status_code
+        == 404
+    )
+    page = client.get(reverse("admin:reports_report_changelist")).content.decode()
+    assert "a.csv" not in page
+    report_of_a.refresh_from_db()
+    assert report_of_a.attempts == 1
+
+
+def test_bob_cannot_upload_reports(client, bob):
+    client.force_login(bob)
+    assert client.get(reverse("admin:reports_report_upload")).status_code == 403
+
+
+def test_a_superuser_sees_every_report(admin_client, report_of_a):
+    assert admin_client.get(reverse("admin:reports_report_change", args=[report_of_a.pk])).status_code == 200
+
+
+def test_a_viewer_of_the_owner_sees_but_cannot_run(client, django_user_model, owner_a, report_of_a):
+    from django.contrib.auth.models import Group
+
+    from channels_app.models import Membership, Role
+
+    viewer = django_user_model.objects.create_user("vera", password="pw", is_staff=True)
+    viewer.groups.add(Group.objects.get(name="Viewer"))
+    Membership.objects.create(user=viewer, content_owner=owner_a, role=Role.VIEWER)
+    client.force_login(viewer)
+    page = client.get(reverse("admin:reports_report_change", args=[report_of_a.pk])).content.decode()
+    assert "Rejected rows" in page and "Re-run" not in page
+    assert (
+        client.post(reverse("admin:reports_report_run", args=[report_of_a.pk]), {"mode": "rerun"}).status_code
+        == 403
+    )

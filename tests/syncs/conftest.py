@@ -1,0 +1,167 @@
+"""The YouTube emulator over real HTTP, seeded to match the personas' catalogue (tests/conftest.py).
+
+`emulator` resets and seeds it, and points every YOUTUBE_* setting at it. Nothing here is autouse:
+the emulator's own tests (tests/syncs/emulator/) keep their fixtures.
+"""
+
+import pytest
+from cryptography.fernet import Fernet
+
+from syncs.emulator import EmulatorServer
+from syncs.services.connect import youtube_connect_refresh_token
+from tests.conftest import channel_id
+
+CLIENT_ID = "ytcms-test.apps.googleusercontent.com"
+CLIENT_SECRET = "client-secret-never-logged-7f3a"
+API_KEY = "AIza-api-key-never-logged-91c2"
+REFRESH_TOKEN_A = "1//refresh-token-a-never-logged-55d1"
+REFRESH_TOKEN_B = "1//refresh-token-b-never-logged-0e7b"
+ACCOUNT_A = "cms-a@example.com"
+ACCOUNT_B = "cms-b@example.com"
+PROJECT = "ytcms-test-project"
+CHANNEL_A1, CHANNEL_A2, CHANNEL_B1 = channel_id("a"), channel_id("b"), channel_id("c")
+# Generated once per run: tests must not depend on a key living in the repository.
+ENCRYPTION_KEY = Fernet.generate_key().decode()
+
+
+def emulator_seed() -> dict:
+    """YouTube's side of tests/conftest.py's catalogue; some values differ from what ytcms holds."""
+    return {
+        "contentOwners": [
+            {"id": "owner-a", "displayName": "Label A"},
+            {"id": "owner-b", "displayName": "Label B"},
+        ],
+        "accounts": [
+            {"id": ACCOUNT_A, "contentOwners": ["owner-a"]},
+            {"id": ACCOUNT_B, "contentOwners": ["owner-b"]},
+        ],
+        "oauthClients": [
+            {"clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET, "project": PROJECT, "redirectUris": []}
+        ],
+        "apiKeys": [{"key": API_KEY, "project": PROJECT}],
+        "refreshTokens": [
+            {"token": REFRESH_TOKEN_A, "clientId": CLIENT_ID, "account": ACCOUNT_A},
+            {"token": REFRESH_TOKEN_B, "clientId": CLIENT_ID, "account": ACCOUNT_B},
+        ],
+        "settings": {"authorizeAccount": ACCOUNT_A},
+        "channels": [
+            {
+                "id": CHANNEL_A1,
+                "contentOwner": "owner-a",
+                "snippet": {"title": "A One (YouTube)", "country": "GB"},
+                "statistics": {"subscriberCount": "1500", "viewCount": "90000"},
+            },
+            {"id": CHANNEL_A2, "contentOwner": "owner-a", "snippet": {"title": "A Two"}},
+            {"id": CHANNEL_B1, "contentOwner": "owner-b", "snippet": {"title": "B One"}},
+        ],
+        "videos": [
+            _video("a1song00001", CHANNEL_A1, title="Midnight Song", tags=["night"]),
+            _video("a1live00001", CHANNEL_A1, title="Live at Dawn"),
+            _video("a2clip00001", CHANNEL_A2, title="Studio Clip"),
+            _video("b1secret001", CHANNEL_B1, title="Secret Midnight Demo"),
+        ],
+        "assets": [
+            {
+                "id": "A111",
+                "contentOwner": "owner-a",
+                "type": "music_video",
+                "metadata": {"title": "Midnight Song (asset)", "isrc": "GBAAA2600001", "customId": "LBL-1"},
+            }
+        ],
+        "policies": [
+            {
+                "id": "P-monetize",
+                "contentOwner": "owner-a",
+                "name": "Monetize",
+                "rules": [{"action": "monetize"}],
+            },
+            {"id": "P-b", "contentOwner": "owner-b", "name": "B block", "rules": [{"action": "block"}]},
+        ],
+    }
+
+
+def _video(video_id, channel, *, title, tags=("music", "live")) -> dict:
+    """The same values as tests/conftest.remote_state, in the API's shape."""
+    return {
+        "id": video_id,
+        "snippet": {
+            "channelId": channel,
+            "title": title,
+            "description": "About the song",
+            "tags": list(tags),
+            "categoryId": "10",
+            "defaultLanguage": "en",
+            "publishedAt": "2024-05-01T10:00:00.000Z",
+        },
+        "status": {
+            "privacyStatus": "public",
+            "embeddable": True,
+            "publicStatsViewable": True,
+            "license": "youtube",
+            "selfDeclaredMadeForKids": False,
+            "containsSyntheticMedia": False,
+        },
+        "contentDetails": {"duration": "PT4M1S", "definition": "hd", "caption": "false"},
+        "statistics": {"viewCount": "1200", "likeCount": "30", "favoriteCount": "0", "commentCount": "4"},
+    }
+
+
+@pytest.fixture(scope="session")
+def youtube_emulator():
+    with EmulatorServer() as server:
+        yield server
+
+
+class Sleeps(list):
+    """The backoff waits the gateway asked for (it never really sleeps in tests)."""
+
+
+@pytest.fixture
+def sleeps(monkeypatch) -> Sleeps:
+    waits = Sleeps()
+    monkeypatch.setattr("syncs.youtube.gateway.sleep", waits.append)
+    return waits
+
+
+@pytest.fixture
+def encryption_key(settings):
+    settings.ENCRYPTION_KEYS = [ENCRYPTION_KEY]
+    return ENCRYPTION_KEY
+
+
+@pytest.fixture
+def emulator(youtube_emulator, settings, sleeps, encryption_key):
+    """A freshly seeded emulator with every YOUTUBE_* setting pointing at it."""
+    youtube_emulator.state.reset()
+    youtube_emulator.state.load(emulator_seed())
+    url = youtube_emulator.url + "/"
+    settings.YOUTUBE_API_ENDPOINT = url
+    settings.YOUTUBE_PARTNER_API_ENDPOINT = url
+    settings.YOUTUBE_REPORTING_API_ENDPOINT = url
+    settings.YOUTUBE_TOKEN_URI = youtube_emulator.token_uri
+    settings.YOUTUBE_AUTH_URI = youtube_emulator.url + "/o/oauth2/auth"
+    settings.YOUTUBE_CLIENT_ID = CLIENT_ID
+    settings.YOUTUBE_CLIENT_SECRET = CLIENT_SECRET
+    settings.YOUTUBE_API_KEY = None
+    settings.YOUTUBE_QUOTA_PROJECT = None
+    settings.YOUTUBE_DAILY_QUOTA = 10000
+    settings.YOUTUBE_QUOTA_RESERVE = 500
+    settings.YOUTUBE_MAX_RETRIES = 4
+    settings.YOUTUBE_EMULATOR = True
+    settings.YOUTUBE_OAUTH_REDIRECT_URI = None
+    return youtube_emulator
+
+
+@pytest.fixture
+def connect():
+    """connect(owner, token=REFRESH_TOKEN_A): store an OAuth credential as youtube_connect would."""
+
+    def connect(owner, refresh_token=REFRESH_TOKEN_A):
+        return youtube_connect_refresh_token(owner=owner, refresh_token=refresh_token)
+
+    return connect
+
+
+def api_requests(server, operation=None) -> list[dict]:
+    """The emulator's log of API requests (not the token endpoint), oldest first."""
+    return [r for r in server.state.requests(operation=operation) if r["api"] != "oauth"]

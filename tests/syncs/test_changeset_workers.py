@@ -1,0 +1,57 @@
+"""Two workers pushing the same change set never push an item twice (PostgreSQL: SKIP LOCKED)."""
+
+import threading
+from collections import Counter
+
+import pytest
+from django.db import connection, connections
+
+from syncs.changesets.push import changeset_push
+from syncs.changesets.services import changeset_queue
+from syncs.models import ChangeSet, ChangeSetItem
+from videos.services import video_update
+
+from .conftest import CHANNEL_A1, api_requests
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_workers_push_each_item_exactly_once(
+    emulator, channel_a1, owner_a, make_video, connect, django_user_model
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (DATABASE_URL): SQLite has no row locks")
+    connect(owner_a)
+    editor = django_user_model.objects.create_user(username="editor", password="pw", is_staff=True)
+    ids = [f"race{n:07d}" for n in range(120)]
+    emulator.state.load(
+        {"videos": [{"id": i, "snippet": {"channelId": CHANNEL_A1, "title": i, "categoryId": "10"}} for i in ids]}
+    )
+    for video_id in ids:
+        video = make_video(channel_a1, video_id=video_id, title=video_id)
+        video_update(video=video, changes={"title": video_id + " new"}, user=editor)
+    changeset = ChangeSet.objects.get()
+    changeset_queue(changeset=changeset, user=editor, enqueue=False)
+    start = threading.Barrier(2)
+    errors = []
+
+    def work():
+        try:
+            start.wait()
+            changeset_push(changeset=ChangeSet.objects.get(pk=changeset.pk))
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    updates = Counter(r["body"]["id"] for r in api_requests(emulator, "youtube.videos.update"))
+    assert set(updates) == set(ids) and set(updates.values()) == {1}
+    assert set(ChangeSetItem.objects.values_list("status", flat=True)) == {ChangeSetItem.Status.DONE}
+    assert all(emulator.state.video(i)["snippet"]["title"] == i + " new" for i in ids)
