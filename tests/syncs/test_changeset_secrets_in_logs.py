@@ -1,0 +1,55 @@
+"""A whole push, logged at DEBUG through the site's own handlers, never shows a secret."""
+
+import logging
+
+import pytest
+from django.conf import settings as django_settings
+
+from syncs.changesets.push import changeset_push
+from syncs.changesets.services import changeset_queue
+from syncs.models import ApiCall, ChangeSet, SyncRecord, YouTubeCredential
+from videos.services import video_update
+from ytcms_site.logging import PlainFormatter, RedactSecretsFilter
+
+from .conftest import CLIENT_SECRET, ENCRYPTION_KEY, REFRESH_TOKEN_A
+
+pytestmark = pytest.mark.django_db
+
+
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(level=logging.DEBUG)
+        self.lines = []
+        self.addFilter(RedactSecretsFilter())
+        self.setFormatter(PlainFormatter())
+
+    def emit(self, record):
+        self.lines.append(self.format(record))
+
+
+def test_full_push_logs_no_token_or_secret(emulator, catalogue, owner_a, alice, connect):
+    connect(owner_a)
+    handler = _Collect()
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        video_update(video=catalogue["a1_song"], changes={"title": "Logged push"}, user=alice)
+        changeset = ChangeSet.objects.get(created_by=alice, status=ChangeSet.Status.DRAFT)
+        changeset_queue(changeset=changeset, user=alice, enqueue=False)
+        changeset_push(changeset=changeset)
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+
+    access_token = YouTubeCredential.objects.get(owner=owner_a).access_token
+    assert access_token  # a token was really obtained during the push
+    secrets = [REFRESH_TOKEN_A, CLIENT_SECRET, access_token, ENCRYPTION_KEY, django_settings.SECRET_KEY]
+    logged = "\n".join(handler.lines)
+    assert handler.lines, "the push logged nothing at all"
+    for secret in secrets:
+        assert secret not in logged
+    stored = repr(list(ApiCall.objects.values())) + repr(list(SyncRecord.objects.values()))
+    for secret in secrets:
+        assert secret not in stored
