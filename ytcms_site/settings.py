@@ -489,3 +489,9 @@ TEMPLATES[0]["OPTIONS"]["context_processors"].append("django.template.context_pr
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2621440, minimum=1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2621440, minimum=1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 1000, minimum=100)
+
+# ---- Change sets (syncs/changesets)
+# Four-eyes rule: change sets touching privacy or license need a second manager's approval.
+CHANGESET_FOUR_EYES = env_bool("CHANGESET_FOUR_EYES", False)
+# Attempts of one item on retryable YouTube errors before it is failed for good.
+CHANGESET_MAX_ATTEMPTS = env_int("CHANGESET_MAX_ATTEMPTS", 3, minimum=1)

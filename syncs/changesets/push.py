@@ -84,7 +84,7 @@ def _quiet(line: str) -> None:
 
 
 def max_attempts() -> int:
-    return int(getattr(settings, "CHANGESET_MAX_ATTEMPTS", 3))
+    return settings.CHANGESET_MAX_ATTEMPTS
 
 
 @dataclass

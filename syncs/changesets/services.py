@@ -21,7 +21,7 @@ class ChangeSetError(Exception):
 
 
 def four_eyes_required() -> bool:
-    return bool(getattr(settings, "CHANGESET_FOUR_EYES", False))
+    return settings.CHANGESET_FOUR_EYES
 
 
 def changeset_refresh_needs_approval(*, changeset: ChangeSet) -> None:
