@@ -73,7 +73,7 @@ def videos_search(queryset: QuerySet[Video], search_term: str) -> QuerySet[Video
 # row until a page of matches is met. That is the fastest plan for a word in a third of the
 # titles and the slowest for a rare word, or for an artist whose videos are all years old: the
 # planner expects the matches spread evenly and walks the whole index (1M rows: ~2 s).
-INDEX_WALK_FIELDS = frozenset({"published_at", "updated_at", "id", "pk"})
+INDEX_WALK_FIELDS = frozenset({"published_at", "updated_at", "title", "id", "pk"})
 # The walk is kept when a page of matches turns up within the first WALK_PROBE_ROWS rows at each
 # end of the list (a density of at least 0.5% at both ends); a walk of 10,000 rows costs ~25 ms.
 # Otherwise the matches are read through the trigram indexes and sorted, which costs in
