@@ -10,6 +10,7 @@ import io
 import logging
 import os
 import posixpath
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -257,6 +258,7 @@ def report_ingest(*, report_id: int, on_progress: Callable[[dict], None] | None 
         logger.info("Report %s is not queued; nothing to run.", report_id)
         return None
     run = ReportRun(report, on_progress=on_progress)
+    started = time.monotonic()
     status, message, sha256 = Report.Status.DONE, "", ""
     try:
         stream = _open_source(report)
@@ -281,7 +283,15 @@ def report_ingest(*, report_id: int, on_progress: Callable[[dict], None] | None 
             "Re-run it: it resumes after the last committed line.",
         )
         raise
-    return _finish(report, status, message=message, sha256=sha256)
+    report = _finish(report, status, message=message, sha256=sha256)
+    logger.info(
+        "Report %s import %s in %d ms: %s",
+        report.pk,
+        report.status,
+        (time.monotonic() - started) * 1000,
+        report.message,
+    )
+    return report
 
 
 def _finish(report: Report, status: str, *, message: str, sha256: str = "") -> Report:

@@ -11,6 +11,8 @@ re-reads first, an item YouTube already shows is marked done without a second wr
 Call outside transaction.atomic: the gateway's ledger and each claim must commit on their own.
 """
 
+import logging
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
@@ -85,6 +87,9 @@ def _quiet(line: str) -> None:
 
 def max_attempts() -> int:
     return settings.CHANGESET_MAX_ATTEMPTS
+
+
+logger = logging.getLogger("ytcms.push")
 
 
 @dataclass
@@ -786,6 +791,7 @@ def changeset_push(
         status=ChangeSet.Status.PUSHING, pushed_at=timezone.now(), updated_at=timezone.now()
     )
     result = PushResult()
+    started = time.monotonic()
     skip_owners: set = set()
     while True:
         moment = now or timezone.now()
@@ -811,4 +817,13 @@ def changeset_push(
             break
     changeset_settle_status(changeset=changeset)
     result.next_run_at = next_run_at(changeset=changeset)
+    changeset.refresh_from_db(fields=["status"])
+    logger.info(
+        "Change set %s push: %s in %d ms; status %s. %s",
+        changeset.pk,
+        "ok" if not (result.failed or result.conflicts or result.deferred) else "incomplete",
+        (time.monotonic() - started) * 1000,
+        changeset.status,
+        result.summary(),
+    )
     return result

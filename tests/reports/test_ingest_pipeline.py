@@ -523,3 +523,11 @@ def test_the_sql_merges_one_pass_aggregates_follow_the_reference_grouping_rules(
         assert (isrc or "", custom or "") == (group.isrc, group.custom_id)
     assert aggregated["v1"][1:] == ("claimed", "Block in some countries", "USRC17607839", "C1")
     assert sum(1 for r in with_video_aggregates(rows) if r[-5]) == 3
+
+
+def test_an_import_is_logged_with_its_duration_and_outcome(caplog):
+    with caplog.at_level("INFO", logger="reports.services"):
+        report = import_file(FIXTURES / "studio_videos_report.synthetic.csv")
+    (line,) = [r.getMessage() for r in caplog.records if "import done in" in r.getMessage()]
+    assert line.startswith(f"Report {report.pk} import done in ")
+    assert " ms: " in line and f"{report.rows_read:,}" in line

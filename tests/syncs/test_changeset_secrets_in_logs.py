@@ -53,3 +53,15 @@ def test_full_push_logs_no_token_or_secret(emulator, catalogue, owner_a, alice, 
     stored = repr(list(ApiCall.objects.values())) + repr(list(SyncRecord.objects.values()))
     for secret in secrets:
         assert secret not in stored
+
+
+def test_push_is_logged_with_duration_and_outcome(emulator, catalogue, owner_a, alice, connect, caplog):
+    connect(owner_a)
+    video_update(video=catalogue["a1_song"], changes={"title": "Timed push"}, user=alice)
+    changeset = ChangeSet.objects.get(created_by=alice, status=ChangeSet.Status.DRAFT)
+    changeset_queue(changeset=changeset, user=alice, enqueue=False)
+    with caplog.at_level(logging.INFO, logger="ytcms.push"):
+        changeset_push(changeset=changeset)
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "ytcms.push"]
+    assert f"Change set {changeset.pk} push: ok in " in line
+    assert " ms; status done." in line and "1 fields done" in line
