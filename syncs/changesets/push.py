@@ -514,18 +514,7 @@ def _push_batch(changeset, user, token, owner_id, now, result, progress) -> None
             try:
                 _push_claim(session, changeset, user, item, now, result)
             except (_StopPush, _OwnerWaits) as stop:
-                rest = claims[number + 1 :]
-                if isinstance(stop, _StopPush):
-                    _settle(
-                        rest,
-                        ChangeSetItem.Status.DEFERRED,
-                        reason="quotaExceeded",
-                        message="Waiting for the daily quota to reset.",
-                        until=stop.reset_at,
-                    )
-                    result.deferred += len(rest)
-                else:
-                    _park(rest, stop.error, result)
+                _hold_back(claims[number + 1 :], stop, result)
                 raise
         progress(f"{owner_id}: {len(by_video)} videos, {len(items) + len(claims)} items handled")
     finally:
@@ -578,19 +567,23 @@ def _push_metadata(session, changeset, user, items, by_video, read_parts, now, r
                 result,
             )
         except (_StopPush, _OwnerWaits) as stop:
-            rest = [item for later in video_ids[number + 1 :] for item in by_video[later]]
-            if isinstance(stop, _StopPush):
-                _settle(
-                    rest,
-                    ChangeSetItem.Status.DEFERRED,
-                    reason="quotaExceeded",
-                    message="Waiting for the daily quota to reset.",
-                    until=stop.reset_at,
-                )
-                result.deferred += len(rest)
-            else:
-                _park(rest, stop.error, result)
+            _hold_back([item for later in video_ids[number + 1 :] for item in by_video[later]], stop, result)
             raise
+
+
+def _hold_back(rest, stop, result) -> None:
+    """Items not reached when a push stopped: deferred to the quota reset, or parked for the owner."""
+    if isinstance(stop, _StopPush):
+        _settle(
+            rest,
+            ChangeSetItem.Status.DEFERRED,
+            reason="quotaExceeded",
+            message="Waiting for the daily quota to reset.",
+            until=stop.reset_at,
+        )
+        result.deferred += len(rest)
+    else:
+        _park(rest, stop.error, result)
 
 
 # ------------------------------------------------------------------------------ Content ID
