@@ -17,7 +17,13 @@
    the first import into the empty catalogue, then the same file again (everything unchanged).
    Import times are the Report's own started/finished timestamps (the copy into storage and
    Django's start are not counted); peak RSS is the child's ru_maxrss (os.wait4).
-4. With --django-import-export ROWS (and django-import-export importable, e.g. installed with
+   With --compare-bulk-off, the first import is timed again with bulk mode off
+   (REPORTS_BULK_MIN_ROWS=0: every row written through the catalogue's indexes), for the
+   before/after of bulk mode in the same run.
+4. Duplicate-key memory (--seen-keys N, default 10,000,000; 0 skips): peak RSS of a child process
+   feeding N keys to reports.parsing.reader.SeenKeys as the reader uses it (bounded: spills to
+   disk) and to the same table never allowed to spill (what it was before), and their ratio.
+5. With --django-import-export ROWS (and django-import-export importable, e.g. installed with
    `pip install --target /tmp/iexp django-import-export` and PYTHONPATH=/tmp/iexp), times a
    ModelResource import of the first ROWS rows of the same file and our pipeline on the same rows.
 
@@ -220,6 +226,44 @@ def run_import(path: Path, *, extra_env: dict | None = None) -> dict:
     }
 
 
+SEEN_KEYS_CHILD = """
+import resource, sys
+sys.path.insert(0, sys.argv[3])
+from reports.parsing.reader import SeenKeys
+keys, bounded = int(sys.argv[1]), sys.argv[2] == "bounded"
+seen = SeenKeys() if bounded else SeenKeys(max_table_slots=1 << 40)
+add = seen.add
+start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+for n in range(keys):
+    add(f"{n:011d}|UC{n % 977:022d}|claim{n}")
+seen.close()
+print(start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def measure_seen_keys(keys: int) -> None:
+    """Peak RSS of duplicate-key detection over `keys` keys, bounded vs never spilling."""
+    peaks = {}
+    for kind in ("unbounded", "bounded"):
+        started = time.monotonic()
+        output = subprocess.run(
+            [sys.executable, "-c", SEEN_KEYS_CHILD, str(keys), kind, str(ROOT)],
+            check=True, capture_output=True, text=True,
+        ).stdout.split()  # fmt: skip
+        before, after = (int(value) / 1024 for value in output)
+        peaks[kind] = (after, after - before, time.monotonic() - started)
+    print(
+        f"\nduplicate-key detection over {keys:,} keys (peak RSS of a child process; growth over its start):"
+    )
+    for kind, label in (
+        ("unbounded", "before: one table, never spills"),
+        ("bounded", "after: SeenKeys, spills to disk"),
+    ):
+        peak, growth, seconds = peaks[kind]
+        print(f"  {label:<34} {peak:>7,.0f} MB  (+{growth:,.0f} MB, {seconds:.1f} s)")
+    print(f"  ratio after / before (growth): {peaks['bounded'][1] / max(peaks['unbounded'][1], 1):.2f}")
+
+
 def measure_import_export(path: Path, rows: int) -> None:
     try:
         from import_export import fields, resources  # noqa: F401
@@ -301,6 +345,13 @@ def main() -> None:
     parser.add_argument(
         "--django-import-export", type=int, metavar="ROWS", help="also time django-import-export"
     )
+    parser.add_argument(
+        "--compare-bulk-off", action="store_true", help="also time the first import without bulk mode"
+    )
+    parser.add_argument(
+        "--seen-keys", type=int, default=10_000_000, metavar="N",
+        help="keys for the duplicate-detection memory figure (default 10,000,000; 0 skips)",
+    )  # fmt: skip
     args = parser.parse_args()
 
     ensure_database()
@@ -318,6 +369,10 @@ def main() -> None:
     empty_catalogue()
     limit = measure_limit(path, rows, indexed=False)
     indexed = measure_limit(path, rows, indexed=True)
+    no_bulk = None
+    if args.compare_bulk_off:
+        no_bulk = run_import(path, extra_env={"REPORTS_BULK_MIN_ROWS": "0"})
+        empty_catalogue()
     first = run_import(path)
     second = run_import(path)
     empty_catalogue()
@@ -335,6 +390,10 @@ def main() -> None:
     print(
         f"{'limit+idx: COPY + INSERT into videos_video twin':<44} {indexed['rows_per_s']:>10,.0f} {indexed['seconds']:>9.1f}"
     )
+    if no_bulk is not None:
+        print(
+            f"{'pipeline, first import, bulk mode off':<44} {no_bulk['rows_per_s']:>10,.0f} {no_bulk['seconds']:>9.1f}"
+        )
     print(f"{'pipeline, first import':<44} {first['rows_per_s']:>10,.0f} {first['seconds']:>9.1f}")
     print(
         f"{'pipeline, same file again (unchanged)':<44} {second['rows_per_s']:>10,.0f} {second['seconds']:>9.1f}"
@@ -345,6 +404,11 @@ def main() -> None:
     print(
         f"ratio pipeline / limit:      {ratio:.2f}  (target >= {RATIO_TARGET}) {'pass' if ratio >= RATIO_TARGET else 'FAIL'}"
     )
+    if no_bulk is not None:
+        print(
+            f"ratio pipeline / limit, bulk mode off: {no_bulk['rows_per_s'] / limit['rows_per_s']:.2f}"
+            f"  (bulk mode speed-up {no_bulk['seconds'] / first['seconds']:.2f}x)"
+        )
     print(f"ratio pipeline / limit+idx:  {first['rows_per_s'] / indexed['rows_per_s']:.2f}")
     peak = max(first["peak_rss_mb"], second["peak_rss_mb"])
     print(f"peak RSS of the importing process: {peak:,.0f} MB (target <= {RSS_TARGET_MB}) "
@@ -353,6 +417,9 @@ def main() -> None:
     print(
         f"unchanged re-import / first import time: {slower:.2f} (target <= 1) {'pass' if slower <= 1 else 'FAIL'}"
     )
+
+    if args.seen_keys:
+        measure_seen_keys(args.seen_keys)
 
     if args.django_import_export:
         measure_import_export(path, args.django_import_export)

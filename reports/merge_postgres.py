@@ -12,11 +12,25 @@ and compare every written row. Each chunk runs in the caller's transaction:
   5. assets and claims computed, then inserted/updated; the counts read from the same tables.
 
 A dry run does steps 1–3 and 5's computations and writes nothing but temporary tables.
+
+Bulk mode (a first import that at least doubles the catalogue, see pipeline.ReportRun): writing
+every row into the ~20 secondary indexes of videos_video (two trigram GINs among them), claims
+and assets costs several times what building them once afterwards costs. bulk_indexes_drop
+drops them (never a primary key or unique index, nor claims' video_id index: the merge's
+lookups and upserts need those), and the foreign keys of these tables,
+after writing their definitions to a ledger table in the same transaction;
+bulk_indexes_restore builds every index the ledger holds again and empties it. The import
+calls restore in a `finally`; after a kill -9 the ledger survives, and the next import (any
+kind, see pipeline.ReportRun.execute) or `bulk_indexes_restore()` builds them. While they are
+missing, readers see every committed chunk as usual, with sequential scans instead of index
+scans (lists and searches get slower, never wrong); uniqueness never stops being enforced.
 """
 
 import json
+import logging
+import threading
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, OperationalError, connection, connections, transaction
 
 from channels_app.models import Channel
 from reports.staging import (
@@ -43,8 +57,17 @@ CHANGING_VIDEOS = "ytcms_report_changing_videos_v1"
 NEW_VIDEOS = "ytcms_report_new_videos_v1"
 NEW_ASSETS = "ytcms_report_assets_v1"
 NEW_CLAIMS = "ytcms_report_claims_v1"
+GONE_CLAIMS = "ytcms_report_gone_claims_v1"
 POLICIES = "ytcms_report_policies_v1"
 DRY_ASSETS = "ytcms_report_dry_assets_v1"
+# A regular table (it must outlive a killed session): indexes bulk mode dropped, with their DDL.
+DROPPED_INDEXES = "ytcms_report_dropped_indexes"
+BULK_TABLES = (Video._meta.db_table, Claim._meta.db_table, Asset._meta.db_table)
+BULK_LOCK_TIMEOUT = "5s"  # dropping an index waits for running readers; give up rather than queue
+BULK_RESTORE_WORKERS = 2  # plain CREATE INDEX takes a SHARE lock: builds on one table run side by side
+BULK_MAINTENANCE_WORK_MEM = "256MB"
+
+logger = logging.getLogger(__name__)
 
 # Writable fields a report carries: a pending edit keeps ours, otherwise YouTube's value wins.
 REPORT_WRITABLE = [name for name in REMOTE_FIELDS if name in WRITABLE_FIELDS]
@@ -207,8 +230,33 @@ def _build_new_videos_sql() -> tuple[str, list]:
     }
     news = ", ".join(f"{source[n]}.n_{n}" for n in compared) + ", jsonb_array_length(p.n_pending_fields) > 0"
     olds = ", ".join(f"o.o_{n}" for n in compared) + ", o.o_has_pending_changes"
-    # New videos take shortcuts that give the same values: their snapshot is the report's values,
-    # which are also what they want, so nothing is pending and nothing drifted.
+
+    # A new video's values come straight from the report: what the general SELECT would give
+    # with every o_ value a default (its snapshot is the report's values, which are also what it
+    # wants, so nothing is pending and nothing drifted), without its steps. A first import of a
+    # big report is almost all new videos, and this costs a fraction of the general path.
+    def default_of(name: str) -> str:
+        field = _VIDEO_FIELDS[name]
+        return "NULL" if field.null else _literal(field, defaults[name], params)
+
+    fresh = {
+        **{n: lambda n: f"COALESCE({_remote('c.r_' + n, n)}, {default_of(n)})" for n in REPORT_WRITABLE},
+        **{n: lambda n: f"COALESCE(c.r_{n}, {default_of(n)})" for n in REPORT_READONLY},
+        "isrc": lambda n: "COALESCE(c.r_isrc, '')",
+        "custom_id": lambda n: "COALESCE(c.r_custom_id, '')",
+        "remote_snapshot": lambda n: f"jsonb_strip_nulls(jsonb_build_object({remote_writable}))",
+        "pending_fields": lambda n: "'[]'::jsonb",
+        "drifted_fields": default_of,
+        "has_drift": default_of,
+        "drift_detected_at": default_of,
+        "search_keywords": lambda n: "upper(COALESCE(array_to_string(c.r_tags, ' | '), ''))",
+    }
+    new_rows = f"""
+        SELECT c.video_id, false, c.channel_id, NULL::text,
+               {{fresh_values}}, false, true
+        FROM {CHANGING_VIDEOS} c
+        WHERE NOT EXISTS (SELECT 1 FROM videos_video v WHERE v.id = c.video_id)
+    """
     sql = f"""
         CREATE TEMP TABLE {NEW_VIDEOS} AS
         SELECT c.video_id, o.existed, c.channel_id, v.xmin::text AS o_xmin,
@@ -216,7 +264,7 @@ def _build_new_videos_sql() -> tuple[str, list]:
                jsonb_array_length(p.n_pending_fields) > 0 AS n_has_pending_changes,
                NOT o.existed OR ROW({news}) IS DISTINCT FROM ROW({olds}) AS changed
         FROM {CHANGING_VIDEOS} c
-        LEFT JOIN videos_video v ON v.id = c.video_id
+        JOIN videos_video v ON v.id = c.video_id
         CROSS JOIN LATERAL (SELECT {", ".join(old_columns)} OFFSET 0) o
         CROSS JOIN LATERAL (
             SELECT COALESCE(o.existed AND o.o_remote_snapshot IS NOT NULL AND {same_writable}, false) AS same OFFSET 0
@@ -248,7 +296,10 @@ def _build_new_videos_sql() -> tuple[str, list]:
                         ELSE o.o_search_keywords END AS n_search_keywords
             OFFSET 0
         ) p
+        UNION ALL {new_rows}
     """
+    # Positional parameters must be appended in the order they appear in the text.
+    sql = sql.replace("{fresh_values}", ", ".join(fresh[n](n) for n in compared))
     # The cheap test first: most videos of a re-import leave the merge here.
     changing_sql = f"""
         CREATE TEMP TABLE {CHANGING_VIDEOS} AS
@@ -395,6 +446,157 @@ def _plan_for(kind: str) -> str:
     )
 
 
+def _ledger_exists(cursor) -> bool:
+    cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [DROPPED_INDEXES])
+    return cursor.fetchone()[0]
+
+
+def bulk_indexes_drop(*, report_id: int | None = None) -> list[str]:
+    """Drop the catalogue tables' secondary indexes, their definitions kept in the ledger.
+
+    Returns the names dropped; [] when a table's lock was not granted within BULK_LOCK_TIMEOUT
+    (the import then goes on with its indexes). Must run outside a transaction: the drop and
+    its ledger rows commit together, before the import writes anything.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""CREATE TABLE IF NOT EXISTS {DROPPED_INDEXES} (
+                    name text PRIMARY KEY, table_name text NOT NULL, definition text NOT NULL,
+                    report_id bigint, dropped_at timestamptz NOT NULL DEFAULT now())"""
+        )
+        try:
+            with transaction.atomic():
+                cursor.execute(f"SET LOCAL lock_timeout = '{BULK_LOCK_TIMEOUT}'")
+                # Foreign keys from these tables: each inserted row queues one check per key,
+                # run at commit (~1 ms per 100 rows); they come back NOT VALID, which enforces
+                # them for every later write at once, then VALIDATE checks the rows in one join.
+                cursor.execute(
+                    """SELECT c.conname, t.relname, format('ALTER TABLE %%I ADD CONSTRAINT %%I %%s NOT VALID',
+                                                          t.relname, c.conname, pg_get_constraintdef(c.oid))
+                       FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
+                       WHERE c.contype = 'f' AND c.conrelid = ANY(%s::regclass[]) ORDER BY t.relname, c.conname""",
+                    [list(BULK_TABLES)],
+                )
+                foreign_keys = cursor.fetchall()
+                for name, table, definition in foreign_keys:
+                    cursor.execute(
+                        f"INSERT INTO {DROPPED_INDEXES} (name, table_name, definition, report_id) "
+                        "VALUES (%s, %s, %s, %s) ON CONFLICT (name) DO NOTHING",
+                        [name, table, definition, report_id],
+                    )
+                    cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+                cursor.execute(
+                    """SELECT i.relname, t.relname, pg_get_indexdef(i.oid)
+                       FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+                       WHERE t.oid = ANY(%s::regclass[]) AND NOT x.indisunique AND NOT x.indisprimary
+                         AND pg_get_indexdef(i.oid) NOT LIKE %s
+                       ORDER BY t.relname, i.relname""",
+                    [list(BULK_TABLES), f"% ON %.{Claim._meta.db_table} USING btree (video_id)"],
+                )
+                found = cursor.fetchall()
+                for name, table, definition in found:
+                    cursor.execute(
+                        f"INSERT INTO {DROPPED_INDEXES} (name, table_name, definition, report_id) "
+                        "VALUES (%s, %s, %s, %s) ON CONFLICT (name) DO NOTHING",
+                        [name, table, definition, report_id],
+                    )
+                    cursor.execute(f'DROP INDEX "{name}"')
+        except OperationalError as exc:  # lock_timeout: someone holds the table; skip bulk mode
+            logger.info("Bulk mode skipped: the catalogue tables are busy (%s).", exc)
+            return []
+    return [name for name, _, _ in foreign_keys + found]
+
+
+def bulk_indexes_restore(*, workers: int = BULK_RESTORE_WORKERS) -> int:
+    """Build every index the ledger holds (two at a time) and analyse the tables; returns how many.
+
+    Plain CREATE INDEX (CONCURRENTLY would read the table twice, and two concurrent builds on
+    one table would wait for each other): readers go on, writers to the table wait for the build.
+    An index that fails to build stays in the ledger for the next call, and the error is raised.
+    """
+    with connection.cursor() as cursor:
+        if not _ledger_exists(cursor):
+            return 0
+        cursor.execute(f"SELECT name, table_name, definition FROM {DROPPED_INDEXES} ORDER BY name")
+        pending = cursor.fetchall()
+    if not pending:
+        return 0
+    foreign_keys = [item for item in pending if item[2].startswith("ALTER TABLE")]
+    pending = [item for item in pending if not item[2].startswith("ALTER TABLE")]
+    # The trigram GINs take longest: start them first so the two builders finish together.
+    pending.sort(key=lambda item: (" gin " not in item[2].lower(), item[0]))
+    lock = threading.Lock()
+    errors: list[BaseException] = []
+
+    def build():
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET maintenance_work_mem = '{BULK_MAINTENANCE_WORK_MEM}'")
+                while True:
+                    with lock:
+                        if not pending or errors:
+                            return
+                        name, _, definition = pending.pop(0)
+                    cursor.execute(definition.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1))
+                    cursor.execute(f"DELETE FROM {DROPPED_INDEXES} WHERE name = %s", [name])
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()  # this thread's connection
+
+    total = len(pending) + len(foreign_keys)
+    if connection.in_atomic_block:
+        build_here = True  # a caller's transaction must see (and own) the builds
+    else:
+        build_here = False
+        threads = [threading.Thread(target=build, name=f"index-build-{n}") for n in range(max(1, workers))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    if build_here:
+        with connection.cursor() as cursor:
+            for name, _, definition in pending:
+                cursor.execute(definition.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1))
+                cursor.execute(f"DELETE FROM {DROPPED_INDEXES} WHERE name = %s", [name])
+    if errors:
+        raise errors[0]
+    with connection.cursor() as cursor:
+        for name, table, definition in foreign_keys:
+            with transaction.atomic():
+                cursor.execute(
+                    "SELECT 1 FROM pg_constraint WHERE conname = %s AND conrelid = %s::regclass",
+                    [name, table],
+                )
+                if cursor.fetchone() is None:
+                    cursor.execute(definition)
+                cursor.execute(f"DELETE FROM {DROPPED_INDEXES} WHERE name = %s", [name])
+            try:
+                with transaction.atomic():
+                    cursor.execute(f'ALTER TABLE "{table}" VALIDATE CONSTRAINT "{name}"')
+            except DatabaseError as exc:
+                # Enforced for every write from now on; only rows written while it was dropped
+                # may break it (a row deleted under the import): say so, keep the data.
+                logger.error("Foreign key %s on %s is enforced but NOT VALID: %s", name, table, exc)
+        # Statistics from before the import describe an empty table: the planner would pick
+        # sequential scans for the admin's lists until autovacuum came by.
+        cursor.execute(f"ANALYZE {', '.join(BULK_TABLES)}")
+    return total
+
+
+def catalogue_video_estimate() -> int:
+    """Rows in videos_video: the planner's estimate, counted when the table was never analysed."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [Video._meta.db_table]
+        )
+        estimate = cursor.fetchone()[0]
+        if estimate < 0:
+            cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {Video._meta.db_table} LIMIT 10000000) v")
+            estimate = cursor.fetchone()[0]
+    return estimate
+
+
 def prepare_session() -> None:
     """Create the session's temporary tables (once per connection) and empty the dry-run overlay."""
     with connection.cursor() as cursor:
@@ -419,7 +621,7 @@ def prepare_session() -> None:
         cursor.execute(f"TRUNCATE {DRY_ASSETS}")
 
 
-def merge_chunk(rows: list[tuple], ctx: MergeContext) -> ChunkResult:
+def merge_chunk(rows: list[tuple], ctx: MergeContext, *, incomplete_videos=frozenset()) -> ChunkResult:
     """Merge one chunk with SQL; the caller holds the transaction (and commits the counters with it)."""
     result = ChunkResult()
     if not rows:
@@ -440,7 +642,7 @@ def merge_chunk(rows: list[tuple], ctx: MergeContext) -> ChunkResult:
         _run(
             cursor,
             f"SET LOCAL synchronous_commit TO OFF; SET LOCAL jit = off; TRUNCATE {STAGE}, {POLICIES}; "
-            f"DROP TABLE IF EXISTS {CHUNK_VIDEOS}, {CHANGING_VIDEOS}, {NEW_VIDEOS}, {NEW_ASSETS}, {NEW_CLAIMS}",
+            f"DROP TABLE IF EXISTS {CHUNK_VIDEOS}, {CHANGING_VIDEOS}, {NEW_VIDEOS}, {NEW_ASSETS}, {NEW_CLAIMS}, {GONE_CLAIMS}",
         )
         columns = [*STAGED_COLUMNS, *AGGREGATE_COLUMNS]
         with cursor.copy(f"COPY {STAGE} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
@@ -571,7 +773,8 @@ def merge_chunk(rows: list[tuple], ctx: MergeContext) -> ChunkResult:
                 FROM s LEFT JOIN {POLICIES} p ON p.label = s.policy_label
             )
             SELECT w.*, c.id IS NOT NULL AS existed,
-                   c.id IS NULL OR ROW(c.video_id, c.asset_id, c.content_type, c.policy_id, c.origin, c.is_partner_uploaded)
+                   c.id IS NULL OR c.status = 'inactive'
+                   OR ROW(c.video_id, c.asset_id, c.content_type, c.policy_id, c.origin, c.is_partner_uploaded)
                        IS DISTINCT FROM ROW(w.video_id, w.asset_id, w.content_type, w.policy_id, w.origin,
                                             w.is_partner_uploaded) AS changed
             FROM w LEFT JOIN videos_claim c ON c.id = w.id;
@@ -585,10 +788,31 @@ def merge_chunk(rows: list[tuple], ctx: MergeContext) -> ChunkResult:
                 cursor,
                 f"""{sql}; UPDATE videos_claim c SET video_id = n.video_id, asset_id = n.asset_id, content_type = n.content_type,
                            policy_id = n.policy_id, origin = n.origin, is_partner_uploaded = n.is_partner_uploaded,
-                           updated_at = now()
+                           status = CASE WHEN c.status = 'inactive' THEN 'active' ELSE c.status END, updated_at = now()
                     FROM {NEW_CLAIMS} n WHERE c.id = n.id AND n.existed AND n.changed""",
                 {**named, **params},
             )
+
+        # Claims that left the report (see reports.staging): active claims of covered videos it omits.
+        if ctx.claims_complete:
+            _run(
+                cursor,
+                f"""{_plan_for("probes")}
+                    CREATE TEMP TABLE {GONE_CLAIMS} AS
+                    SELECT c.id FROM {CHUNK_VIDEOS} v JOIN videos_claim c ON c.video_id = v.video_id
+                    WHERE c.status = 'active' AND NOT v.video_id = ANY(%(incomplete)s);
+                    {_plan_for("temporary")}
+                    DELETE FROM {GONE_CLAIMS} g USING {NEW_CLAIMS} n WHERE n.id = g.id;
+                    SELECT count(*) FROM {GONE_CLAIMS}""",
+                {"incomplete": list(incomplete_videos)},
+            )
+            result.claims_deactivated = cursor.fetchone()[0]
+            if result.claims_deactivated and not ctx.dry_run:
+                _run(
+                    cursor,
+                    f"""{_plan_for("probes")} UPDATE videos_claim SET status = 'inactive', updated_at = now()
+                        WHERE id IN (SELECT id FROM {GONE_CLAIMS})""",
+                )
 
         # Every row in exactly one bucket.
         _run(

@@ -49,7 +49,7 @@ def _catalogue_values(video: Video) -> dict:
     return {name: copy.deepcopy(getattr(video, name)) for name in CATALOGUE_FIELDS}
 
 
-def merge_chunk(rows: list[tuple], ctx: MergeContext) -> ChunkResult:
+def merge_chunk(rows: list[tuple], ctx: MergeContext, *, incomplete_videos=frozenset()) -> ChunkResult:
     """Merge one chunk; the caller holds the transaction (and commits the counters with it)."""
     result = ChunkResult()
     if not rows:
@@ -174,10 +174,13 @@ def merge_chunk(rows: list[tuple], ctx: MergeContext) -> ChunkResult:
         if claim is None:
             claim_changed[claim_id] = True
             new_claims.append(Claim(id=claim_id, **wanted))
-        elif any(getattr(claim, name) != value for name, value in wanted.items()):
+        elif claim.status == Claim.Status.INACTIVE or any(
+            getattr(claim, name) != value for name, value in wanted.items()
+        ):
             claim_changed[claim_id] = True
             for name, value in wanted.items():
                 setattr(claim, name, value)
+            claim.status = Claim.Status.ACTIVE  # listed again: the claim is back
             claim.updated_at = now
             changed_claims.append(claim)
         else:
@@ -185,7 +188,26 @@ def merge_chunk(rows: list[tuple], ctx: MergeContext) -> ChunkResult:
     result.claims_upserted = len(new_claims) + len(changed_claims)
     if not ctx.dry_run:
         Claim.objects.bulk_create(new_claims, batch_size=WRITE_BATCH)
-        Claim.objects.bulk_update(changed_claims, [*CLAIM_FIELDS, "updated_at"], batch_size=WRITE_BATCH)
+        Claim.objects.bulk_update(
+            changed_claims, [*CLAIM_FIELDS, "status", "updated_at"], batch_size=WRITE_BATCH
+        )
+
+    # Claims that left the report (see reports.staging): active claims of covered videos it omits.
+    if ctx.claims_complete:
+        covered = {row[VIDEO] for row in rows} - set(incomplete_videos)
+        gone = []
+        for batch in _in_batches(covered):
+            gone.extend(
+                claim_id
+                for claim_id in Claim.objects.filter(video_id__in=batch, status=Claim.Status.ACTIVE)
+                .order_by()
+                .values_list("pk", flat=True)
+                if claim_id not in claim_rows
+            )
+        result.claims_deactivated = len(gone)
+        if not ctx.dry_run:
+            for batch in _in_batches(gone):
+                Claim.objects.filter(pk__in=batch).update(status=Claim.Status.INACTIVE, updated_at=now)
 
     # Every row in exactly one bucket: imported if anything it carries changed, else unchanged.
     for row in rows:

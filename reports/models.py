@@ -62,6 +62,8 @@ class Report(models.Model):
     videos_unchanged = models.BigIntegerField(default=0)
     channels_created = models.BigIntegerField(default=0)
     claims_upserted = models.BigIntegerField(default=0)
+    # Active claims of videos the report covers that it no longer lists (see reports.staging).
+    claims_deactivated = models.BigIntegerField(default=0)
     assets_created = models.BigIntegerField(default=0)
     # Dry runs: the first videos that would change, old -> new per field (bounded).
     preview = models.JSONField(default=list, blank=True)

@@ -18,6 +18,12 @@ second run of the same report (a worker wrongly reaped while alive) stop at its 
 On PostgreSQL outside a transaction, the merger runs in a second thread with its own connection,
 so the database merges chunk N while this thread parses chunk N+1 (the GIL is released while
 the merger waits for PostgreSQL).
+
+Bulk mode (PostgreSQL, not a dry run, outside a transaction): when the first chunk shows that
+the file will add at least REPORTS_BULK_MIN_PERCENT of the catalogue's current size in new
+videos (and at least REPORTS_BULK_MIN_ROWS rows), the catalogue's secondary indexes are dropped
+before the first chunk and built once at the end (merge_postgres.bulk_indexes_drop / _restore,
+in a `finally`). Every run first builds any index a killed bulk run left dropped.
 """
 
 import hashlib
@@ -189,6 +195,7 @@ class ReportRun:
         self.preview = list(report.preview) if report.checkpoint_line else []
         self.channel_owners: dict = {}
         self._merger: _MergerThread | None = None
+        self.bulk = False  # secondary indexes dropped for this run (see the module docstring)
 
     # -- the run -----------------------------------------------------------------------------
 
@@ -205,10 +212,17 @@ class ReportRun:
                 owner_id=self.owner_id,
                 dry_run=self.report.dry_run,
                 has_policy_column="effective_policy" in reader.columns,
+                claims_complete=(
+                    self.owner_id is not None
+                    and "claim_id" in reader.columns
+                    and "asset_id" in reader.columns
+                ),
                 fetched_at=timezone.now(),
                 preview_limit=settings.REPORTS_PREVIEW_VIDEOS,
                 preview_taken=len(self.preview),
             )
+            if self.engine == "sql":
+                merge_postgres.bulk_indexes_restore()  # left dropped by a killed bulk run
             if self.pipelined:
                 self._merger = _MergerThread(self._commit_chunk)
                 self._merger.start()
@@ -220,10 +234,57 @@ class ReportRun:
             try:
                 self._feed(reader, submit)
             finally:
-                if self._merger is not None:
-                    merger, self._merger = self._merger, None
-                    merger.finish()
+                try:
+                    if self._merger is not None:
+                        merger, self._merger = self._merger, None
+                        merger.finish()
+                finally:
+                    if self.bulk:
+                        self.bulk = False
+                        started = time.monotonic()
+                        built = merge_postgres.bulk_indexes_restore()
+                        logger.info(
+                            "Report %s: %s indexes built in %.1f s after the bulk import.",
+                            self.report.pk,
+                            built,
+                            time.monotonic() - started,
+                        )
         return hashing.sha256
+
+    # -- bulk mode ---------------------------------------------------------------------------
+
+    def _bulk_possible(self) -> bool:
+        return (
+            self.engine == "sql"
+            and not self.report.dry_run
+            and not connection.in_atomic_block
+            and settings.REPORTS_BULK_MIN_ROWS > 0
+        )
+
+    def _maybe_enter_bulk(self, chunk: Chunk, reader: ReportReader) -> None:
+        """Decide on bulk mode from the first chunk: rows the file will bring vs the catalogue's size."""
+        if not self._bulk_possible() or not chunk.rows or not reader.bytes_read:
+            return
+        total_bytes = self.report.bytes_total or 0
+        estimated_rows = (len(chunk.rows) + len(chunk.errors)) * total_bytes / reader.bytes_read
+        if estimated_rows < settings.REPORTS_BULK_MIN_ROWS:
+            return
+        video_ids = {row[VIDEO] for row in chunk.rows}
+        existing = sum(Video.objects.filter(pk__in=batch).count() for batch in _batches(video_ids))
+        estimated_new = estimated_rows * (1 - existing / len(video_ids))
+        catalogue = merge_postgres.catalogue_video_estimate()
+        if estimated_new * 100 < settings.REPORTS_BULK_MIN_PERCENT * catalogue:
+            return
+        dropped = merge_postgres.bulk_indexes_drop(report_id=self.report.pk)
+        self.bulk = bool(dropped)
+        if dropped:
+            logger.info(
+                "Report %s: bulk mode (about %d new rows, %d videos in the catalogue): %d indexes dropped.",
+                self.report.pk,
+                estimated_new,
+                catalogue,
+                len(dropped),
+            )
 
     def _feed(self, reader: ReportReader, submit: Callable[[Chunk], None]) -> None:
         checkpoint = self.checkpoint
@@ -239,11 +300,16 @@ class ReportRun:
         last_line = checkpoint
         chunk_start = reader.bytes_read
 
+        bulk_decided = False
+
         def flush():
-            nonlocal rows, errors, raws, chunk_start
+            nonlocal rows, errors, raws, chunk_start, bulk_decided
             chunk = Chunk(rows, errors, last_line, reader.bytes_read)
             if raws:
                 self._reject_out_of_scope(chunk, raws)
+            if not bulk_decided:
+                bulk_decided = True
+                self._maybe_enter_bulk(chunk, reader)
             rows, errors, raws = [], [], {}
             chunk_start = reader.bytes_read
             submit(chunk)
@@ -384,7 +450,9 @@ class ReportRun:
     def _commit_chunk_once(self, chunk: Chunk) -> None:
         merge = merge_postgres.merge_chunk if self.engine == "sql" else merge_python.merge_chunk
         with transaction.atomic():
-            result: ChunkResult = merge(chunk.rows, self.ctx)
+            # A video with a rejected row in the chunk may be missing one of its claims.
+            incomplete = {error.video_id for error in chunk.errors if error.video_id}
+            result: ChunkResult = merge(chunk.rows, self.ctx, incomplete_videos=incomplete)
             ReportRowError.objects.bulk_create(
                 [
                     ReportRowError(

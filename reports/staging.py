@@ -13,6 +13,15 @@ Grouping rules (the report has one row per (video, claim)):
   ties to the first row); when the report has the column and no row has a label, it is "";
 - isrc and custom_id fill the video's own fields only when those are empty (first non-empty);
 - assets and claims are taken from the first row that names them.
+
+Claims that left the report: a daily report lists every claim of each video it covers (one row
+per (video, claim)). So when a report with claim_id and asset_id columns, imported for a
+content owner, covers a video, that video's *active* claims it does not list are marked
+inactive (kept, with their history), and a listed claim we hold as inactive is active again.
+A video is covered only when none of its rows in the chunk was rejected (a rejected row may be
+the very claim). Claims of videos the report does not mention are never touched: the rows of
+one video arrive together, and a file may be any part of the catalogue. (A Reporting API a4
+file is the owner's whole inventory, which would allow more; that is not used yet.)
 """
 
 import hashlib
@@ -274,6 +283,7 @@ class ChunkResult:
     videos_unchanged: int = 0
     channels_created: int = 0
     claims_upserted: int = 0
+    claims_deactivated: int = 0
     assets_created: int = 0
     preview: list = field(default_factory=list)
 
@@ -285,6 +295,7 @@ class ChunkResult:
         "videos_unchanged",
         "channels_created",
         "claims_upserted",
+        "claims_deactivated",
         "assets_created",
     )
 
@@ -299,6 +310,9 @@ class MergeContext:
     has_policy_column: bool
     fetched_at: datetime
     preview_limit: int
+    # The file lists claims per video (claim_id and asset_id columns) and has an owner: the
+    # claims of each video it covers are complete, so missing ones are deactivated.
+    claims_complete: bool = False
     policy_cache: dict = field(default_factory=dict)
     preview_taken: int = 0
     # Dry runs write nothing, so they remember what earlier chunks would have created.

@@ -3,13 +3,21 @@
 The first half generates the catalogue as plain data and is pure: the same seed and video count
 always give the same ids and values. The one exception is on purpose: `publish_at` of scheduled
 videos is counted in days from `today`, so they stay scheduled whenever the demo is loaded.
-The second half writes it with bulk inserts, and creates the demo users.
+The second half loads it the way a real catalogue arrives: the owner's channels, policies and
+assets first, then a Reporting API "Daily video metadata" (a4) report of the videos and their
+active claims, written to a CSV file and imported by the report pipeline (reports.services, the
+same code as an uploaded report), then what a report does not carry, as a read of the YouTube
+APIs would bring it (descriptions, tags, licences, localizations, claims that are not active,
+our own metadata), and finally the pending edits. It also creates the demo users.
 
 Everything generated stays inside YouTube's limits as videos.validation checks them.
 """
 
+import csv
+import os
 import secrets
 import string
+import tempfile
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -1209,6 +1217,8 @@ class DemoLoadResult:
     pending: int
     claims: int
     assets: int
+    report_id: int | None = None  # the report the catalogue was imported from
+    report_rows: int = 0
 
 
 @dataclass(frozen=True)
@@ -1224,6 +1234,16 @@ def demo_catalogue_video_count() -> int | None:
     if not ContentOwner.objects.filter(pk=DEMO_OWNER_ID).exists():
         return None
     return Video.objects.filter(channel__content_owner_id=DEMO_OWNER_ID).count()
+
+
+def _demo_reports_delete() -> None:
+    """The demo's own reports (the one it was loaded from), with their stored files."""
+    from reports.models import Report
+
+    for report in Report.objects.filter(content_owner_id=DEMO_OWNER_ID, original_name=DEMO_REPORT_NAME):
+        if report.file:
+            report.file.delete(save=False)
+        report.delete()
 
 
 @transaction.atomic
@@ -1243,21 +1263,126 @@ def demo_catalogue_delete() -> int:
         raise DemoCatalogueError(f"The demo catalogue cannot be removed: {error.args[0]}") from error
     Policy.objects.filter(content_owner_id=DEMO_OWNER_ID).delete()
     Channel.objects.filter(content_owner_id=DEMO_OWNER_ID).delete()
+    _demo_reports_delete()
     ContentOwner.objects.filter(pk=DEMO_OWNER_ID).delete()
     return by_model.get(Video._meta.label, 0)
 
 
-def _video_from(spec: DemoVideo, *, fetched_at: datetime) -> Video:
-    video = Video(
-        id=spec.id,
-        channel_id=spec.channel_id,
-        artists=spec.artists,
-        genres=spec.genres,
-        isrc=spec.isrc,
-        custom_id=spec.custom_id,
-        notes=spec.notes,
-    )
-    # What YouTube has becomes both the snapshot and the wanted values...
+# Reporting API a4 columns the demo report fills (the real report has more; the pipeline reads these).
+DEMO_REPORT_COLUMNS = (
+    "video_id", "channel_id", "claim_id", "asset_id", "custom_id", "category", "channel_display_name",
+    "claim_origin", "claimed_by_this_owner", "other_owners_claiming", "comments", "content_type",
+    "effective_policy", "embedding_allowed", "is_made_for_kids_effective_setting",
+    "is_made_for_kids_user_selection", "isrc", "time_published", "video_length", "video_privacy_status",
+    "video_title", "views",
+)  # fmt: skip
+DEMO_REPORT_NAME = "northwind_records_content_owner_video_metadata_a4.csv"
+_OTHER_OWNER = "Cobalt Music Publishing"  # who claims the videos "claimed by other owners only"
+
+
+def _report_bool(value) -> str:
+    return "" if value is None else ("True" if value else "False")
+
+
+def demo_report_rows(
+    spec: DemoVideo, *, channel_titles: dict, policy_names: dict, assets: dict
+) -> list[list]:
+    """The a4 rows of one video: one per active claim, or one without a claim."""
+    remote = spec.remote
+    video = {
+        "video_id": spec.id,
+        "channel_id": spec.channel_id,
+        "category": remote["category_id"],
+        "channel_display_name": channel_titles[spec.channel_id],
+        "claimed_by_this_owner": _report_bool(remote["claimed_status"] == Video.ClaimedStatus.CLAIMED),
+        "other_owners_claiming": _OTHER_OWNER if remote["claimed_status"] == "others" else "",
+        "comments": "" if remote["comment_count"] is None else str(remote["comment_count"]),
+        "embedding_allowed": _report_bool(remote["embeddable"]),
+        "is_made_for_kids_effective_setting": _report_bool(remote["made_for_kids"]),
+        "is_made_for_kids_user_selection": _report_bool(remote["self_declared_made_for_kids"]),
+        "time_published": remote["published_at"].astimezone(UTC).strftime("%Y/%m/%d %H:%M:%S"),
+        "video_length": str(remote["duration_seconds"]),
+        "video_privacy_status": remote["privacy_status"],
+        "video_title": remote["title"],
+        "views": str(remote["view_count"]),
+    }
+    active = [claim for claim in spec.claims if claim.status == Claim.Status.ACTIVE]
+    rows = []
+    for claim in active or [None]:
+        row = dict(video)
+        if claim is not None:
+            isrc, custom_id = assets[claim.asset_id]
+            row.update(
+                claim_id=claim.id,
+                asset_id=claim.asset_id,
+                custom_id=custom_id,
+                isrc=isrc,
+                claim_origin=claim.origin,
+                content_type=claim.content_type.capitalize(),
+                # The report names the policy applied by each claim (by its name, not its id).
+                effective_policy=policy_names[claim.policy_id],
+            )
+        rows.append([row.get(column, "") for column in DEMO_REPORT_COLUMNS])
+    return rows
+
+
+BULK_UPDATE_BATCH = 100
+
+
+def _write_demo_report(catalogue: DemoCatalogue, *, owner, path: str, batch_size: int) -> int:
+    """Create the catalogue's assets and write its a4 report to `path`; returns the videos written."""
+    channel_titles = {c.id: c.title for c in catalogue.channels}
+    policy_names = {p.id: p.name for p in catalogue.policies}
+    assets: dict[str, tuple[str, str]] = {}
+    pending_assets: list[Asset] = []
+    videos = 0
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(DEMO_REPORT_COLUMNS)
+        for spec in catalogue.videos:
+            for a in spec.new_assets:
+                assets[a.id] = (a.isrc, a.custom_id)
+                pending_assets.append(
+                    Asset(
+                        id=a.id,
+                        content_owner=owner,
+                        title=a.title,
+                        asset_type=a.asset_type,
+                        isrc=a.isrc,
+                        custom_id=a.custom_id,
+                        metadata=a.metadata,
+                    )
+                )
+            writer.writerows(
+                demo_report_rows(
+                    spec, channel_titles=channel_titles, policy_names=policy_names, assets=assets
+                )
+            )
+            videos += 1
+            if len(pending_assets) >= batch_size:
+                Asset.objects.bulk_create(pending_assets, batch_size=batch_size)
+                pending_assets = []
+    Asset.objects.bulk_create(pending_assets, batch_size=batch_size)
+    return videos
+
+
+def _import_demo_report(path: str, *, owner):
+    """Import the demo report with the services every uploaded report goes through."""
+    from reports.models import Report
+    from reports.services import report_create_from_path, report_ingest
+
+    report = report_create_from_path(path=path, content_owner=owner, enqueue=False)
+    report = report_ingest(report_id=report.pk)
+    if report is None or report.status != Report.Status.DONE or report.rows_rejected:
+        detail = report.message if report is not None else "it was not run"
+        raise DemoCatalogueError(f"The demo report could not be imported cleanly: {detail}")
+    return report
+
+
+def _complete_from_api(spec: DemoVideo, video: Video, *, fetched_at: datetime) -> None:
+    """What the APIs add to the report's values, then our own metadata and the pending edits."""
+    video.artists, video.genres, video.notes = spec.artists, spec.genres, spec.notes
+    video.isrc, video.custom_id = spec.isrc, spec.custom_id
     video_apply_remote_state(
         video=video,
         remote=spec.remote,
@@ -1265,13 +1390,12 @@ def _video_from(spec: DemoVideo, *, fetched_at: datetime) -> Video:
         etag=spec.etag,
         fetched_at=fetched_at,
     )
-    # ...then a few videos get a wanted value YouTube does not have yet. Assign new values,
-    # never mutate in place: the snapshot and the wanted field may share one list or dict.
+    # A few videos get a wanted value YouTube does not have yet. Assign new values, never mutate
+    # in place: the snapshot and the wanted field may share one list or dict.
     if spec.pending_changes:
         for name, value in spec.pending_changes.items():
             setattr(video, name, value)
         video_refresh_derived(video, edited=list(spec.pending_changes))
-    return video
 
 
 @transaction.atomic
@@ -1283,7 +1407,7 @@ def demo_catalogue_load(
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int, int], None] | None = None,
 ) -> DemoLoadResult:
-    """Insert the demo catalogue in batches; fails if the demo owner or its ids already exist."""
+    """Load the demo catalogue through a report import; fails if the demo owner or its ids exist."""
     catalogue = demo_catalogue(seed=seed, video_count=video_count, today=today)
     if ContentOwner.objects.filter(pk=catalogue.owner_id).exists():
         raise DemoCatalogueError("The demo catalogue is already loaded; remove it first (--reset).")
@@ -1313,62 +1437,79 @@ def demo_catalogue_load(
         for p in catalogue.policies
     )
 
+    with tempfile.TemporaryDirectory(prefix="ytcms-demo-") as folder:
+        path = os.path.join(folder, DEMO_REPORT_NAME)
+        _write_demo_report(catalogue, owner=owner, path=path, batch_size=batch_size)
+        report = _import_demo_report(path, owner=owner)
+
+    # The same seed gives the same catalogue again: stream it a second time for what the
+    # report did not carry, instead of keeping every video in memory.
     fetched_at = timezone.now()
     totals = defaultdict(int)
     per_channel = defaultdict(lambda: [0, 0])  # channel id -> [videos, views]
+    update_fields = [
+        f.name for f in Video._meta.concrete_fields if not f.primary_key and f.name != "created_at"
+    ]
 
-    def write(batch: list[DemoVideo]) -> None:
-        videos = [_video_from(spec, fetched_at=fetched_at) for spec in batch]
-        assets = [
-            Asset(
-                id=a.id,
-                content_owner=owner,
-                title=a.title,
-                asset_type=a.asset_type,
-                isrc=a.isrc,
-                custom_id=a.custom_id,
-                metadata=a.metadata,
+    def complete(batch: list[DemoVideo]) -> None:
+        stored = Video.objects.in_bulk([spec.id for spec in batch])
+        videos = []
+        changed_fields: set[str] = set()
+        for spec in batch:
+            video = stored[spec.id]
+            before = [getattr(video, name) for name in update_fields]
+            _complete_from_api(spec, video, fetched_at=fetched_at)
+            changed_fields.update(
+                name
+                for name, old in zip(update_fields, before, strict=True)
+                if getattr(video, name) != old
             )
-            for spec in batch
-            for a in spec.new_assets
-        ]
-        claims = [
-            Claim(
-                id=c.id,
-                video_id=spec.id,
-                asset_id=c.asset_id,
-                content_type=c.content_type,
-                policy_id=c.policy_id,
-                status=c.status,
-                origin=c.origin,
-                is_partner_uploaded=c.is_partner_uploaded,
+            videos.append(video)
+        # bulk_update writes one CASE per field over its whole batch: cost grows with the batch
+        # squared and with the fields, so small statements of only the fields the report lacked.
+        if changed_fields:
+            Video.objects.bulk_update(
+                videos, sorted(changed_fields), batch_size=BULK_UPDATE_BATCH
             )
-            for spec in batch
-            for c in spec.claims
-        ]
-        Asset.objects.bulk_create(assets, batch_size=batch_size)
-        Video.objects.bulk_create(videos, batch_size=batch_size)
-        Claim.objects.bulk_create(claims, batch_size=batch_size)
+        # Claims the report does not list (not active: disputed, inactive, ...) come from the
+        # Content ID API, with their status.
+        Claim.objects.bulk_create(
+            [
+                Claim(
+                    id=c.id,
+                    video_id=spec.id,
+                    asset_id=c.asset_id,
+                    content_type=c.content_type,
+                    policy_id=c.policy_id,
+                    status=c.status,
+                    origin=c.origin,
+                    is_partner_uploaded=c.is_partner_uploaded,
+                )
+                for spec in batch
+                for c in spec.claims
+                if c.status != Claim.Status.ACTIVE
+            ],
+            batch_size=batch_size,
+        )
         totals["videos"] += len(videos)
         totals["pending"] += sum(video.has_pending_changes for video in videos)
-        totals["assets"] += len(assets)
-        totals["claims"] += len(claims)
+        totals["claims"] += sum(len(spec.claims) for spec in batch)
         for video in videos:
             per_channel[video.channel_id][0] += 1
             per_channel[video.channel_id][1] += video.view_count or 0
-        # With DEBUG on, Django keeps every statement; a big load's inserts would pile up.
+        # With DEBUG on, Django keeps every statement; a big load's updates would pile up.
         reset_queries()
         if progress is not None:
             progress(totals["videos"], catalogue.video_count)
 
     batch: list[DemoVideo] = []
-    for spec in catalogue.videos:
+    for spec in demo_catalogue(seed=seed, video_count=video_count, today=today).videos:
         batch.append(spec)
         if len(batch) >= batch_size:
-            write(batch)
+            complete(batch)
             batch = []
     if batch:
-        write(batch)
+        complete(batch)
 
     channels = list(Channel.objects.filter(content_owner=owner))
     for channel in channels:
@@ -1380,7 +1521,9 @@ def demo_catalogue_load(
         videos=totals["videos"],
         pending=totals["pending"],
         claims=totals["claims"],
-        assets=totals["assets"],
+        assets=Asset.objects.filter(content_owner=owner).count(),
+        report_id=report.pk,
+        report_rows=report.rows_read,
     )
 
 

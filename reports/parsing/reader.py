@@ -2,6 +2,9 @@
 
 import itertools
 import operator
+import os
+import struct
+import tempfile
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -64,18 +67,35 @@ def _sentence(label: str, value: str, predicate: str) -> str:
 
 
 class SeenKeys:
-    """Row keys remembered as 64-bit hashes in an open-addressing table (linear probing).
+    """Row keys remembered as 64-bit hashes, in bounded memory whatever the number of rows.
 
-    About 16-32 bytes a key, where a set of the key strings would take about 90: a report of
-    millions of rows keeps tens of MB for this, not hundreds. Two different keys with the same
-    64-bit hash would be reported as a duplicate; with str hashing that is a one in 10^7 chance
-    for ten million rows. ReportReader inlines `add` in its loop, using `table`, `mask`, `grow`.
+    The newest keys live in an open-addressing table (linear probing, at most half full) that
+    grows up to MAX_TABLE_SLOTS (16 MB). When that is full, its keys are sorted and written to
+    a temporary file (a *run*), and added to a Bloom filter of BLOOM_BITS bits (32 MB) over every
+    key spilled so far; the table starts empty again. A key the table does not hold is searched
+    in the runs (binary search, read from disk) only when the Bloom filter says it may be there:
+    at ten million rows about one key in a thousand, and the filter stays useful (a few percent)
+    up to a hundred million. So memory stops growing at ~50 MB (plus ~40 MB for the moment a
+    run is sorted), where one table of ten million keys takes 270 MB (400 MB while it grows).
+    Each new key costs one Bloom probe more once the table has spilled (~2 µs).
+
+    Two different keys with the same 64-bit hash would be reported as a duplicate; with str
+    hashing that is a one in 10^7 chance for ten million rows. ReportReader inlines the table
+    probe of `add` in its loop, using `table`, `mask`, `grow`, `spilled` and `in_runs`.
     """
 
-    def __init__(self):
+    MAX_TABLE_SLOTS = 1 << 21
+    BLOOM_BITS = 1 << 28
+
+    def __init__(self, *, max_table_slots: int | None = None, bloom_bits: int | None = None):
         self.table = array("q", bytes(8 * 4096))
         self.mask = 4095
         self.count = 0
+        self.max_table_slots = max(4096, max_table_slots or self.MAX_TABLE_SLOTS)
+        self.bloom_bits = bloom_bits or self.BLOOM_BITS  # a power of two
+        self.bloom: bytearray | None = None
+        self.runs: list = []  # (file, number of keys), each a sorted array of int64
+        self.spilled = False
 
     def add(self, key) -> bool:
         """Remember `key`; return False if it was already there."""
@@ -86,6 +106,8 @@ class SeenKeys:
             if found == fingerprint:
                 return False
             slot = (slot + 1) & mask
+        if self.spilled and self.in_runs(fingerprint):
+            return False
         table[slot] = fingerprint
         self.count += 1
         if self.count * 2 > mask:
@@ -93,7 +115,11 @@ class SeenKeys:
         return True
 
     def grow(self):
+        """Double the table; at its largest, spill its keys to a run and start it empty."""
         old = self.table
+        if len(old) >= self.max_table_slots:
+            self._spill()
+            return
         self.mask = mask = len(old) * 2 - 1
         self.table = table = array("q", bytes(8 * (mask + 1)))
         for fingerprint in old:
@@ -102,6 +128,62 @@ class SeenKeys:
                 while table[slot]:
                     slot = (slot + 1) & mask
                 table[slot] = fingerprint
+
+    def _spill(self):
+        keys = array("q", sorted(filter(None, self.table)))
+        if self.bloom is None:
+            self.bloom = bytearray(self.bloom_bits // 8)
+        bloom, bits = self.bloom, self.bloom_bits - 1
+        for fingerprint in keys:
+            step = ((fingerprint >> 32) & bits) | 1
+            position = fingerprint & bits
+            bloom[position >> 3] |= 1 << (position & 7)
+            position = (position + step) & bits
+            bloom[position >> 3] |= 1 << (position & 7)
+            position = (position + step) & bits
+            bloom[position >> 3] |= 1 << (position & 7)
+        run = tempfile.TemporaryFile(prefix="ytcms-seen-keys-")
+        keys.tofile(run)
+        run.flush()
+        self.runs.append((run, len(keys)))
+        del keys
+        self.table = array("q", bytes(8 * len(self.table)))
+        self.count = 0
+        self.spilled = True
+
+    def in_runs(self, fingerprint: int) -> bool:
+        """Whether a spilled run holds the key (the Bloom filter first, then the files)."""
+        # Three positions (double hashing), written out: this runs for every new key once
+        # the table has spilled, so it must cost about what the table probe costs.
+        bloom, bits = self.bloom, self.bloom_bits - 1
+        step = ((fingerprint >> 32) & bits) | 1
+        position = fingerprint & bits
+        if not bloom[position >> 3] & (1 << (position & 7)):
+            return False
+        position = (position + step) & bits
+        if not bloom[position >> 3] & (1 << (position & 7)):
+            return False
+        position = (position + step) & bits
+        if not bloom[position >> 3] & (1 << (position & 7)):
+            return False
+        for run, size in self.runs:
+            descriptor = run.fileno()
+            low, high = 0, size - 1
+            while low <= high:
+                middle = (low + high) // 2
+                (value,) = struct.unpack("q", os.pread(descriptor, 8, middle * 8))
+                if value == fingerprint:
+                    return True
+                if value < fingerprint:
+                    low = middle + 1
+                else:
+                    high = middle - 1
+        return False
+
+    def close(self):
+        for run, _ in self.runs:
+            run.close()
+        self.runs = []
 
 
 # How the hot loop converts each kind of cell without a Python call in the common case.
@@ -137,6 +219,7 @@ class ReportReader:
         self._iterated = False
         self._opened = open_report(stream, name=name, limits=limits)
         self._records = None
+        self._seen: SeenKeys | None = None
         self._lookahead: list = []
         try:
             self._check_encoding()
@@ -178,6 +261,8 @@ class ReportReader:
     def close(self):
         if self._records is not None:
             self._records.close()
+        if self._seen is not None:
+            self._seen.close()
         self._opened.close()
 
     def __enter__(self):
@@ -322,8 +407,8 @@ class ReportReader:
             key_of = None  # one row per video
             duplicate_reason = "is on an earlier row too; a report without claim_id has one row per video."
         # SeenKeys, inlined: a method call per row costs as much as the probe itself.
-        seen = SeenKeys()
-        table, mask, seen_count = seen.table, seen.mask, 0
+        seen = self._seen = SeenKeys()
+        table, mask, seen_count, spilled = seen.table, seen.mask, 0, False
         known_channels = set()
         unescape = self._failed_rows_file
         is_channel_id = values.is_channel_id
@@ -361,11 +446,20 @@ class ReportReader:
                                 break
                             slot = (slot + 1) & mask
                         else:
-                            table[slot] = fingerprint
-                            seen_count += 1
-                            if seen_count * 2 > mask:
-                                seen.grow()
-                                table, mask = seen.table, seen.mask
+                            if spilled and seen.in_runs(fingerprint):
+                                fresh = False
+                            else:
+                                table[slot] = fingerprint
+                                seen_count += 1
+                                if seen_count * 2 > mask:
+                                    seen.count = seen_count
+                                    seen.grow()
+                                    table, mask, seen_count, spilled = (
+                                        seen.table,
+                                        seen.mask,
+                                        seen.count,
+                                        seen.spilled,
+                                    )
                 else:
                     video_id = ""
                 if problem is not None:

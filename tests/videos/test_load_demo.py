@@ -1,4 +1,4 @@
-"""manage.py load_demo: a deterministic, valid, idempotent demo catalogue."""
+"""manage.py load_demo: a deterministic, valid, idempotent demo catalogue, loaded through a report import."""
 
 import re
 from io import StringIO
@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from channels_app.models import Channel, ContentOwner, Membership, Role
+from reports.models import Report
 from videos.demo import (
     DEMO_MANAGER_USERNAME,
     DEMO_OWNER_ID,
@@ -300,3 +301,33 @@ def test_reset_gives_demo_users_their_memberships_back(demo):
 def test_negative_video_count_is_refused():
     with pytest.raises(CommandError, match="--videos"):
         call_command("load_demo", "--videos", "-1", stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_the_catalogue_arrives_through_a_report_import(demo):
+    report = Report.objects.get(content_owner_id=DEMO_OWNER_ID)
+    active_per_video = {
+        video.pk: sum(claim.status == Claim.Status.ACTIVE for claim in video.claims.all())
+        for video in demo_videos().prefetch_related("claims")
+    }
+
+    assert f"imported from report #{report.pk}" in demo
+    assert (report.status, report.layout, report.rows_rejected) == (Report.Status.DONE, "reporting_api", 0)
+    assert report.rows_read == sum(max(1, active) for active in active_per_video.values())
+    assert report.videos_created == DEMO_VIDEOS
+    assert report.claims_upserted == sum(active_per_video.values())
+    assert report.channels_created == 0  # the owner's channels were there before the report
+    assert report.assets_created == 0  # so were its assets
+
+
+@pytest.mark.django_db
+def test_reset_replaces_the_demo_report(demo):
+    first = Report.objects.get(content_owner_id=DEMO_OWNER_ID)
+
+    load_demo("--reset")
+
+    assert list(Report.objects.filter(content_owner_id=DEMO_OWNER_ID).values_list("pk", flat=True)) != [
+        first.pk
+    ]
+    assert Report.objects.filter(content_owner_id=DEMO_OWNER_ID).count() == 1
+    assert not Report.objects.filter(pk=first.pk).exists()

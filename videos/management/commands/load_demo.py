@@ -78,7 +78,8 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Loaded demo catalogue: 1 content owner, {result.channels:,} channels, "
                 f"{result.videos:,} videos ({result.pending:,} with pending changes), "
-                f"{result.claims:,} claims on {result.assets:,} assets in {elapsed:.1f} s"
+                f"{result.claims:,} claims on {result.assets:,} assets in {elapsed:.1f} s "
+                f"(imported from report #{result.report_id}, {result.report_rows:,} rows)"
             )
         )
 
