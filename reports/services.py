@@ -25,6 +25,7 @@ from reports.models import Report, ReportRowError
 from reports.parsing import ReportFileError, RowError, write_failed_rows
 from reports.pipeline import ReportRun, SourceError, Superseded, new_run_token
 from reports.sheets import EDIT_SHEET_COLUMNS, SheetRow, parse_edit_sheet, write_edit_sheet
+from ytcms_site.live.events import ReportProgress
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +113,36 @@ def report_create_from_s3(
     return report
 
 
+@transaction.atomic
+def report_create_from_youtube(
+    *,
+    youtube_report_id: str,
+    path: str,
+    name: str,
+    content_owner,
+    enqueue: bool = True,
+) -> Report:
+    """Store a report downloaded from the Reporting API (copied chunk by chunk) and queue its import.
+
+    youtube_report_id is unique on Report: a second import of the same report fails with
+    IntegrityError instead of importing twice.
+    """
+    name = _display_name(name)[:255]
+    with open(path, "rb") as handle:
+        report = Report(
+            source=Report.Source.REPORTING_API,
+            youtube_report_id=youtube_report_id,
+            original_name=name,
+            content_owner=content_owner,
+            bytes_total=os.fstat(handle.fileno()).st_size,
+        )
+        report.file.save(name, File(handle, name=name), save=False)
+    report.save()
+    if enqueue:
+        report_enqueue(report=report)
+    return report
+
+
 def report_enqueue(*, report: Report) -> Report:
     """Queue the import task. With the database backend this is part of the caller's transaction."""
     from reports.tasks import report_ingest_task
@@ -165,6 +196,7 @@ def _claim_run(report_id: int) -> Report | None:
                 "videos_unchanged",
                 "channels_created",
                 "claims_upserted",
+                "claims_deactivated",
                 "assets_created",
                 "checkpoint_line",
             ):
@@ -216,7 +248,8 @@ def report_summary(report: Report) -> str:
         f"{report.rows_read:,} rows read: {report.rows_imported:,} {would}imported, "
         f"{report.rows_unchanged:,} unchanged, {report.rows_rejected:,} rejected; "
         f"videos {report.videos_created:,} {would}created, {report.videos_updated:,} {would}updated, "
-        f"{report.videos_unchanged:,} unchanged; {report.claims_upserted:,} claims {would}upserted; "
+        f"{report.videos_unchanged:,} unchanged; {report.claims_upserted:,} claims {would}upserted, "
+        f"{report.claims_deactivated:,} claims {would}deactivated; "
         f"{report.assets_created:,} assets and {report.channels_created:,} channels {would}created."
     )
 
@@ -257,7 +290,10 @@ def report_ingest(*, report_id: int, on_progress: Callable[[dict], None] | None 
     if report is None:
         logger.info("Report %s is not queued; nothing to run.", report_id)
         return None
-    run = ReportRun(report, on_progress=on_progress)
+    # Live frames (throttled) and the caller's on_progress get the same numbers.
+    live = ReportProgress(report, then=on_progress)
+    live.start()
+    run = ReportRun(report, on_progress=live.update)
     started = time.monotonic()
     status, message, sha256 = Report.Status.DONE, "", ""
     try:
@@ -276,14 +312,16 @@ def report_ingest(*, report_id: int, on_progress: Callable[[dict], None] | None 
     except (ReportFileError, SourceError, s3.S3Error) as exc:
         status, message = Report.Status.FAILED, str(exc)
     except Exception as exc:
-        _finish(
+        failed = _finish(
             report,
             Report.Status.FAILED,
             message=f"The import stopped on an internal error ({type(exc).__name__}: {exc}). "
             "Re-run it: it resumes after the last committed line.",
         )
+        live.finish(failed)
         raise
     report = _finish(report, status, message=message, sha256=sha256)
+    live.finish(report)
     logger.info(
         "Report %s import %s in %d ms: %s",
         report.pk,

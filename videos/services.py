@@ -15,6 +15,7 @@ from django.utils.dateparse import parse_datetime
 from videos.models import Video
 from videos.selectors import assignable_category_ids
 from videos.validation import Violation, validate_video_metadata
+from ytcms_site.live.events import publish_video_update, publish_videos_update
 
 # The properties videos.update lets us set (developers.google.com/youtube/v3/docs/videos/update).
 WRITABLE_FIELDS = (
@@ -168,6 +169,7 @@ def video_update(*, video: Video, changes: Mapping, user) -> list[str]:
         single_object=True,
     )
     _record_in_changeset(user=user, edits={video: changed})
+    publish_video_update(video)
     return list(changed)
 
 
@@ -279,6 +281,7 @@ def videos_acknowledge_drift(*, videos: Iterable[Video], user) -> int:
         drifted_fields=[], has_drift=False, drift_detected_at=None, updated_at=timezone.now()
     )
     LogEntry.objects.bulk_create(entries, batch_size=BULK_WRITE_BATCH)
+    publish_videos_update(video.pk for video in acknowledged)
     return len(acknowledged)
 
 
@@ -433,6 +436,7 @@ def videos_bulk_edit(*, videos: Iterable[Video], edit: BulkEdit, user) -> BulkEd
     ]
     LogEntry.objects.bulk_create(entries, batch_size=BULK_WRITE_BATCH)
     _record_in_changeset(user=user, edits=dict(to_save))
+    publish_videos_update(video.pk for video, _ in to_save)
     return BulkEditResult(
         updated=len(to_save),
         skipped_invalid=len(preview.invalid),

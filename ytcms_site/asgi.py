@@ -1,3 +1,5 @@
+"""The ASGI entry point: Django for HTTP, the live-updates consumer for websockets."""
+
 import os
 
 from django.core.asgi import get_asgi_application
@@ -8,15 +10,14 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from ytcms_site.live.origin import LoggedAllowedHostsOriginValidator  # noqa: E402
 from ytcms_site.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        # Channels' AllowedHostsOriginValidator, except that a refused origin is logged.
+        "websocket": LoggedAllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

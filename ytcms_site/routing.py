@@ -1,2 +1,9 @@
-# Websocket routes; the live-updates consumer joins here when it lands.
-websocket_urlpatterns: list = []
+"""Websocket routes (served by asgi.py behind the origin check and the session authentication)."""
+
+from django.urls import path
+
+from ytcms_site.live.consumers import LiveConsumer
+
+websocket_urlpatterns = [
+    path("ws/live/", LiveConsumer.as_asgi()),
+]

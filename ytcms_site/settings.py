@@ -118,7 +118,12 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("REDIS_PREFIX", "ytcms")},
+            "CONFIG": {
+                # channels_redis blocks on Redis for 5 s per receive, and redis-py's default read
+                # timeout is also 5 s: under CPU load consumers died and lost frames (bench/fanout.py).
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                "prefix": env_str("REDIS_PREFIX", "ytcms"),
+            },
         }
     }
 else:
@@ -400,7 +405,15 @@ REPORTS_PIPELINE = env_bool("REPORTS_PIPELINE", True)
 # or fails them. Imports count from their last committed chunk, not from their start.
 TASKS_STALE_AFTER_SECONDS = env_int("TASKS_STALE_AFTER_SECONDS", 900, minimum=1)
 # Tasks safe to run again from the start (idempotent or resumable); other stale tasks fail.
-TASKS_REQUEUE_ON_STALE = env_list("TASKS_REQUEUE_ON_STALE", ["reports.tasks.report_ingest_task"])
+TASKS_REQUEUE_ON_STALE = env_list(
+    "TASKS_REQUEUE_ON_STALE",
+    [
+        "reports.tasks.report_ingest_task",
+        # A push re-reads every video before writing, and a pull skips reports already claimed.
+        "syncs.tasks.changeset_push_task",
+        "syncs.tasks.reports_pull_from_youtube",
+    ],
+)
 # How many times a stale task is requeued before it is failed for good.
 TASKS_MAX_REQUEUES = env_int("TASKS_MAX_REQUEUES", 3, minimum=0)
 
@@ -495,3 +508,49 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 1000, m
 CHANGESET_FOUR_EYES = env_bool("CHANGESET_FOUR_EYES", False)
 # Attempts of one item on retryable YouTube errors before it is failed for good.
 CHANGESET_MAX_ATTEMPTS = env_int("CHANGESET_MAX_ATTEMPTS", 3, minimum=1)
+
+# ---- Reporting API pull and the daily scheduler (syncs/services/reports_pull.py, ytcms_site/scheduler.py)
+
+
+def _hour_utc(name: str, default: int | None) -> int | None:
+    """An hour of the UTC day (0–23) at which a daily job runs; "off" disables the job."""
+    value = env_str(name)
+    if value is None:
+        return default
+    if value.strip().lower() == "off":
+        return None
+    if not value.strip().isdigit() or not 0 <= int(value) <= 23:
+        raise ImproperlyConfigured(f"{name}={value!r}: give an hour of the UTC day, 0 to 23, or off.")
+    return int(value)
+
+
+# `manage.py scheduler` enqueues the Reporting API pull once a day from this hour (UTC) on.
+REPORT_PULL_HOUR_UTC = _hour_utc("REPORT_PULL_HOUR_UTC", 9)
+# Import only the newest new "Daily video metadata" report and record older ones as skipped.
+REPORT_PULL_ONLY_NEWEST = env_bool("REPORT_PULL_ONLY_NEWEST", True)
+# A report download without progress this long belongs to a killed run; another run may take it.
+REPORT_PULL_STALE_SECONDS = env_int("REPORT_PULL_STALE_SECONDS", 3600, minimum=60)
+# Failed downloads of one report are tried again by later runs this many times in all.
+REPORT_PULL_MAX_ATTEMPTS = env_int("REPORT_PULL_MAX_ATTEMPTS", 3, minimum=1)
+# ... and the daily operations run (ops_daily: backup, verify, rotate) from this hour (UTC) on.
+OPS_DAILY_HOUR_UTC = _hour_utc("OPS_DAILY_HOUR_UTC", 3)
+# How often the scheduler loop looks for due jobs.
+SCHEDULER_INTERVAL_SECONDS = env_int("SCHEDULER_INTERVAL_SECONDS", 60, minimum=1)
+
+# ---- API: reports, change sets, audit trail (ytcms_site/api.py api_router)
+# Several models have a "status" field with its own choices: each gets a named enum in the schema.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),
+    "ClaimStatusEnum": "videos.models.Claim.Status",
+    "ReportStatusEnum": "reports.models.Report.Status",
+    "ChangeSetStatusEnum": "syncs.models.ChangeSet.Status",
+    "ChangeSetItemStatusEnum": "syncs.models.ChangeSetItem.Status",
+    "SyncRecordStatusEnum": "syncs.models.SyncRecord.Status",
+}
+
+# ---- Report ingest: bulk mode (reports/pipeline.py, reports/merge_postgres.py)
+# A PostgreSQL import whose first chunk shows it will add at least this many rows, and new
+# videos amounting to at least REPORTS_BULK_MIN_PERCENT of the catalogue's current size, drops
+# the catalogue's secondary indexes and builds them once at the end. 0 turns bulk mode off.
+REPORTS_BULK_MIN_ROWS = env_int("REPORTS_BULK_MIN_ROWS", 100_000, minimum=0)
+REPORTS_BULK_MIN_PERCENT = env_int("REPORTS_BULK_MIN_PERCENT", 100, minimum=0)

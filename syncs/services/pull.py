@@ -25,6 +25,7 @@ from syncs.youtube.mapping import (
 )
 from videos.models import Asset, Claim, Policy, Video
 from videos.services import video_apply_remote_state
+from ytcms_site.live.events import publish_videos_update
 
 # assets.list takes a comma-separated id list; Google states no maximum, so it gets the
 # videos.list one.
@@ -122,7 +123,7 @@ def _videos_pull_with(
             )
         )
         items = {item["id"]: item for item in response.get("items", [])}
-        drifted = 0
+        drifted_ids: list[str] = []
         # API call first, lock after: no row stays locked while Google answers.
         with transaction.atomic():
             for video in Video.objects.select_for_update().filter(pk__in=batch):
@@ -137,7 +138,12 @@ def _videos_pull_with(
                     etag=item.get("etag", ""),
                 )
                 video.save()
-                drifted += bool(set(video.drifted_fields) - before)
+                if set(video.drifted_fields) - before:
+                    drifted_ids.append(video.pk)
+            # Rows on screen change when YouTube changed them; a whole-catalogue pull of
+            # unchanged videos sends nothing.
+            publish_videos_update(drifted_ids)
+        drifted = len(drifted_ids)
         missing = [video_id for video_id in batch if video_id not in items]
         result.videos_read += len(items)
         result.videos_drifted += drifted

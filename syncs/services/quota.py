@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from syncs.models import QuotaLedger
 from syncs.youtube.errors import QuotaExhausted, next_quota_reset, pacific_day
+from ytcms_site.live.events import publish_quota_update
 
 
 def _ledger_row(*, project: str, api: str, now) -> QuotaLedger:
@@ -50,6 +51,7 @@ def quota_charge(*, project: str, api: str, units: int, now=None) -> None:
             api=api,
             reason="quotaBudgetSpent",
         )
+    publish_quota_update(project, api, row.day)
 
 
 def quota_refund(*, project: str, api: str, units: int, now=None) -> None:
@@ -58,6 +60,7 @@ def quota_refund(*, project: str, api: str, units: int, now=None) -> None:
     QuotaLedger.objects.filter(project=project, api=api, day=pacific_day(now)).update(
         units_used=Greatest(F("units_used") - units, 0), updated_at=now
     )
+    publish_quota_update(project, api, pacific_day(now))
 
 
 def quota_mark_exhausted(*, project: str, api: str, now=None) -> None:
@@ -67,3 +70,4 @@ def quota_mark_exhausted(*, project: str, api: str, now=None) -> None:
     QuotaLedger.objects.filter(pk=row.pk, exhausted_at__isnull=True).update(
         exhausted_at=now, units_used=Greatest(F("units_used"), F("budget")), updated_at=now
     )
+    publish_quota_update(project, api, row.day)

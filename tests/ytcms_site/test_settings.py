@@ -112,7 +112,7 @@ def test_redis_url_uses_the_redis_channel_layer_on_that_host(environ):
     environ["REDIS_URL"] = "redis://redis.example:6380/2"
     layer = read_settings(environ, "CHANNEL_LAYERS")["CHANNEL_LAYERS"]["default"]
     assert layer["BACKEND"] == "channels_redis.core.RedisChannelLayer"
-    assert layer["CONFIG"]["hosts"] == ["redis://redis.example:6380/2"]
+    assert layer["CONFIG"]["hosts"] == [{"address": "redis://redis.example:6380/2", "socket_timeout": 30}]
 
 
 def test_s3_bucket_name_stores_files_in_that_bucket_at_that_endpoint(environ):

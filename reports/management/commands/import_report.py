@@ -58,7 +58,6 @@ class Command(BaseCommand):
 
         self._tty = self.stdout.isatty() if hasattr(self.stdout, "isatty") else sys.stdout.isatty()
         self._last_plain = 0.0
-        self._started = time.monotonic()
         report = report_ingest(report_id=report.pk, on_progress=self._progress)
         if self._tty:
             self.stdout.write("\r" + " " * 100 + "\r", ending="")
@@ -74,21 +73,18 @@ class Command(BaseCommand):
                 "(with a failed-rows CSV to fix and import again)."
             )
 
-    def _progress(self, counters: dict):
-        # Called after every committed chunk (possibly from the merger thread).
-        total = counters.get("bytes_total") or 0
-        done = counters.get("bytes_processed") or 0
-        share = min(1.0, done / total) if total else 0.0
-        elapsed = max(time.monotonic() - self._started, 1e-6)
-        rate = counters["rows_read"] / elapsed
+    def _progress(self, numbers: dict):
+        # Called after every committed chunk (possibly from the merger thread) with the numbers the
+        # live processing_update frames carry (ytcms_site.live.events.ReportProgress).
+        percent, rate = numbers["progress"], numbers["rate"]
+        line = (
+            f"{percent:3d}%  {numbers['rows_read']:,} rows  {rate:,.0f} rows/s  "
+            f"{numbers['rows_rejected']:,} rejected"
+        )
         if self._tty:
-            filled = int(BAR_WIDTH * share)
-            self.stdout.write(
-                f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {share:6.1%}  {counters['rows_read']:,} rows  "
-                f"{rate:,.0f} rows/s  {counters['rows_rejected']:,} rejected",
-                ending="",
-            )
+            filled = BAR_WIDTH * percent // 100
+            self.stdout.write(f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {line}", ending="")
             self.stdout.flush()
         elif time.monotonic() - self._last_plain >= PLAIN_PROGRESS_SECONDS:
             self._last_plain = time.monotonic()
-            self.stdout.write(f"{share:.0%} read, {counters['rows_read']:,} rows, {rate:,.0f} rows/s")
+            self.stdout.write(line)

@@ -6,6 +6,9 @@ from syncs.changesets.preview import changeset_preview
 from syncs.changesets.push import PushResult, changeset_push
 from syncs.changesets.services import ChangeSetError, changeset_queue
 from syncs.models import ChangeSet
+from ytcms_site.live.events import changeset_numbers
+
+BAR_WIDTH = 30
 
 
 class Command(BaseCommand):
@@ -42,7 +45,8 @@ class Command(BaseCommand):
                 if item.status == ChangeSet.Status.DRAFT:
                     changeset_queue(changeset=item, user=item.created_by, enqueue=False)
                 self.stdout.write(f"Change set {item.pk}: {item}")
-                result = changeset_push(changeset=item, progress=lambda line: self.stdout.write(f"  {line}"))
+                result = changeset_push(changeset=item, progress=self._progress_of(item))
+                self._end_bar()
             except ChangeSetError as error:
                 raise CommandError(f"Change set {item.pk}: {error}") from None
             for name in (
@@ -59,6 +63,29 @@ class Command(BaseCommand):
             if result.next_run_at and (total.next_run_at is None or result.next_run_at < total.next_run_at):
                 total.next_run_at = result.next_run_at
         self.stdout.write(total.summary())
+
+    def _progress_of(self, changeset: ChangeSet):
+        """Per batch: the push's line, and the numbers the live changeset_update frames carry."""
+        tty = self.stdout.isatty()
+
+        def progress(line: str) -> None:
+            numbers = changeset_numbers(changeset.pk)
+            counts = ", ".join(f"{n:,} {status}" for status, n in sorted(numbers["counts"].items()))
+            if tty:
+                filled = BAR_WIDTH * numbers["progress"] // 100
+                bar = f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {numbers['progress']:3d}%  {counts}"
+                self.stdout.write(f"\r{' ' * 120}\r  {line}\n{bar}", ending="")
+                self.stdout.flush()
+                self._bar_open = True
+            else:
+                self.stdout.write(f"  {line} | {numbers['progress']}% of {numbers['total']:,} items: {counts}")
+
+        return progress
+
+    def _end_bar(self) -> None:
+        if getattr(self, "_bar_open", False):
+            self.stdout.write("")
+            self._bar_open = False
 
     def _preview(self, changeset: ChangeSet) -> None:
         preview = changeset_preview(changeset=changeset)

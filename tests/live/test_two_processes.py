@@ -1,0 +1,264 @@
+"""Two ASGI server processes on the Redis layer: an event raised in A reaches a browser on B.
+
+Real processes (uvicorn started as commands, not forked from pytest), a database file (or a
+PostgreSQL database of this test's own) both processes share, Redis db 2 under a prefix of the
+test's own, and real websocket clients (the `websockets` package) sending an allowed Origin.
+Without REDIS_URL only the single-server tests run (in-memory layer, what `make run` serves).
+"""
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+import pytest
+import websockets
+from django.conf import settings
+from websockets.exceptions import InvalidStatus
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_DB = 2
+
+needs_redis = pytest.mark.skipif(
+    not settings.REDIS_URL,
+    reason="needs REDIS_URL: two processes only share events through the Redis channel layer",
+)
+
+SETUP = """
+import json
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.test import Client
+from channels_app.authentication import api_token_create
+from channels_app.models import Channel, ContentOwner, Membership
+from videos.services import video_create
+
+owner_a = ContentOwner.objects.create(id="owner-a", name="Label A")
+owner_b = ContentOwner.objects.create(id="owner-b", name="Label B")
+channel = Channel.objects.create(id="UC" + "a" * 22, title="A One", content_owner=owner_a)
+video_create(channel=channel, video_id="twoproc0001", remote={"title": "Before"}, source="api")
+User = get_user_model()
+users = {}
+for name, owner in (("alice", owner_a), ("charlie", owner_b)):
+    user = User.objects.create_user(username=name, password="pw", is_staff=True)
+    user.groups.add(Group.objects.get(name="Rights manager"))
+    Membership.objects.create(user=user, content_owner=owner, role="manager")
+    client = Client()
+    client.force_login(user)
+    users[name] = client.cookies["sessionid"].value
+_, key = api_token_create(user=User.objects.get(username="alice"), name="two processes")
+print(json.dumps({"sessions": users, "token": key}))
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def redis_url_for(db: int) -> str:
+    parts = urlparse(settings.REDIS_URL or "")
+    return urlunparse(parts._replace(path=f"/{db}"))
+
+
+@pytest.fixture(scope="module")
+def shared_database(tmp_path_factory):
+    """DATABASE_URL of a migrated database both servers use, dropped afterwards."""
+    default = settings.DATABASES["default"]
+    if default["ENGINE"].endswith("postgresql"):
+        import psycopg
+
+        name = f"test_ytcms_live_2proc_{uuid.uuid4().hex[:6]}"
+        admin = dict(
+            host=default["HOST"] or None,
+            port=default["PORT"] or None,
+            user=default["USER"] or None,
+            password=default["PASSWORD"] or None,
+            dbname="postgres",
+            autocommit=True,
+        )
+        with psycopg.connect(**admin) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        source = urlparse(os.environ["DATABASE_URL"])
+        url = urlunparse(source._replace(path=f"/{name}", query=""))
+        yield url
+        with psycopg.connect(**admin) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'two-processes.sqlite3'}"
+
+
+@pytest.fixture(scope="module")
+def server_env(shared_database, tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("servers")
+    env = {
+        **os.environ,
+        "DATABASE_URL": shared_database,
+        "REDIS_PREFIX": f"ytcms-2proc-{uuid.uuid4().hex[:8]}",
+        "DEBUG": "true",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "YTCMS_VAR_DIR": str(tmp_path / "var"),
+        "LOG_TO_FILE": "false",
+        "TASKS_BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
+        "DJANGO_SETTINGS_MODULE": "ytcms_site.settings",
+    }
+    env.pop("TEST_DATABASE_NAME", None)
+    env.pop("REDIS_URL", None)
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=300)
+    out = subprocess.run(
+        [*manage, "shell", "-c", SETUP],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    env["_SETUP"] = out.stdout.strip().splitlines()[-1]
+    return env
+
+
+def start_servers(env: dict, count: int, log_dir: Path):
+    """Start `count` uvicorn processes; yield their ports once /healthz answers on each."""
+    ports, processes = [free_port() for _ in range(count)], []
+    for port in ports:
+        log = open(log_dir / f"uvicorn-{port}.log", "wb")  # noqa: SIM115 (closed below)
+        command = [sys.executable, "-m", "uvicorn", "ytcms_site.asgi:application"]
+        command += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
+        processes.append(
+            (subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT), log)
+        )
+    try:
+        for port, (process, _) in zip(ports, processes, strict=True):
+            deadline = time.monotonic() + 60
+            while True:
+                assert process.poll() is None, (log_dir / f"uvicorn-{port}.log").read_text()
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
+                        if answer.status == 200:
+                            break
+                except OSError:
+                    pass
+                assert time.monotonic() < deadline, f"server on port {port} did not start"
+                time.sleep(0.3)
+        yield ports
+    finally:
+        for process, log in processes:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            log.close()
+
+
+@pytest.fixture(scope="module")
+def two_servers(server_env):
+    """Two processes on the Redis layer (db 2, a prefix of their own)."""
+    if not settings.REDIS_URL:
+        pytest.skip("needs REDIS_URL")
+    env = {**server_env, "REDIS_URL": redis_url_for(REDIS_DB)}
+    yield from (
+        (ports, json.loads(env["_SETUP"]))
+        for ports in start_servers(env, 2, Path(env["YTCMS_VAR_DIR"]).parent)
+    )
+
+
+@pytest.fixture(scope="module")
+def one_server(server_env):
+    """One process on the in-memory layer: what `make run` serves with no REDIS_URL."""
+    yield from (
+        (ports[0], json.loads(server_env["_SETUP"]))
+        for ports in start_servers(server_env, 1, Path(server_env["YTCMS_VAR_DIR"]).parent)
+    )
+
+
+def patch_title(port: int, token: str, title: str) -> int:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1/videos/twoproc0001/",
+        data=json.dumps({"title": title}).encode(),
+        method="PATCH",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return answer.status
+
+
+async def open_socket(port: int, session: str):
+    client = await websockets.connect(
+        f"ws://127.0.0.1:{port}/ws/live/",
+        origin=f"http://127.0.0.1:{port}",
+        additional_headers={"Cookie": f"sessionid={session}"},
+        open_timeout=20,
+    )
+    status = json.loads(await asyncio.wait_for(client.recv(), 10))
+    assert status["type"] == "connection_status"
+    return client
+
+
+async def next_frame(client, timeout: float):
+    return json.loads(await asyncio.wait_for(client.recv(), timeout))
+
+
+@needs_redis
+def test_an_edit_through_server_a_reaches_a_browser_on_server_b(two_servers):
+    (port_a, port_b), setup = two_servers
+
+    async def scenario():
+        alice_on_b = await open_socket(port_b, setup["sessions"]["alice"])
+        charlie_on_b = await open_socket(port_b, setup["sessions"]["charlie"])
+        try:
+            status = await asyncio.to_thread(patch_title, port_a, setup["token"], "After, from A")
+            assert status == 200
+            update = await next_frame(alice_on_b, 15)
+            assert update["type"] == "video_update"
+            assert (update["video_id"], update["title"]) == ("twoproc0001", "After, from A")
+            assert update["content_owner_id"] == "owner-a" and update["sync_status"] == "pending"
+            # The other owner's manager, on the same server, hears nothing of it.
+            with pytest.raises(TimeoutError):
+                await next_frame(charlie_on_b, 1.5)
+        finally:
+            await alice_on_b.close()
+            await charlie_on_b.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_foreign_origin_is_refused_by_a_real_server(one_server):
+    port_b, setup = one_server
+
+    async def scenario():
+        with pytest.raises(InvalidStatus) as refused:
+            await websockets.connect(
+                f"ws://127.0.0.1:{port_b}/ws/live/",
+                origin="http://evil.example.net",
+                additional_headers={"Cookie": f"sessionid={setup['sessions']['alice']}"},
+            )
+        assert refused.value.response.status_code == 403
+
+    asyncio.run(scenario())
+
+
+def test_one_server_on_the_in_memory_layer_delivers_an_edit_made_through_its_api(one_server):
+    port, setup = one_server
+
+    async def scenario():
+        alice = await open_socket(port, setup["sessions"]["alice"])
+        try:
+            assert await asyncio.to_thread(patch_title, port, setup["token"], "After, in memory") == 200
+            update = await next_frame(alice, 15)
+            assert (update["type"], update["title"]) == ("video_update", "After, in memory")
+        finally:
+            await alice.close()
+
+    asyncio.run(scenario())
