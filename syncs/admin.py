@@ -17,7 +17,15 @@ from syncs.changesets.services import (
     changeset_resolve,
     changeset_revert,
 )
-from syncs.models import ApiCall, ChangeSet, ChangeSetItem, QuotaLedger, SyncRecord, YouTubeCredential
+from syncs.models import (
+    ApiCall,
+    ChangeSet,
+    ChangeSetItem,
+    QuotaLedger,
+    SyncRecord,
+    YouTubeCredential,
+    YouTubeReportFile,
+)
 from syncs.selectors import credential_status_of
 from syncs.views import youtube_connect_start
 from syncs.youtube.errors import pacific_day
@@ -94,6 +102,32 @@ class ApiCallAdmin(StaffReadOnlyAdmin):
         return calls.filter(content_owner__in=content_owners_visible_to(user=request.user))
 
 
+@admin.register(YouTubeReportFile)
+class YouTubeReportFileAdmin(StaffReadOnlyAdmin):
+    """What the Reporting API offered and what the pull did with each report (imported, skipped, …)."""
+
+    list_display = (
+        "create_time",
+        "content_owner",
+        "report_type_id",
+        "youtube_report_id",
+        "state",
+        "report",
+        "bytes_downloaded",
+        "reason",
+    )
+    list_filter = ("state", "report_type_id", ("content_owner", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("content_owner", "report")
+    search_fields = ("youtube_report_id",)
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        files = super().get_queryset(request)
+        if request.user.is_superuser:
+            return files
+        return files.filter(content_owner__in=content_owners_visible_to(user=request.user))
+
+
 # ---- The content owner's YouTube connection, on the content owner's own admin page.
 
 admin.site.unregister(ContentOwner)
@@ -123,6 +157,11 @@ class ContentOwnerWithYouTubeAdmin(ContentOwnerAdmin):
                 self.admin_site.admin_view(self.youtube_connect_view),
                 name="channels_app_contentowner_youtube_connect",
             ),
+            path(
+                "<path:object_id>/youtube/pull-reports/",
+                self.admin_site.admin_view(self.youtube_pull_reports_view),
+                name="channels_app_contentowner_youtube_pull_reports",
+            ),
             *super().get_urls(),
         ]
 
@@ -143,8 +182,36 @@ class ContentOwnerWithYouTubeAdmin(ContentOwnerAdmin):
             self.message_user(request, str(error), messages.ERROR)
             return HttpResponseRedirect(reverse("admin:channels_app_contentowner_change", args=[owner.pk]))
 
+    def youtube_pull_reports_view(self, request, object_id):
+        """Queue the Reporting API pull of this owner; the task worker downloads and imports."""
+        from syncs.tasks import reports_pull_from_youtube
+
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        owner = self.get_queryset(request).filter(pk=object_id).first()
+        if owner is None:
+            raise Http404("No content owner matches the given query.")
+        if not self.may_connect(request, owner):
+            raise PermissionDenied
+        if credential_status_of(owner_id=owner.pk) is None:
+            self.message_user(
+                request, f"{owner} is not connected to YouTube: connect it first.", messages.ERROR
+            )
+        else:
+            reports_pull_from_youtube.enqueue(owner_id=owner.pk)
+            self.message_user(
+                request,
+                "Queued: the newest video metadata report is fetched from YouTube and imported in the "
+                "background; it appears under Reports.",
+                messages.SUCCESS,
+            )
+        return HttpResponseRedirect(reverse("admin:channels_app_contentowner_change", args=[owner.pk]))
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
+            context["youtube_pull_reports_url"] = reverse(
+                "admin:channels_app_contentowner_youtube_pull_reports", args=[obj.pk]
+            )
             context["youtube_may_connect"] = self.may_connect(request, obj)
             context["youtube_connect_url"] = reverse(
                 "admin:channels_app_contentowner_youtube_connect", args=[obj.pk]

@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class SyncsConfig(AppConfig):
     name = "syncs"
     verbose_name = "YouTube sync"
+
+    def ready(self):
+        from syncs.changesets.reaping import PUSH_TASK_PATH, ChangeSetPushHandler
+        from ytcms_site.tasks_reaper import register
+
+        register(PUSH_TASK_PATH, ChangeSetPushHandler())
+
+        from syncs.services.reports_pull import PULL_TASK_PATH, ReportsPullHandler
+
+        register(PULL_TASK_PATH, ReportsPullHandler())

@@ -185,6 +185,8 @@ class ChangeSetItem(models.Model):
         METADATA = "metadata", "Video metadata (videos.update)"
         CLAIM_INSERT = "claim_insert", "New claim (claims.insert)"
         CLAIM_PATCH = "claim_patch", "Claim policy (claims.patch)"
+        # Content ID allows only active → inactive on a claim's status: how an inserted claim is undone.
+        CLAIM_RELEASE = "claim_release", "Release claim (claims.patch status inactive)"
 
     class Resolution(models.TextChoices):
         NONE = "", "—"
@@ -193,10 +195,12 @@ class ChangeSetItem(models.Model):
 
     changeset = models.ForeignKey(ChangeSet, on_delete=models.CASCADE, related_name="items")
     video = models.ForeignKey("videos.Video", on_delete=models.CASCADE, related_name="changeset_items")
-    # A Video field name, or "claim:<asset id>" (claim_insert) / "claim:<claim id>" (claim_patch).
+    # A Video field name, or "claim:<asset id>" (claim_insert) / "claim:<claim id>" (claim_patch,
+    # claim_release).
     field = models.CharField(max_length=80)
-    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.METADATA)
-    # Content ID: the claims.insert body, or {"claimId": …} for a patch.
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.METADATA)
+    # Content ID: the claims.insert body (plus "claimId" once YouTube made the claim), or
+    # {"claimId": …} for a patch or release.
     payload = models.JSONField(default=dict, blank=True)
     base_value = models.JSONField(null=True, blank=True)
     new_value = models.JSONField(null=True, blank=True)
@@ -262,3 +266,54 @@ class SyncRecord(models.Model):
 
     def __str__(self):
         return f"{self.video_id} · {self.status} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# ---------------------------------------------------------------------------- Reporting API pull
+
+
+class YouTubeReportFile(models.Model):
+    """A report the Reporting API offered for a content owner, and what ytcms did with it.
+
+    The unique report id is the exactly-once guarantee: a run claims a report by inserting (or
+    locking) its row before downloading, so two overlapping runs never download the same report,
+    and a report once imported is never fetched again. Older daily reports superseded by a newer
+    one are recorded as skipped (with the reason) and get no Report row: only the newest "Daily
+    video metadata" matters for the inventory.
+    """
+
+    class State(models.TextChoices):
+        DOWNLOADING = "downloading", "Downloading"
+        IMPORTED = "imported", "Imported"
+        SKIPPED = "skipped", "Skipped"
+        FAILED = "failed", "Download failed"
+
+    youtube_report_id = models.CharField("report id", max_length=64, unique=True)
+    content_owner = models.ForeignKey(ContentOwner, on_delete=models.CASCADE, related_name="youtube_reports")
+    job_id = models.CharField(max_length=64)
+    report_type_id = models.CharField(max_length=100)
+    start_time = models.DateTimeField(null=True, blank=True)
+    end_time = models.DateTimeField(null=True, blank=True)
+    create_time = models.DateTimeField(help_text="When YouTube generated the report.")
+    state = models.CharField(max_length=12, choices=State.choices, db_index=True)
+    reason = models.TextField(blank=True, help_text="Why it was skipped, or why the download failed.")
+    report = models.OneToOneField(
+        "reports.Report", null=True, blank=True, on_delete=models.SET_NULL, related_name="youtube_file"
+    )
+    bytes_downloaded = models.BigIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # The run holding a DOWNLOADING claim, and when it last showed progress: a claim without
+    # progress for REPORT_PULL_STALE_SECONDS belongs to a killed run and may be taken over.
+    claim_token = models.CharField(max_length=32, blank=True, editable=False)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "YouTube report file"
+        ordering = ["-create_time", "-id"]
+        indexes = [
+            models.Index(fields=["content_owner", "job_id", "-create_time"], name="ytreport_job_recent")
+        ]
+
+    def __str__(self):
+        return f"{self.report_type_id} {self.youtube_report_id} ({self.get_state_display()})"

@@ -4,10 +4,16 @@ from django.contrib.admin import helpers
 from django.contrib.admin.options import ShowFacets
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from channels_app.selectors import channels_visible_to, content_owners_visible_to
 from reports.actions import export_edit_sheet
-from syncs.actions import refresh_from_youtube
+from syncs.actions import (
+    change_claim_policy,
+    claim_with_asset,
+    refresh_from_youtube,
+    video_sync_history_html,
+)
 from videos.forms import BulkEditForm, VideoAdminForm
 from videos.models import Asset, Claim, Policy, Video, VideoCategory
 from videos.pagination import EstimatedCountPaginator
@@ -28,9 +34,19 @@ from videos.services import (
     videos_bulk_edit_preview,
 )
 from ytcms_site.admin_scoping import NotFoundOutsideScopeMixin
+from ytcms_site.live.events import video_sync_statuses
 
 # How many preview rows the bulk edit page lists; the counts always cover the whole selection.
 BULK_PREVIEW_ROWS = 200
+# The live contract's sync_status values; live-videos.js carries the same labels.
+SYNC_BADGE_LABELS = {
+    "in_sync": "in sync",
+    "pending": "pending",
+    "pushing": "pushing…",
+    "drift": "drift",
+    "conflict": "conflict",
+    "failed": "push failed",
+}
 
 
 class ContentOwnerFilter(admin.SimpleListFilter):
@@ -148,6 +164,7 @@ class VideoAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
         "privacy_status",
         "claimed_status",
         "effective_policy",
+        "sync_badge",
         "pending_marker",
         "published_at",
     )
@@ -170,7 +187,7 @@ class VideoAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     show_full_result_count = False
     show_facets = ShowFacets.NEVER
     paginator = EstimatedCountPaginator
-    actions = ["bulk_edit", "acknowledge_drift", refresh_from_youtube, export_edit_sheet]
+    actions = ["bulk_edit", "acknowledge_drift", refresh_from_youtube, export_edit_sheet, claim_with_asset]
     inlines = [ClaimInline]
     readonly_fields = (
         "id",
@@ -189,6 +206,7 @@ class VideoAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
         "effective_policy",
         "snapshot_summary",
         "drift_summary",
+        "push_history",
     )
     fieldsets = (
         (None, {"fields": ("id", "channel", "pending_changes_table")}),
@@ -224,6 +242,7 @@ class VideoAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
         ),
         ("Rights", {"fields": ("claimed_status", "effective_policy")}),
         ("Our metadata", {"fields": ("artists", "genres", "isrc", "custom_id", "notes")}),
+        ("History: pushes to YouTube (newest first)", {"fields": ("push_history",)}),
     )
 
     # ---- scoping
@@ -242,6 +261,14 @@ class VideoAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
         if obj is None:
             return True
         return video_is_editable_by(user=request.user, video=obj)
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        # The page's sync badges in one query (change-set items: pushing, conflict, failed).
+        statuses = video_sync_statuses(changelist.result_list)
+        for video in changelist.result_list:
+            video.sync_status = statuses[video.pk]
+        return changelist
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():
@@ -269,6 +296,18 @@ class VideoAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
                 )
             )
         return format_html_join(" ", "{}", ((m,) for m in markers)) if markers else "—"
+
+    @admin.display(description="sync")
+    def sync_badge(self, video):
+        # data-ytcms-video marks the row for the live updates (ytcms_site/static/ytcms/live-videos.js).
+        status = getattr(video, "sync_status", None) or ("pending" if video.has_pending_changes else "in_sync")
+        return format_html(
+            '<span class="ytcms-sync ytcms-sync-{}" data-ytcms-video="{}" data-sync-status="{}">{}</span>',
+            status,
+            video.pk,
+            status,
+            SYNC_BADGE_LABELS[status],
+        )
 
     # ---- form read-only blocks
     @admin.display(description="Pending changes")
@@ -315,6 +354,10 @@ class VideoAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
             video.remote_fetched_at.strftime("%Y-%m-%d %H:%M UTC") if video.remote_fetched_at else "?",
             f" · etag {video.remote_etag}" if video.remote_etag else "",
         )
+
+    @admin.display(description="Push attempts")
+    def push_history(self, video):
+        return mark_safe(video_sync_history_html(video))  # noqa: S308 - an autoescaped template
 
     # ---- saving goes through the service (validation, pending fields, audit)
     def save_model(self, request, obj, form, change):
@@ -459,6 +502,7 @@ class ClaimAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     autocomplete_fields = ("video", "asset")
     show_full_result_count = False
     paginator = EstimatedCountPaginator
+    actions = [change_claim_policy]
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)

@@ -2,11 +2,14 @@
 
 import math
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.conf import settings
+from django.utils import timezone
 
 from syncs.models import ChangeSet, ChangeSetItem
 from syncs.selectors import quota_today
+from syncs.youtube.errors import next_quota_reset
 from syncs.youtube.mapping import VIDEO_IDS_PER_CALL
 from videos.services import _model_value, video_validate_changes
 from videos.validation import Violation
@@ -31,6 +34,17 @@ class ChangeSetPreview:
     remaining_today: int
     daily_budget: int
     content_id_calls: int = 0
+    resets_at: datetime | None = None
+
+    @property
+    def videos_today(self) -> int:
+        """Videos the push will write today: the ones that fit the units left (the rest wait)."""
+        return min(self.videos, videos_fitting(self.remaining_today))
+
+    @property
+    def videos_deferred(self) -> int:
+        """Videos the push defers up front to after the next Pacific midnight (resets_at)."""
+        return self.videos - self.videos_today
 
     @property
     def quota_units(self) -> int:
@@ -53,16 +67,31 @@ class ChangeSetPreview:
         return (1 if self.remaining_today else 0) + math.ceil(extra / self.daily_budget)
 
 
-def quota_remaining_today() -> tuple[int, int]:
-    """(units left today for the Data API, spendable units of a whole day)."""
+def videos_fitting(units: int) -> int:
+    """How many videos a push can write with `units`: 50 each plus one videos.list per 50."""
+    if units <= 0:
+        return 0
+    count = units // UPDATE_UNITS
+    while count and UPDATE_UNITS * count + LIST_UNITS * math.ceil(count / VIDEO_IDS_PER_CALL) > units:
+        count -= 1
+    return count
+
+
+def quota_remaining_today(now: datetime | None = None) -> tuple[int, int]:
+    """(units left today for the Data API, spendable units of a whole day).
+
+    Left today = YOUTUBE_DAILY_QUOTA − YOUTUBE_QUOTA_RESERVE − units the ledger booked today; with
+    several projects in the ledger, the least any of them has left (one push may use any).
+    """
     spendable = max(settings.YOUTUBE_DAILY_QUOTA - settings.YOUTUBE_QUOTA_RESERVE, 0)
-    rows = [row for row in quota_today() if row.api == "youtube"]
+    rows = [row for row in quota_today(now=now) if row.api == "youtube"]
     if not rows:
         return spendable, spendable
-    return min(row.remaining for row in rows), spendable
+    # As quota_charge decides: today's settings against the units booked; nothing once Google refused.
+    return min(0 if row.exhausted else max(spendable - row.units_used, 0) for row in rows), spendable
 
 
-def changeset_preview(*, changeset: ChangeSet) -> ChangeSetPreview:
+def changeset_preview(*, changeset: ChangeSet, now: datetime | None = None) -> ChangeSetPreview:
     unsettled = (
         ChangeSetItem.Status.PENDING,
         ChangeSetItem.Status.DEFERRED,
@@ -93,7 +122,8 @@ def changeset_preview(*, changeset: ChangeSet) -> ChangeSetPreview:
     claim_calls = 2 * sum(
         1 for item in items if item.status in unsettled and item.kind != ChangeSetItem.Kind.METADATA
     )
-    remaining, budget = quota_remaining_today()
+    now = now or timezone.now()
+    remaining, budget = quota_remaining_today(now)
     return ChangeSetPreview(
         changeset=changeset,
         rows=rows,
@@ -103,4 +133,5 @@ def changeset_preview(*, changeset: ChangeSet) -> ChangeSetPreview:
         remaining_today=remaining,
         daily_budget=budget,
         content_id_calls=claim_calls,
+        resets_at=next_quota_reset(now),
     )

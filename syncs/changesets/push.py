@@ -25,6 +25,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from channels_app.models import ContentOwner
+from syncs.changesets.preview import quota_remaining_today, videos_fitting
 from syncs.models import ChangeSet, ChangeSetItem, SyncRecord, YouTubeCredential
 from syncs.youtube.errors import (
     NeedsReauthorisation,
@@ -33,6 +34,7 @@ from syncs.youtube.errors import (
     QuotaExhausted,
     RetryableError,
     YouTubeError,
+    next_quota_reset,
 )
 from syncs.youtube.gateway import YouTubeSession
 from syncs.youtube.mapping import VIDEO_IDS_PER_CALL, format_time, video_fields_from_api
@@ -46,6 +48,7 @@ from videos.services import (
     video_record_push_result,
 )
 from videos.validation import validate_video_metadata
+from ytcms_site.live.events import publish_changeset_update, publish_sync_status, publish_video_update
 
 Progress = Callable[[str], None]
 
@@ -103,6 +106,9 @@ class PushResult:
     quota_units: int = 0
     next_run_at: datetime | None = None
     owners_waiting: dict[str, str] = field(default_factory=dict)
+    # Videos deferred before any call because today's units left could not pay for them.
+    over_budget_videos: int = 0
+    over_budget_until: datetime | None = None
 
     def summary(self) -> str:
         text = (
@@ -110,6 +116,11 @@ class PushResult:
             f"{self.conflicts:,} conflicts, {self.failed:,} failed, {self.deferred:,} deferred; "
             f"{self.calls:,} calls, {self.quota_units:,} quota units."
         )
+        if self.over_budget_videos:
+            text += (
+                f" {self.over_budget_videos:,} videos did not fit today's quota budget: deferred to "
+                f"{self.over_budget_until:%Y-%m-%d %H:%M} UTC (midnight Pacific)."
+            )
         if self.next_run_at:
             text += f" Resumes at {self.next_run_at:%Y-%m-%d %H:%M} UTC."
         for owner_id, why in self.owners_waiting.items():
@@ -202,8 +213,14 @@ def _claimable(changeset: ChangeSet, now: datetime):
     )
 
 
-def _claim(changeset: ChangeSet, now: datetime, skip_owners: set) -> tuple[str, str | None, list[int]]:
-    """Lease the items of up to 50 videos of one content owner; ([], …) when nothing is left."""
+def _claim(
+    changeset: ChangeSet, now: datetime, skip_owners: set, max_videos: int = VIDEO_IDS_PER_CALL
+) -> tuple[str, str | None, list[int]]:
+    """Lease the items of up to 50 videos of one content owner; ([], …) when nothing is left.
+
+    At most `max_videos` of them have metadata items (what today's quota still pays for); Content
+    ID items spend another API's quota and are not counted.
+    """
     lock = {}
     if connection.features.has_select_for_update:
         lock = {"skip_locked": connection.features.has_select_for_update_skip_locked}
@@ -216,17 +233,29 @@ def _claim(changeset: ChangeSet, now: datetime, skip_owners: set) -> tuple[str, 
             .exclude(video__channel__content_owner_id__in=[o for o in skip_owners if o])
             .select_for_update(**lock)
             .order_by("video_id", "field")
-            .values_list("pk", "video_id")[:CLAIM_ROWS]
+            .values_list("pk", "video_id", "kind")[:CLAIM_ROWS]
         )
         if not rows:
             return token, None, []
-        video_ids = list(dict.fromkeys(video_id for _, video_id in rows))
+        video_ids = list(dict.fromkeys(video_id for _, video_id, _ in rows))
         if len(rows) == CLAIM_ROWS and len(video_ids) > 1:
             video_ids.pop()  # its items may go on past the rows read: next claim
         owners = dict(Video.objects.filter(pk__in=video_ids).values_list("pk", "channel__content_owner_id"))
         owner_id = owners[video_ids[0]]
-        chosen = [v for v in video_ids if owners[v] == owner_id][:VIDEO_IDS_PER_CALL]
-        pks = [pk for pk, video_id in rows if video_id in set(chosen)]
+        writes = {video_id for _, video_id, kind in rows if kind == ChangeSetItem.Kind.METADATA}
+        chosen, paid = [], 0
+        for video_id in video_ids:
+            if owners[video_id] != owner_id or len(chosen) == VIDEO_IDS_PER_CALL:
+                continue
+            if video_id in writes:
+                if paid == max_videos:
+                    continue
+                paid += 1
+            chosen.append(video_id)
+        if not chosen:
+            return token, None, []
+        chosen = set(chosen)
+        pks = [pk for pk, video_id, _ in rows if video_id in chosen]
         ChangeSetItem.objects.filter(pk__in=pks).update(
             status=ChangeSetItem.Status.PUSHING,
             lease_token=token,
@@ -235,6 +264,49 @@ def _claim(changeset: ChangeSet, now: datetime, skip_owners: set) -> tuple[str, 
             updated_at=now,
         )
     return token, owner_id, pks
+
+
+def _defer_over_budget(changeset: ChangeSet, now: datetime, units_left: int, result: PushResult) -> int:
+    """Defer, before any call, the due videos today's units cannot pay for; returns how many fit.
+
+    Videos are kept in claim order (by id); the rest wait for the next Pacific midnight, so the
+    push never relies on the ledger refusing a call half-way.
+    """
+    fit = videos_fitting(units_left)
+    due = list(
+        _claimable(changeset, now)
+        .filter(kind=ChangeSetItem.Kind.METADATA)
+        .order_by("video_id")
+        .values_list("video_id", flat=True)
+        .distinct()
+    )
+    over = due[fit:]
+    if not over:
+        return fit
+    until = next_quota_reset(now)
+    message = (
+        f"Over today's quota budget ({units_left:,} units left, {fit:,} videos fit): deferred to the reset "
+        f"at {until:%Y-%m-%d %H:%M} UTC (midnight Pacific)."
+    )
+    deferred = 0
+    for start in range(0, len(over), 500):
+        deferred += (
+            _claimable(changeset, now)
+            .filter(kind=ChangeSetItem.Kind.METADATA, video_id__in=over[start : start + 500])
+            .update(
+                status=ChangeSetItem.Status.DEFERRED,
+                deferred_until=until,
+                error_reason="overDailyBudget",
+                error_message=message,
+                lease_token="",
+                leased_until=None,
+                updated_at=now,
+            )
+        )
+    result.deferred += deferred
+    result.over_budget_videos += len(over)
+    result.over_budget_until = until
+    return fit
 
 
 # ------------------------------------------------------------------------------ outcomes
@@ -262,6 +334,7 @@ def _settle(items, status, *, reason="", message="", until=None, theirs=None) ->
                 "updated_at",
             ]
         )
+    publish_sync_status(items)
 
 
 def _retry_or_fail(items, error: YouTubeError, now: datetime, result: PushResult) -> None:
@@ -359,6 +432,7 @@ def _push_video(session, changeset, user, video, items, resource, read_parts, no
             etag=etag_before,
         )
         locked.save()
+        publish_video_update(locked)
         _settle(already, S.DONE)
         _settle(
             conflicts,
@@ -472,6 +546,7 @@ def _push_video(session, changeset, user, video, items, resource, read_parts, no
             etag=answer.get("etag", ""),
         )
         locked.save()
+        publish_video_update(locked)
         _record(
             **record,
             theirs=theirs,
@@ -648,8 +723,23 @@ def _claim_store(answer: dict, video_id: str) -> None:
     )
 
 
+def _claim_state(item: ChangeSetItem, claim: dict) -> dict | None:
+    """What the item changes on a claim resource: its policy, or (a release) its status."""
+    if item.kind == ChangeSetItem.Kind.CLAIM_RELEASE:
+        return {"status": claim.get("status")}
+    return policy_of(claim)
+
+
+def _remember(item: ChangeSetItem, **changes) -> None:
+    """Keep what the push learnt on the item (the claim YouTube made, the base it found)."""
+    for name, value in changes.items():
+        setattr(item, name, value)
+    ChangeSetItem.objects.filter(pk=item.pk).update(**changes)
+
+
 def _push_claim(session, changeset, user, item, now, result) -> None:
-    """claims.insert (after a claimSearch, so a retried insert never claims twice) or claims.patch."""
+    """claims.insert (after a claimSearch, so a retried insert never claims twice), or claims.patch of
+    the policy or of the status (a release), after a claims.get for the three-way check."""
     S = ChangeSetItem.Status
     owner = session.owner_params()
     units_before, sent, theirs = session.units_spent, [], None
@@ -670,13 +760,16 @@ def _push_claim(session, changeset, user, item, now, result) -> None:
                 if claim.get("assetId") == item.payload["assetId"] and claim.get("status") == "active"
             ]
             if existing:
+                # Ours from a killed worker (or made in Studio meanwhile): the video is claimed as asked.
+                _remember(item, payload={**item.payload, "claimId": existing[0]["id"]})
                 _settle([item], S.DONE)
                 result.items_done += 1
                 return
             sent.append("claims.insert")
-            answer = _call(
-                session, session.partner.claims().insert(body=item.payload, **owner), [item], now, result
-            )
+            body = {key: value for key, value in item.payload.items() if key != "claimId"}
+            answer = _call(session, session.partner.claims().insert(body=body, **owner), [item], now, result)
+            if answer is not None and answer.get("id"):
+                _remember(item, payload={**item.payload, "claimId": answer["id"]})
         else:
             claim_id = item.payload["claimId"]
             current = _call(
@@ -684,36 +777,45 @@ def _push_claim(session, changeset, user, item, now, result) -> None:
             )
             if current is None:
                 return
-            theirs = policy_of(current)
+            theirs = _claim_state(item, current)
             if theirs == item.new_value:
                 _settle([item], S.DONE)
                 result.items_done += 1
                 return
+            if item.base_value is None:
+                # The catalogue did not know the policy when the edit began: YouTube's is the base.
+                _remember(item, base_value=theirs)
             if theirs != item.base_value:
+                what = "status" if item.kind == ChangeSetItem.Kind.CLAIM_RELEASE else "policy"
                 _settle(
                     [item],
                     S.CONFLICT,
                     reason="conflict",
-                    message="The claim's policy changed on YouTube.",
+                    message=f"The claim's {what} changed on YouTube.",
                     theirs={item.field: theirs},
                 )
                 result.conflicts += 1
                 return
             sent.append("claims.patch")
+            body = (
+                {"status": "inactive"}
+                if item.kind == ChangeSetItem.Kind.CLAIM_RELEASE
+                else {"policy": item.new_value}
+            )
             answer = _call(
                 session,
-                session.partner.claims().patch(claimId=claim_id, body={"policy": item.new_value}, **owner),
+                session.partner.claims().patch(claimId=claim_id, body=body, **owner),
                 [item],
                 now,
                 result,
             )
         if answer is None:
             return
-        if policy_of(answer) == item.new_value:
+        if _claim_state(item, answer) == item.new_value:
             _settle([item], S.DONE)
             result.items_done += 1
         else:
-            _settle([item], S.FAILED, reason="notApplied", message="The claim does not show the policy sent.")
+            _settle([item], S.FAILED, reason="notApplied", message="The claim does not show the value sent.")
             result.failed += 1
         _claim_store(answer, item.video_id)
     finally:
@@ -751,6 +853,7 @@ def changeset_settle_status(*, changeset: ChangeSet) -> ChangeSet:
             status=ChangeSet.Status.REVERTED, updated_at=timezone.now()
         )
     changeset.status = status
+    publish_changeset_update(changeset)
     return changeset
 
 
@@ -783,16 +886,30 @@ def changeset_push(
     ChangeSet.objects.filter(pk=changeset.pk).update(
         status=ChangeSet.Status.PUSHING, pushed_at=timezone.now(), updated_at=timezone.now()
     )
+    publish_changeset_update(changeset)
     result = PushResult()
     started = time.monotonic()
     skip_owners: set = set()
+    # Up front: only what today's units pay for is claimed; the rest waits for the reset.
+    moment = now or timezone.now()
+    _defer_over_budget(changeset, moment, quota_remaining_today(moment)[0], result)
+    if result.over_budget_videos:
+        progress(
+            f"{result.over_budget_videos:,} videos over today's quota budget deferred to "
+            f"{result.over_budget_until:%Y-%m-%d %H:%M} UTC"
+        )
     while True:
         moment = now or timezone.now()
-        token, owner_id, pks = _claim(changeset, moment, skip_owners)
+        fit = videos_fitting(quota_remaining_today(moment)[0])
+        if fit < VIDEO_IDS_PER_CALL:
+            # The last batch today (or someone else spent units): defer what it cannot pay for.
+            fit = _defer_over_budget(changeset, moment, quota_remaining_today(moment)[0], result)
+        token, owner_id, pks = _claim(changeset, moment, skip_owners, max_videos=min(fit, VIDEO_IDS_PER_CALL))
         if not pks:
             break
         try:
             _push_batch(changeset, user, token, owner_id, moment, result, progress)
+            publish_changeset_update(changeset, throttle=True)
         except _OwnerWaits as waits:
             skip_owners.add(owner_id)
             result.owners_waiting[owner_id or "(no content owner)"] = waits.error.message

@@ -27,3 +27,18 @@ def sync_records_visible_to(*, user) -> QuerySet[SyncRecord]:
     if user.is_active and user.is_superuser:
         return SyncRecord.objects.all()
     return SyncRecord.objects.filter(video__in=videos_visible_to(user=user))
+
+
+# How many audit rows the video's page shows; the rest are one click away in the audit trail.
+VIDEO_HISTORY_ROWS = 20
+
+
+def video_sync_history(*, video_id: str, limit: int = VIDEO_HISTORY_ROWS) -> tuple[list[SyncRecord], int]:
+    """The video's newest push attempts (audit rows) and how many there are in all.
+
+    The caller has already checked that the user may see the video.
+    """
+    records = SyncRecord.objects.filter(video_id=video_id)
+    newest = list(records.select_related("user", "changeset").order_by("-created_at", "-id")[:limit])
+    total = len(newest) if len(newest) < limit else records.count()
+    return newest, total

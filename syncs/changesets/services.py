@@ -9,9 +9,16 @@ from django.utils import timezone
 from syncs.models import ChangeSet, ChangeSetItem
 from videos.models import Video
 from videos.services import WRITABLE_FIELDS, _json_value, _model_value, video_refresh_derived
+from ytcms_site.live.events import publish_changeset_update, publish_sync_status, publish_videos_update
 
-# Fields whose change needs a second manager's approval when CHANGESET_FOUR_EYES is on.
+# Fields whose change needs a second manager's approval when CHANGESET_FOUR_EYES is on; every
+# Content ID item (a claim's policy: how the video is monetized) needs it too.
 FOUR_EYES_FIELDS = frozenset({"privacy_status", "license"})
+CLAIM_KINDS = (
+    ChangeSetItem.Kind.CLAIM_INSERT,
+    ChangeSetItem.Kind.CLAIM_PATCH,
+    ChangeSetItem.Kind.CLAIM_RELEASE,
+)
 # A change set still collecting edits or waiting to be pushed again after a resolution.
 OPEN_FOR_PUSH = (ChangeSet.Status.APPROVED, ChangeSet.Status.QUEUED, ChangeSet.Status.PUSHING)
 
@@ -25,8 +32,10 @@ def four_eyes_required() -> bool:
 
 
 def changeset_refresh_needs_approval(*, changeset: ChangeSet) -> None:
-    touched = set(changeset.items.values_list("field", flat=True))
-    needs = four_eyes_required() and bool(touched & FOUR_EYES_FIELDS)
+    touched = set(changeset.items.values_list("field", "kind"))
+    needs = four_eyes_required() and any(
+        field in FOUR_EYES_FIELDS or kind in CLAIM_KINDS for field, kind in touched
+    )
     if needs != changeset.needs_approval:
         changeset.needs_approval = needs
         changeset.save(update_fields=["needs_approval", "updated_at"])
@@ -103,12 +112,14 @@ def changeset_approve(*, changeset: ChangeSet, user) -> ChangeSet:
     changeset_refresh_needs_approval(changeset=changeset)
     if changeset.needs_approval and changeset.created_by_id == user.pk:
         raise ChangeSetError(
-            "This change set touches privacy or license: a second manager must approve it (four-eyes rule)."
+            "This change set touches privacy, license or a claim policy: a second manager must approve it "
+            "(four-eyes rule)."
         )
     changeset.status = ChangeSet.Status.APPROVED
     changeset.approved_by = user
     changeset.approved_at = timezone.now()
     changeset.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
+    publish_changeset_update(changeset)
     return changeset
 
 
@@ -122,8 +133,8 @@ def changeset_queue(*, changeset: ChangeSet, user, enqueue: bool = True) -> Chan
         changeset_refresh_needs_approval(changeset=changeset)
         if changeset.needs_approval:
             raise ChangeSetError(
-                "This change set touches privacy or license: another manager must approve it before it "
-                "is pushed (four-eyes rule)."
+                "This change set touches privacy, license or a claim policy: another manager must approve it "
+                "before it is pushed (four-eyes rule)."
             )
     elif changeset.status not in (
         *OPEN_FOR_PUSH,
@@ -133,6 +144,7 @@ def changeset_queue(*, changeset: ChangeSet, user, enqueue: bool = True) -> Chan
         raise ChangeSetError(f"A change set that is {changeset.get_status_display()} cannot be pushed.")
     changeset.status = ChangeSet.Status.QUEUED
     changeset.save(update_fields=["status", "updated_at"])
+    publish_changeset_update(changeset)
     if enqueue:
         from syncs.tasks import changeset_push_task
 
@@ -153,7 +165,7 @@ def _video_follow_theirs(item: ChangeSetItem) -> None:
 @transaction.atomic
 def changeset_resolve(*, items, resolution: str) -> int:
     """Settle conflicts: keep theirs (item skipped) or overwrite (base := theirs, pushed again)."""
-    resolved = 0
+    resolved = []
     for item in ChangeSetItem.objects.select_for_update().filter(
         pk__in=[item.pk for item in items], status=ChangeSetItem.Status.CONFLICT
     ):
@@ -168,60 +180,138 @@ def changeset_resolve(*, items, resolution: str) -> int:
         else:
             raise ChangeSetError(f"Unknown resolution {resolution!r}.")
         item.save()
-        resolved += 1
+        resolved.append(item)
+    publish_sync_status(resolved)
+    publish_videos_update(item.video_id for item in resolved)
     from syncs.changesets.push import changeset_settle_status
 
     for changeset in ChangeSet.objects.filter(items__in=[item.pk for item in items]).distinct():
         changeset_settle_status(changeset=changeset)
-    return resolved
+    return len(resolved)
 
 
 @transaction.atomic
 def changeset_revert(*, changeset: ChangeSet, user) -> ChangeSet:
-    """The inverse of a done change set as a new draft: new = the before values, base = what we pushed."""
+    """The inverse of a done change set as a new draft: new = the before values, base = what we pushed.
+
+    A claims.patch goes back to the claim's previous policy; a claim we inserted is released
+    (claims.patch status inactive: Content ID has no delete and allows no other status change). A
+    released claim cannot be made active again, so releases are not reverted.
+    """
     if changeset.status not in (ChangeSet.Status.DONE, ChangeSet.Status.PARTLY_FAILED):
         raise ChangeSetError("Only a pushed change set can be reverted.")
-    # Claims are not reverted here: releasing or re-patching a claim is a decision of its own.
-    done = list(changeset.items.filter(status=ChangeSetItem.Status.DONE, kind=ChangeSetItem.Kind.METADATA))
-    if not done:
+    inverse = [
+        _inverse_item(item)
+        for item in changeset.items.filter(status=ChangeSetItem.Status.DONE).exclude(
+            kind=ChangeSetItem.Kind.CLAIM_RELEASE
+        )
+    ]
+    inverse = [item for item in inverse if item is not None]
+    if not inverse:
+        if changeset.items.filter(status=ChangeSetItem.Status.DONE).exists():
+            raise ChangeSetError(
+                "This change set only released claims; Content ID cannot make a released claim active again."
+            )
         raise ChangeSetError("Nothing of this change set reached YouTube; there is nothing to revert.")
     revert = ChangeSet.objects.create(
         created_by=user, revert_of=changeset, title=f"Revert of {changeset}"[:255]
     )
-    ChangeSetItem.objects.bulk_create(
-        [
-            ChangeSetItem(
-                changeset=revert,
-                video_id=item.video_id,
-                field=item.field,
-                base_value=item.new_value,
-                new_value=item.base_value,
-            )
-            for item in done
-        ]
-    )
+    for item in inverse:
+        item.changeset = revert
+    ChangeSetItem.objects.bulk_create(inverse)
     changeset_refresh_needs_approval(changeset=revert)
+    publish_changeset_update(revert)
     return revert
+
+
+def _inverse_item(item: ChangeSetItem) -> ChangeSetItem | None:
+    K = ChangeSetItem.Kind
+    if item.kind == K.METADATA:
+        return ChangeSetItem(
+            video_id=item.video_id, field=item.field, base_value=item.new_value, new_value=item.base_value
+        )
+    if item.kind == K.CLAIM_PATCH and item.base_value is not None:
+        return ChangeSetItem(
+            video_id=item.video_id,
+            field=item.field,
+            kind=K.CLAIM_PATCH,
+            payload={"claimId": item.payload["claimId"]},
+            base_value=item.new_value,
+            new_value=item.base_value,
+        )
+    if item.kind == K.CLAIM_INSERT and item.payload.get("claimId"):
+        claim_id = item.payload["claimId"]
+        return ChangeSetItem(
+            video_id=item.video_id,
+            field=f"claim:{claim_id}",
+            kind=K.CLAIM_RELEASE,
+            payload={"claimId": claim_id},
+            base_value={"status": "active"},
+            new_value={"status": "inactive"},
+        )
+    return None
 
 
 # ---------------------------------------------------------------------------- Content ID
 
 
+POLICY_ACTIONS = ("monetize", "track", "block")  # what a claim's policy rules do [youtube-api.md §4.2]
+
+
 def claim_policy(*, policy_id: str = "", rules: list | None = None) -> dict:
     """A claim's policy as Content ID takes it: a saved policy's id, or rules (monetize/track/block)."""
+    if policy_id and rules:
+        raise ChangeSetError("Choose a saved policy or rules (monetize, track or block), not both.")
     if policy_id:
         return {"id": policy_id}
     if rules:
-        return {"rules": list(rules)}
+        for rule in rules:
+            action = rule.get("action") if isinstance(rule, dict) else None
+            if action not in POLICY_ACTIONS:
+                raise ChangeSetError(
+                    f"A policy rule's action must be monetize, track or block, not {action!r}."
+                )
+        return {"rules": [dict(rule) for rule in rules]}
     raise ChangeSetError("A claim needs a saved policy or rules (monetize, track or block).")
+
+
+def _check_policy_owner(policy: dict, owner_id) -> None:
+    """A saved policy the catalogue knows must be the content owner's own (Content ID refuses others)."""
+    from videos.models import Policy
+
+    if "id" not in policy:
+        return
+    known = Policy.objects.filter(pk=policy["id"]).values_list("content_owner_id", flat=True).first()
+    if known is not None and known != owner_id:
+        raise ChangeSetError(f"Policy {policy['id']} belongs to another content owner.")
 
 
 @transaction.atomic
 def changeset_add_claim_insert(
     *, user, video: Video, asset_id: str, content_type: str, policy_id: str = "", rules: list | None = None
 ) -> ChangeSetItem:
-    """Associate the video with an asset (claims.insert) in the user's open draft."""
+    """Associate the video with an asset (claims.insert) in the user's open draft.
+
+    Assets and policies the catalogue does not know yet are left for YouTube to judge.
+    """
+    from videos.models import Asset, Claim
+
     policy = claim_policy(policy_id=policy_id, rules=rules)
+    if content_type not in Claim.ContentType.values:
+        raise ChangeSetError(f"The content type must be audio, video or audiovisual, not {content_type!r}.")
+    owner_id = Video.objects.filter(pk=video.pk).values_list("channel__content_owner_id", flat=True).first()
+    asset_owner = Asset.objects.filter(pk=asset_id).values_list("content_owner_id", flat=True).first()
+    if asset_owner is not None and asset_owner != owner_id:
+        raise ChangeSetError(
+            f"Asset {asset_id} belongs to another content owner than video {video.pk}: Content ID only "
+            "claims videos on the asset owner's own channels."
+        )
+    _check_policy_owner(policy, owner_id)
+    existing = Claim.objects.filter(video=video, asset_id=asset_id, status=Claim.Status.ACTIVE).first()
+    if existing is not None:
+        raise ChangeSetError(
+            f"Video {video.pk} is already claimed by asset {asset_id} (claim {existing.pk})."
+        )
     draft = changeset_open_draft(user=user)
     item, _ = ChangeSetItem.objects.update_or_create(
         changeset=draft,
@@ -239,6 +329,7 @@ def changeset_add_claim_insert(
             },
         },
     )
+    changeset_refresh_needs_approval(changeset=draft)
     return item
 
 
@@ -246,8 +337,25 @@ def changeset_add_claim_insert(
 def changeset_add_claim_policy(
     *, user, claim, policy_id: str = "", rules: list | None = None
 ) -> ChangeSetItem:
-    """Change a claim's policy — how monetization is really set (claims.patch) — in the user's draft."""
+    """Change a claim's policy — how monetization is really set (claims.patch) — in the user's draft.
+
+    The base is the policy the catalogue knows; when it knows none (rules, or a policy it has not
+    read), the push takes YouTube's policy at that moment as the base.
+    """
+    from videos.models import Claim
+
     policy = claim_policy(policy_id=policy_id, rules=rules)
+    if claim.status != Claim.Status.ACTIVE:
+        raise ChangeSetError(
+            f"Claim {claim.pk} is {claim.get_status_display().lower()}: Content ID only changes the policy of "
+            "an active claim."
+        )
+    if policy == ({"id": claim.policy_id} if claim.policy_id else None):
+        raise ChangeSetError(f"Claim {claim.pk} already has policy {claim.policy_id}.")
+    _check_policy_owner(
+        policy,
+        Video.objects.filter(pk=claim.video_id).values_list("channel__content_owner_id", flat=True).first(),
+    )
     draft = changeset_open_draft(user=user)
     item, _ = ChangeSetItem.objects.update_or_create(
         changeset=draft,
@@ -260,4 +368,5 @@ def changeset_add_claim_policy(
             "payload": {"claimId": claim.pk},
         },
     )
+    changeset_refresh_needs_approval(changeset=draft)
     return item

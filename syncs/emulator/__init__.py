@@ -14,10 +14,22 @@ Use from Python::
         youtube = build("youtube", "v3", static_discovery=True, credentials=creds,
                         client_options={"api_endpoint": server.url + "/"})
         server.state.requests(operation="youtube.videos.update")
+        server.state.operation_counts("youtube.videos.update")  # {"total", "byResource": {id: n}}
+        server.state.set_faults(operation_latency_ms={"youtube.videos.update": 200})  # one slow endpoint
         server.state.quota_used("my-project")
+
+From another process the same through ``/_emulator/`` (``GET /_emulator/`` lists every control), e.g.
+``GET /_emulator/counters?operation=youtube.videos.update[&status=any]`` and
+``POST /_emulator/faults {"operationLatencyMs": {"youtube.videos.update": 200}}``.
 
 From the command line: ``manage.py youtube_emulator --port 8765 [--host 127.0.0.1] [--seed-file seed.json]``.
 Point google-auth's ``token_uri`` at ``server.url + "/token"``.
+
+Reporting API: every content owner has the system-managed jobs of ``settings["systemManagedReportTypes"]``
+(Daily video metadata a4, Daily claims a3) unless its seed lists its own. A test (or another process)
+makes YouTube generate a report with ``POST /_emulator/reporting/reports {"contentOwner": "owner-a"}``
+(the CSV is the owner's catalogue as the emulator holds it) or with ``"csv"`` / ``"csvBase64"`` of its own;
+see ``reporting.publish_report``.
 
 Seed format (``state.load(seed)``, ``POST /_emulator/state``, ``--seed-file``); every key is optional::
 

@@ -17,6 +17,7 @@ FAULT_OPTIONS = {
     "rateLimitNext": "rate_limit_next",
     "quotaExhausted": "quota_exhausted",
     "latencyMs": "latency_ms",
+    "operationLatencyMs": "operation_latency_ms",
     "randomSeed": "random_seed",
 }
 
@@ -103,6 +104,15 @@ def list_requests(state: EmulatorState, request: Request) -> Response:
         api=request.param("api"),
     )
     return Response.json({"requests": entries})
+
+
+def get_counters(state: EmulatorState, request: Request) -> Response:
+    """?operation=youtube.videos.update[&status=200|any] → {"total", "byResource": {id: count}}."""
+    operation = request.param("operation")
+    if not operation:
+        raise ValueError("give operation, e.g. youtube.videos.update")
+    status = request.param("status") or "200"
+    return Response.json(state.operation_counts(operation, status=None if status == "any" else int(status)))
 
 
 def clear_requests(state: EmulatorState, request: Request) -> Response:
@@ -213,6 +223,14 @@ def issue_token(state: EmulatorState, request: Request) -> Response:
     )
 
 
+def publish_report(state: EmulatorState, request: Request) -> Response:
+    """{"contentOwner", "reportTypeId", "id", "startTime", "createTime", "csv" | "csvBase64" | "csvPath"}
+    → the new report (see reporting.publish_report); without CSV it holds the owner's catalogue."""
+    from . import reporting
+
+    return Response.json(reporting.publish_report(state, _body(request)))
+
+
 def expire_tokens(state: EmulatorState, request: Request) -> Response:
     return Response.json({"expired": state.expire_access_tokens()})
 
@@ -229,6 +247,7 @@ ROUTES = [
     Route("GET", _C + r"/claims/(?P<claim_id>[^/]+)", "control.claims.get", "control", get_claim),
     Route("GET", _C + r"/requests", "control.requests.list", "control", list_requests),
     Route("DELETE", _C + r"/requests", "control.requests.clear", "control", clear_requests),
+    Route("GET", _C + r"/counters", "control.counters.get", "control", get_counters),
     Route("GET", _C + r"/quota", "control.quota.get", "control", get_quota),
     Route("POST", _C + r"/quota", "control.quota.set", "control", set_quota),
     Route("GET", _C + r"/clock", "control.clock.get", "control", get_clock),
@@ -241,5 +260,6 @@ ROUTES = [
     Route("POST", _C + r"/oauth/revoke", "control.oauth.revoke", "control", revoke),
     Route("POST", _C + r"/oauth/codes", "control.oauth.codes", "control", issue_code),
     Route("POST", _C + r"/oauth/tokens", "control.oauth.tokens", "control", issue_token),
+    Route("POST", _C + r"/reporting/reports", "control.reporting.publish", "control", publish_report),
     Route("POST", _C + r"/oauth/expire-access-tokens", "control.oauth.expire", "control", expire_tokens),
 ]

@@ -8,10 +8,13 @@ are left out of answers (``{}`` when there are no jobs) and errors carry no ``er
 from __future__ import annotations
 
 import copy
+import csv
 import gzip
+import io
 import re
+from datetime import UTC, datetime, time, timedelta
 
-from .clock import parse_rfc3339
+from .clock import parse_rfc3339, rfc3339
 from .errors import ApiError, oneplatform_error
 from .resources import new_id
 from .state import SCOPE_PREFIX, EmulatorState
@@ -35,6 +38,7 @@ def _visible_jobs(state: EmulatorState, request: Request, caller: Caller):
     if owner:
         if owner not in caller.content_owners:
             raise oneplatform_error(403, "The caller does not have permission")
+        state.system_report_jobs(owner)
         return {job_id: r for job_id, r in state.report_jobs.items() if r["contentOwner"] == owner}
     return {
         job_id: r
@@ -228,6 +232,184 @@ def serve_bytes(request: Request, body: bytes, content_type: str) -> Response:
     if "gzip" in (request.header("accept-encoding") or "") and size:
         return Response(200, gzip.compress(body), {**headers, "Content-Encoding": "gzip"})
     return Response(200, body, headers)
+
+
+# ---------------------------------------------------------------------- publishing (control endpoint)
+
+# The "Daily video metadata" columns the emulator fills from its catalogue (a subset of the a4 field
+# list in docs/youtube-api.md §5.1; the rest are YouTube's business, not the catalogue's).
+A4_CATALOGUE_COLUMNS = (
+    "video_id",
+    "channel_id",
+    "claim_id",
+    "asset_id",
+    "custom_id",
+    "category",
+    "channel_display_name",
+    "claim_origin",
+    "claimed_by_this_owner",
+    "comments",
+    "content_type",
+    "effective_policy",
+    "embedding_allowed",
+    "is_made_for_kids_effective_setting",
+    "is_made_for_kids_user_selection",
+    "isrc",
+    "time_published",
+    "time_uploaded",
+    "video_length",
+    "video_privacy_status",
+    "video_title",
+    "video_url",
+    "views",
+)
+_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
+# Claims name their policy; the most restrictive wins when there are several (block > track > monetize).
+_POLICY_RANK = {"monetize": 1, "track": 2, "block": 3}
+
+
+def _seconds(duration: str | None) -> str:
+    match = _DURATION.match(duration or "")
+    if not match:
+        return ""
+    days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
+    return str(((days * 24 + hours) * 60 + minutes) * 60 + seconds)
+
+
+def _report_time(value: str | None) -> str:
+    """RFC 3339 → the reports' ``YYYY/MM/DD HH:MM:SS`` (UTC)."""
+    if not value:
+        return ""
+    return parse_rfc3339(value).astimezone(UTC).strftime("%Y/%m/%d %H:%M:%S")
+
+
+def _bool(value) -> str:
+    return "" if value is None else ("True" if value else "False")
+
+
+def _claim_action(state: EmulatorState, claim: dict) -> str:
+    policy = claim.get("policy") or {}
+    rules = policy.get("rules")
+    if rules is None and policy.get("id") in state.policies:
+        rules = state.policies[policy["id"]]["resource"].get("rules")
+    actions = [rule.get("action") for rule in rules or [] if rule.get("action") in _POLICY_RANK]
+    return max(actions, key=_POLICY_RANK.get) if actions else ""
+
+
+def catalogue_csv(state: EmulatorState, owner_id: str) -> bytes:
+    """A "Daily video metadata" (a4) CSV of the owner's videos as the emulator holds them now.
+
+    One row per (video, claim) as the report's primary key says, and one row without a claim for an
+    unclaimed video.
+    """
+    with state.lock:
+        channels = {
+            channel_id: channel
+            for channel_id, channel in state.channels.items()
+            if channel.get("contentOwnerDetails", {}).get("contentOwner") == owner_id
+        }
+        claims_by_video: dict[str, list[dict]] = {}
+        for record in state.claims.values():
+            if record["owner"] == owner_id and record["resource"].get("status", "active") == "active":
+                claims_by_video.setdefault(record["resource"]["videoId"], []).append(record["resource"])
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(A4_CATALOGUE_COLUMNS)
+        for video_id in sorted(state.videos):
+            video = state.videos[video_id]
+            snippet, status = video.get("snippet", {}), video.get("status", {})
+            channel = channels.get(snippet.get("channelId"))
+            if channel is None:
+                continue
+            claims = claims_by_video.get(video_id) or [None]
+            effective = max(
+                (_claim_action(state, claim) for claim in claims if claim),
+                key=lambda action: _POLICY_RANK.get(action, 0),
+                default="",
+            )
+            for claim in claims:
+                asset = (state.assets.get(claim["assetId"]) or {}).get("resource", {}) if claim else {}
+                metadata = asset.get("metadata") or {}
+                writer.writerow(
+                    [
+                        video_id,
+                        channel["id"],
+                        claim["id"] if claim else "",
+                        claim["assetId"] if claim else "",
+                        metadata.get("customId", ""),
+                        snippet.get("categoryId", ""),
+                        channel.get("snippet", {}).get("title", ""),
+                        "Partner uploaded" if claim else "",
+                        _bool(bool(claim)),
+                        video.get("statistics", {}).get("commentCount", ""),
+                        claim.get("contentType", "") if claim else "",
+                        effective,
+                        _bool(status.get("embeddable")),
+                        _bool(status.get("madeForKids")),
+                        _bool(status.get("selfDeclaredMadeForKids")),
+                        metadata.get("isrc", ""),
+                        _report_time(snippet.get("publishedAt")),
+                        _report_time(snippet.get("publishedAt")),
+                        _seconds(video.get("contentDetails", {}).get("duration")),
+                        status.get("privacyStatus", ""),
+                        snippet.get("title", ""),
+                        f"https://www.youtube.com/watch?v={video_id}",
+                        video.get("statistics", {}).get("viewCount", ""),
+                    ]
+                )
+        return out.getvalue().encode("utf-8")
+
+
+def publish_report(state: EmulatorState, spec: dict) -> dict:
+    """Make YouTube generate a report now (``POST /_emulator/reporting/reports``).
+
+    ``{"contentOwner": "owner-a", "reportTypeId": "content_owner_video_metadata_a4", "id": "…",
+    "startTime": "…", "createTime": "…", "csv" | "csvBase64" | "csvPath": …}``: without CSV content the
+    report holds the owner's catalogue (``catalogue_csv``). The job is the owner's system-managed job of
+    that type (``jobId`` picks another). createTime defaults to now, and always lands after the job's
+    newest report, so reports published in one test are ordered.
+    """
+    with state.lock:
+        owner_id = spec.get("contentOwner")
+        job_id = spec.get("jobId")
+        if job_id is None:
+            if owner_id not in state.content_owners:
+                raise ValueError(f"unknown content owner {owner_id!r}")
+            type_id = spec.get("reportTypeId", "content_owner_video_metadata_a4")
+            jobs = [r for r in state.system_report_jobs(owner_id) if r["resource"]["reportTypeId"] == type_id]
+            if not jobs:
+                raise ValueError(f"content owner {owner_id!r} has no system-managed job for {type_id!r}")
+            job_id = jobs[0]["resource"]["id"]
+        job = state.report_jobs.get(job_id)
+        if job is None:
+            raise ValueError(f"unknown report job {job_id!r}")
+        raw = {
+            key: spec[key] for key in ("csv", "csvBase64", "csvPath", "startTime", "endTime") if key in spec
+        }
+        from_catalogue = not {"csv", "csvBase64", "csvPath"} & raw.keys()
+        now = state.clock.now()
+        # Reports carry milliseconds: compare at that precision.
+        created = parse_rfc3339(spec["createTime"]) if spec.get("createTime") else now
+        created = created.replace(microsecond=created.microsecond // 1000 * 1000)
+        newest = max(
+            (
+                parse_rfc3339(r["resource"]["createTime"])
+                for r in state.reports.values()
+                if r["resource"]["jobId"] == job_id
+            ),
+            default=None,
+        )
+        if not spec.get("createTime") and newest is not None and created <= newest:
+            created = newest + timedelta(milliseconds=1)
+        if "startTime" not in raw:
+            # A daily report covers the previous (UTC) day.
+            day = datetime.combine(created.astimezone(UTC).date() - timedelta(days=1), time(0), tzinfo=UTC)
+            raw["startTime"] = rfc3339(day, millis=False)
+        raw.update(id=spec.get("id") or new_id(10, "rpt"), jobId=job_id, createTime=rfc3339(created))
+        record = state.add_report(raw)
+        if from_catalogue:
+            record["body"] = catalogue_csv(state, job["contentOwner"] or owner_id)
+        return dict(copy.deepcopy(record["resource"]), size=len(record["body"]))
 
 
 BASE = r"/v1"

@@ -81,7 +81,7 @@ class EmulatorApp:
 
     def _handle_api(self, route: Route, groups: dict, request: Request) -> Response:
         state = self.state
-        latency = state.faults.latency_ms
+        latency = state.faults.latency_of(route.operation)
         if latency:
             time.sleep(latency / 1000)  # outside the lock: other requests keep flowing
         with state.lock:

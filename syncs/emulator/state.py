@@ -12,6 +12,7 @@ import copy
 import itertools
 import random
 import threading
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -68,6 +69,14 @@ DEFAULT_SETTINGS = {
     "refreshTokenLimit": 100,
     # Page sizes where the API does not let the caller choose.
     "contentIdPageSize": 20,
+    # The system-managed report jobs every content owner has without calling jobs.create
+    # (docs/youtube-api.md §5.1): "Daily video metadata" and "Daily claims"
+    # [doc developers.google.com/youtube/reporting/v1/reports/system_managed/videos, .../claims].
+    # An owner whose seed lists system-managed jobs of its own keeps exactly those.
+    "systemManagedReportTypes": [
+        {"id": "content_owner_video_metadata_a4", "name": "Daily video metadata"},
+        {"id": "content_owner_active_claims_a3", "name": "Daily claims"},
+    ],
 }
 
 
@@ -81,7 +90,12 @@ class Faults:
     rate_limit_next: int = 0  # the next N API requests get 403 rate_limit_reason
     quota_exhausted: bool = False  # every API request gets the quota error
     latency_ms: int = 0
+    # Extra latency of single operations, e.g. {"youtube.videos.update": 200}: a slow endpoint.
+    operation_latency_ms: dict[str, int] = field(default_factory=dict)
     next_errors: list[dict] = field(default_factory=list)
+
+    def latency_of(self, operation: str) -> int:
+        return self.latency_ms + int(self.operation_latency_ms.get(operation, 0))
 
     def describe(self) -> dict:
         return {
@@ -91,6 +105,7 @@ class Faults:
             "rateLimitNext": self.rate_limit_next,
             "quotaExhausted": self.quota_exhausted,
             "latencyMs": self.latency_ms,
+            "operationLatencyMs": dict(self.operation_latency_ms),
             "nextErrors": copy.deepcopy(self.next_errors),
         }
 
@@ -364,6 +379,39 @@ class EmulatorState:
             self.report_jobs[job["id"]] = record
             return record
 
+    def system_report_jobs(self, owner_id: str) -> list[dict]:
+        """The owner's system-managed jobs, created on first sight as YouTube has them from the start.
+
+        Ids are UUIDs derived from owner and report type, so they stay the same across resets.
+        """
+        with self.lock:
+            if owner_id not in self.content_owners:
+                return []
+            existing = [
+                record
+                for record in self.report_jobs.values()
+                if record["contentOwner"] == owner_id and record["resource"].get("systemManaged")
+            ]
+            if existing:
+                return existing
+            for report_type in self.settings["systemManagedReportTypes"]:
+                existing.append(
+                    self.add_report_job(
+                        {
+                            "id": str(
+                                uuid.uuid5(
+                                    uuid.NAMESPACE_URL, f"ytcms-emulator/{owner_id}/{report_type['id']}"
+                                )
+                            ),
+                            "reportTypeId": report_type["id"],
+                            "name": report_type.get("name", report_type["id"]),
+                            "contentOwner": owner_id,
+                            "systemManaged": True,
+                        }
+                    )
+                )
+            return existing
+
     def add_report(self, raw: dict) -> dict:
         with self.lock:
             job = self.report_jobs.get(raw.get("jobId"))
@@ -634,13 +682,17 @@ class EmulatorState:
 
     def set_faults(self, **options) -> dict:
         """Set fault options: error_rate, rate_limit_rate, rate_limit_reason, rate_limit_next,
-        quota_exhausted, latency_ms, random_seed."""
+        quota_exhausted, latency_ms, operation_latency_ms, random_seed."""
         with self.lock:
             if "random_seed" in options:
                 self.random.seed(options.pop("random_seed"))
             for name, value in options.items():
                 if name == "next_errors" or not hasattr(self.faults, name):
                     raise ValueError(f"unknown fault option {name!r}")
+                if name == "operation_latency_ms":
+                    if not isinstance(value, dict):
+                        raise ValueError('operationLatencyMs takes {"operation": milliseconds}')
+                    value = {str(operation): int(ms) for operation, ms in value.items()}
                 setattr(self.faults, name, value)
             return self.faults.describe()
 
@@ -707,6 +759,34 @@ class EmulatorState:
     def clear_requests(self) -> None:
         with self.lock:
             self.request_log.clear()
+
+    def operation_counts(self, operation: str, *, status: int | None = 200) -> dict:
+        """How many logged requests of `operation` (answered `status`; None: any) touched each resource.
+
+        The resource is the body's id (videos.update), else the id parameter's ids (videos.list),
+        else the path's last segment (claims.patch). E.g. {"total": 3, "byResource": {"v1": 2, "v2": 1}}.
+        """
+        counts: dict[str, int] = {}
+        total = 0
+        with self.lock:
+            for entry in self.request_log:
+                if entry["operation"] != operation or (status is not None and entry["status"] != status):
+                    continue
+                total += 1
+                body, ids = entry.get("body"), entry["params"].get("id")
+                if isinstance(body, dict) and body.get("id"):
+                    resources = [body["id"]]
+                elif ids:
+                    resources = [i for value in _as_values(ids) for i in value.split(",") if i]
+                else:
+                    resources = [entry["path"].rstrip("/").rsplit("/", 1)[-1]]
+                for resource in resources:
+                    counts[resource] = counts.get(resource, 0) + 1
+        return {"operation": operation, "total": total, "byResource": counts}
+
+
+def _as_values(value) -> list[str]:
+    return list(value) if isinstance(value, list) else [value]
 
 
 def _as_list(value):

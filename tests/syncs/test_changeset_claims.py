@@ -49,7 +49,11 @@ def claimed(emulator, catalogue, owner_a):
 def test_claims_insert_sends_the_documented_body(emulator, catalogue, owner_a, alice, connect):
     connect(owner_a)
     changeset_add_claim_insert(
-        user=alice, video=catalogue["a1_song"], asset_id="A111", content_type="audiovisual", policy_id="P-monetize"
+        user=alice,
+        video=catalogue["a1_song"],
+        asset_id="A111",
+        content_type="audiovisual",
+        policy_id="P-monetize",
     )
 
     changeset = _push(alice)
@@ -74,12 +78,18 @@ def test_a_repeated_claims_insert_finds_the_claim_and_does_not_claim_twice(
 ):
     connect(owner_a)
     changeset_add_claim_insert(
-        user=alice, video=catalogue["a1_song"], asset_id="A111", content_type="audio", rules=[{"action": "track"}]
+        user=alice,
+        video=catalogue["a1_song"],
+        asset_id="A111",
+        content_type="audio",
+        rules=[{"action": "track"}],
     )
     changeset = _push(alice)
     # A worker killed after the insert, before it recorded the answer: its lease has gone stale.
     ChangeSetItem.objects.update(
-        status=ChangeSetItem.Status.PUSHING, lease_token="dead", leased_until=timezone.now() - timedelta(seconds=1)
+        status=ChangeSetItem.Status.PUSHING,
+        lease_token="dead",
+        leased_until=timezone.now() - timedelta(seconds=1),
     )
     ChangeSet.objects.update(status=ChangeSet.Status.PUSHING)
 
@@ -125,3 +135,222 @@ def test_preview_counts_content_id_calls_apart_from_the_data_api(claimed, alice)
     preview = changeset_preview(changeset=ChangeSet.objects.get())
     assert (preview.quota_units, preview.content_id_calls) == (0, 2)
     assert preview.rows[0].violations == []
+
+
+# ---------------------------------------------------------------------------- revert
+
+
+def _revert_and_push(changeset, user):
+    from syncs.changesets.services import changeset_revert
+
+    changeset.refresh_from_db()
+    revert = changeset_revert(changeset=changeset, user=user)
+    changeset_queue(changeset=revert, user=user, enqueue=False)
+    changeset_push(changeset=revert)
+    revert.refresh_from_db()
+    changeset.refresh_from_db()
+    return revert
+
+
+def test_revert_of_a_policy_change_patches_the_previous_policy_back(
+    emulator, claimed, owner_a, alice, connect
+):
+    connect(owner_a)
+    changeset_add_claim_policy(user=alice, claim=claimed, rules=[{"action": "block"}])
+    changeset = _push(alice)
+
+    revert = _revert_and_push(changeset, alice)
+
+    (item,) = revert.items.all()
+    assert (item.kind, item.field, item.payload) == (
+        ChangeSetItem.Kind.CLAIM_PATCH,
+        "claim:C1",
+        {"claimId": "C1"},
+    )
+    assert (item.base_value, item.new_value) == ({"rules": [{"action": "block"}]}, {"id": "P-monetize"})
+    assert item.status == ChangeSetItem.Status.DONE
+    patches = api_requests(emulator, "youtubePartner.claims.patch")
+    assert [p["body"] for p in patches] == [
+        {"policy": {"rules": [{"action": "block"}]}},
+        {"policy": {"id": "P-monetize"}},
+    ]
+    assert emulator.state.claim("C1")["policy"] == {"id": "P-monetize"}
+    assert (revert.status, changeset.status) == (ChangeSet.Status.DONE, ChangeSet.Status.REVERTED)
+    claimed.refresh_from_db()
+    assert claimed.policy_id == "P-monetize"
+
+
+def test_revert_of_a_claims_insert_releases_the_claim(emulator, catalogue, owner_a, alice, connect):
+    connect(owner_a)
+    Asset.objects.create(id="A111", content_owner=owner_a, title="Midnight Song (asset)")
+    changeset_add_claim_insert(
+        user=alice,
+        video=catalogue["a1_song"],
+        asset_id="A111",
+        content_type="audio",
+        rules=[{"action": "track"}],
+    )
+    changeset = _push(alice)
+    (made,) = emulator.state.claims_for(video_id="a1song00001")
+    assert ChangeSetItem.objects.get(changeset=changeset).payload["claimId"] == made["id"]
+    assert Claim.objects.get(pk=made["id"]).status == Claim.Status.ACTIVE
+
+    revert = _revert_and_push(changeset, alice)
+
+    (item,) = revert.items.all()
+    assert (item.kind, item.field) == (ChangeSetItem.Kind.CLAIM_RELEASE, f"claim:{made['id']}")
+    assert (item.base_value, item.new_value, item.status) == (
+        {"status": "active"},
+        {"status": "inactive"},
+        ChangeSetItem.Status.DONE,
+    )
+    (release,) = api_requests(emulator, "youtubePartner.claims.patch")
+    assert release["body"] == {"status": "inactive"} and release["path"].endswith(f"/claims/{made['id']}")
+    assert release["params"]["onBehalfOfContentOwner"] == "owner-a"
+    assert emulator.state.claim(made["id"])["status"] == "inactive"
+    assert Claim.objects.get(pk=made["id"]).status == Claim.Status.INACTIVE
+    assert changeset.status == ChangeSet.Status.REVERTED
+    record = SyncRecord.objects.filter(changeset=revert).get()
+    assert record.parts_sent == ["claims.patch"] and record.fields == {
+        item.field: {"before": {"status": "active"}, "after": {"status": "inactive"}}
+    }
+    # A release cannot be undone: Content ID allows only active → inactive.
+    from syncs.changesets.services import ChangeSetError, changeset_revert
+
+    with pytest.raises(ChangeSetError, match="cannot make a released claim active again"):
+        changeset_revert(changeset=revert, user=alice)
+
+
+def test_a_claim_already_released_on_youtube_is_done_without_a_patch(
+    emulator, catalogue, owner_a, alice, connect
+):
+    connect(owner_a)
+    changeset_add_claim_insert(
+        user=alice,
+        video=catalogue["a1_song"],
+        asset_id="A111",
+        content_type="audio",
+        rules=[{"action": "track"}],
+    )
+    changeset = _push(alice)
+    (made,) = emulator.state.claims_for(video_id="a1song00001")
+    emulator.state.claims[made["id"]]["resource"]["status"] = "inactive"  # released in Studio
+
+    _revert_and_push(changeset, alice)
+
+    assert api_requests(emulator, "youtubePartner.claims.patch") == []
+    assert (
+        ChangeSetItem.objects.get(kind=ChangeSetItem.Kind.CLAIM_RELEASE).status == ChangeSetItem.Status.DONE
+    )
+
+
+def test_a_claim_disputed_on_youtube_is_a_conflict_not_a_release(
+    emulator, catalogue, owner_a, alice, connect
+):
+    connect(owner_a)
+    changeset_add_claim_insert(
+        user=alice,
+        video=catalogue["a1_song"],
+        asset_id="A111",
+        content_type="audio",
+        rules=[{"action": "track"}],
+    )
+    changeset = _push(alice)
+    (made,) = emulator.state.claims_for(video_id="a1song00001")
+    emulator.state.claims[made["id"]]["resource"]["status"] = "disputed"
+
+    revert = _revert_and_push(changeset, alice)
+
+    item = revert.items.get()
+    assert (item.status, item.theirs_value) == (ChangeSetItem.Status.CONFLICT, {"status": "disputed"})
+    assert api_requests(emulator, "youtubePartner.claims.patch") == []
+
+
+def test_an_unknown_base_policy_takes_youtubes_and_the_revert_restores_it(
+    emulator, claimed, owner_a, alice, connect
+):
+    """The catalogue knew no policy (rules on YouTube): the push's read is the base, so revert works."""
+    connect(owner_a)
+    emulator.state.claims["C1"]["resource"]["policy"] = {"rules": [{"action": "track"}]}
+    Claim.objects.filter(pk="C1").update(policy=None)
+    claimed.refresh_from_db()
+    changeset_add_claim_policy(user=alice, claim=claimed, policy_id="P-monetize")
+    changeset = _push(alice)
+    item = ChangeSetItem.objects.get(changeset=changeset)
+    assert (item.status, item.base_value) == (ChangeSetItem.Status.DONE, {"rules": [{"action": "track"}]})
+
+    _revert_and_push(changeset, alice)
+
+    restored = emulator.state.claim("C1")["policy"]
+    assert restored["rules"] == [{"action": "track"}] and "id" not in restored
+    assert api_requests(emulator, "youtubePartner.claims.patch")[-1]["body"] == {
+        "policy": {"rules": [{"action": "track"}]}
+    }
+
+
+# ---------------------------------------------------------------------------- validation
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"policy_id": "P-monetize", "rules": [{"action": "block"}]}, "not both"),
+        ({}, "needs a saved policy or rules"),
+        ({"rules": [{"action": "takedown"}]}, "monetize, track or block, not 'takedown'"),
+        ({"rules": [{"action": "track"}], "content_type": "picture"}, "audio, video or audiovisual"),
+        ({"policy_id": "P-b"}, "Policy P-b belongs to another content owner"),
+    ],
+)
+def test_claim_insert_refuses_bad_input_with_a_clear_message(
+    catalogue, owner_a, owner_b, alice, kwargs, message
+):
+    from syncs.changesets.services import ChangeSetError
+
+    Policy.objects.create(id="P-b", content_owner=owner_b, name="B block")
+    arguments = {"content_type": "audio", **kwargs}
+    with pytest.raises(ChangeSetError, match=message):
+        changeset_add_claim_insert(user=alice, video=catalogue["a1_song"], asset_id="A111", **arguments)
+    assert not ChangeSetItem.objects.exists()
+
+
+def test_claim_insert_refuses_another_owners_asset_and_a_second_claim(claimed, catalogue, owner_b, alice):
+    from syncs.changesets.services import ChangeSetError
+
+    Asset.objects.create(id="B222", content_owner=owner_b)
+    with pytest.raises(ChangeSetError, match="Asset B222 belongs to another content owner"):
+        changeset_add_claim_insert(
+            user=alice,
+            video=catalogue["a1_song"],
+            asset_id="B222",
+            content_type="audio",
+            rules=[{"action": "track"}],
+        )
+    with pytest.raises(ChangeSetError, match=r"already claimed by asset A111 \(claim C1\)"):
+        changeset_add_claim_insert(
+            user=alice,
+            video=catalogue["a1_song"],
+            asset_id="A111",
+            content_type="audio",
+            rules=[{"action": "track"}],
+        )
+
+
+def test_policy_change_refuses_an_inactive_claim_and_the_same_policy(claimed, alice):
+    from syncs.changesets.services import ChangeSetError
+
+    with pytest.raises(ChangeSetError, match="already has policy P-monetize"):
+        changeset_add_claim_policy(user=alice, claim=claimed, policy_id="P-monetize")
+    claimed.status = Claim.Status.INACTIVE
+    with pytest.raises(ChangeSetError, match="only changes the policy of an active claim"):
+        changeset_add_claim_policy(user=alice, claim=claimed, rules=[{"action": "block"}])
+
+
+def test_four_eyes_rule_covers_claim_policies(claimed, alice, settings):
+    from syncs.changesets.services import ChangeSetError
+
+    settings.CHANGESET_FOUR_EYES = True
+    changeset_add_claim_policy(user=alice, claim=claimed, rules=[{"action": "block"}])
+    changeset = ChangeSet.objects.get()
+    assert changeset.needs_approval
+    with pytest.raises(ChangeSetError, match="claim policy"):
+        changeset_queue(changeset=changeset, user=alice, enqueue=False)
