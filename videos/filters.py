@@ -6,6 +6,7 @@ from django_filters import rest_framework as drf_filters
 from videos.models import Asset, Claim, Video
 from videos.selectors import videos_search
 from videos.validation import PRIVACY_STATUSES
+from ytcms_site.api import UTCIsoDateTimeFilter
 
 CLAIMED_CHOICES = [
     ("claimed", "claimed"),
@@ -38,9 +39,9 @@ class VideoFilter(drf_filters.FilterSet):
     drifted = drf_filters.BooleanFilter(
         field_name="has_drift", help_text="YouTube changed fields outside ytcms (not yet acknowledged)."
     )
-    published_after = django_filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="gte")
-    published_before = django_filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="lt")
-    updated_since = django_filters.IsoDateTimeFilter(
+    published_after = UTCIsoDateTimeFilter(field_name="published_at", lookup_expr="gte")
+    published_before = UTCIsoDateTimeFilter(field_name="published_at", lookup_expr="lt")
+    updated_since = UTCIsoDateTimeFilter(
         field_name="updated_at",
         lookup_expr="gte",
         help_text="Changed in ytcms at or after this time; with ordering=updated_at, a sync's feed.",

@@ -11,7 +11,7 @@ import binascii
 import io
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -21,6 +21,8 @@ from django.db.models import F
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.http import Http404
 from django.utils.encoding import force_str
+from django_filters import IsoDateTimeFilter
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import exceptions, parsers, permissions, serializers, status, throttling
 from rest_framework.filters import BaseFilterBackend
@@ -55,6 +57,26 @@ class CatalogueReadPermission(permissions.BasePermission):
         return user.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}")
 
 
+class StaffRecordsPermission(permissions.BasePermission):
+    """Signed in, active and staff: the admin lets every staff user read change sets, the audit
+    trail and the quota ledger (StaffReadOnlyAdmin), with no model permission; the selectors
+    decide which rows, and actions check their own rules (changeset_may_act)."""
+
+    message = "Your account may not read change sets, the audit trail or the quota."
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_active and user.is_staff)
+
+
+class StateConflict(exceptions.APIException):
+    """The object is not in a state that allows the action (e.g. pushing a reverted change set)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The object is not in a state that allows this."
+    default_code = "invalid_state"
+
+
 # ----------------------------------------------------------------------------- request body
 
 
@@ -87,6 +109,31 @@ class LimitedJSONParser(parsers.JSONParser):
 def _too_large(size: int | None, limit: int) -> RequestBodyTooLarge:
     said = f"{size:,} bytes" if size is not None else "more than that"
     return RequestBodyTooLarge(f"The request body is {said}; the API accepts at most {limit:,} bytes.")
+
+
+# ----------------------------------------------------------------------------- time filters
+
+
+class UTCIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time with any offset Python accepts, turned into UTC before it reaches the query:
+    PostgreSQL refuses offsets beyond ±15:59 ("time zone displacement out of range", a 500)."""
+
+    default_error_messages = {"out_of_range": "Enter a time between the years 1 and 9999 in UTC."}
+
+    def to_python(self, value):
+        parsed = super().to_python(value)
+        if parsed is None:
+            return None
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError:
+            raise DjangoValidationError(self.error_messages["out_of_range"], code="out_of_range") from None
+
+
+class UTCIsoDateTimeFilter(IsoDateTimeFilter):
+    """IsoDateTimeFilter for every API time filter (published_after, created_after, …)."""
+
+    field_class = UTCIsoDateTimeField
 
 
 # ----------------------------------------------------------------------------- throttles
@@ -382,8 +429,14 @@ class KeysetCursorPagination(BasePagination):
             parsed = field.to_python(value)
         except DjangoValidationError:
             raise _invalid_cursor() from None
-        if isinstance(parsed, datetime) and parsed.tzinfo is None:
-            raise _invalid_cursor()
+        if isinstance(parsed, datetime):
+            if parsed.tzinfo is None:
+                raise _invalid_cursor()
+            try:
+                # A forged offset beyond ±15:59 would make PostgreSQL fail the query.
+                parsed = parsed.astimezone(UTC)
+            except OverflowError:
+                raise _invalid_cursor() from None
         max_length = getattr(field, "max_length", None)
         if isinstance(parsed, str) and max_length and len(parsed) > max_length:
             raise _invalid_cursor()
@@ -487,9 +540,10 @@ ERROR_DESCRIPTIONS = {
     401: "No valid credentials: a missing, unknown, expired or revoked token.",
     403: "Signed in, but this account may not do this (e.g. a viewer editing).",
     404: "No such object among those this account may see.",
-    409: "The change conflicts with the stored data; reload and try again.",
+    409: "The change conflicts with the stored data, or the object's state does not allow it "
+    "(code `invalid_state`); reload and try again.",
     413: "The request body is larger than the API accepts.",
-    415: "The body is not JSON.",
+    415: "The body is not of a type the endpoint reads (JSON; multipart/form-data for uploads).",
     429: "Too many requests; Retry-After says when to try again.",
 }
 
@@ -598,6 +652,8 @@ def api_router():
     from rest_framework.routers import DefaultRouter
 
     from channels_app.api import ChannelViewSet, ContentOwnerViewSet
+    from reports.api import ReportRowErrorViewSet, ReportViewSet
+    from syncs.api import ChangeSetItemViewSet, ChangeSetViewSet, QuotaViewSet, SyncRecordViewSet
     from videos.api import AssetViewSet, ClaimViewSet, PolicyViewSet, VideoViewSet
 
     router = DefaultRouter()
@@ -609,6 +665,14 @@ def api_router():
     router.register("assets", AssetViewSet, basename="asset")
     router.register("claims", ClaimViewSet, basename="claim")
     router.register("policies", PolicyViewSet, basename="policy")
+    router.register("reports", ReportViewSet, basename="report")
+    router.register(r"reports/(?P<report_pk>[0-9]+)/errors", ReportRowErrorViewSet, basename="report-error")
+    router.register("changesets", ChangeSetViewSet, basename="changeset")
+    router.register(
+        r"changesets/(?P<changeset_pk>[0-9]+)/items", ChangeSetItemViewSet, basename="changeset-item"
+    )
+    router.register("syncs", SyncRecordViewSet, basename="syncrecord")
+    router.register("quota", QuotaViewSet, basename="quota")
     return router
 
 

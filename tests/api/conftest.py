@@ -5,6 +5,13 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from channels_app.authentication import api_token_create
+from tests.syncs.conftest import (  # noqa: F401 - the YouTube emulator fixtures, for pushes through the API
+    connect,
+    emulator,
+    encryption_key,
+    sleeps,
+    youtube_emulator,
+)
 from videos.models import Asset, Claim, Policy
 
 
@@ -92,3 +99,42 @@ def ids(response) -> list[str]:
 
 def error_codes(response) -> list[tuple]:
     return [(error["field"], error["code"]) for error in response.json()["errors"]]
+
+
+# ---- personas of the report and change-set endpoints (tests/api/test_reports_api.py, test_changesets_api.py)
+
+
+@pytest.fixture
+def dora(django_user_model, owner_a):
+    """A second manager of owner A: the four-eyes approver of alice's change sets."""
+    from django.contrib.auth.models import Group
+
+    from channels_app.models import Membership, Role
+
+    user = django_user_model.objects.create_user(username="dora", password="pw", is_staff=True)
+    user.groups.add(Group.objects.get(name="Rights manager"))
+    Membership.objects.create(user=user, content_owner=owner_a, role=Role.MANAGER)
+    return user
+
+
+@pytest.fixture
+def vera(django_user_model, owner_a):
+    """A viewer of the whole content owner A: reads its reports (bob, a channel viewer, does not)."""
+    from django.contrib.auth.models import Group
+
+    from channels_app.models import Membership, Role
+
+    user = django_user_model.objects.create_user(username="vera", password="pw", is_staff=True)
+    user.groups.add(Group.objects.get(name="Viewer"))
+    Membership.objects.create(user=user, content_owner=owner_a, role=Role.VIEWER)
+    return user
+
+
+@pytest.fixture
+def dora_api(dora, api_for):
+    return api_for(dora)
+
+
+@pytest.fixture
+def vera_api(vera, api_for):
+    return api_for(vera)

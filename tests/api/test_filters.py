@@ -102,3 +102,16 @@ def test_rights_filters(rights, root_api):
     assert ids(root_api.get("/api/v1/assets/?content_owner=owner-a")) == ["A100000000001"]
     response = root_api.get("/api/v1/claims/?status=bogus")
     assert error_codes(response) == [("status", "invalid_choice")]
+
+
+def test_time_filters_take_any_offset_python_does_and_query_in_utc(catalogue, alice_api):
+    # PostgreSQL refuses offsets beyond ±15:59 ("time zone displacement out of range"): a 500
+    # before the filters turned every time into UTC.
+    response = alice_api.get("/api/v1/videos/", {"updated_since": "1426-10-26T19:08:16.7+19:54"})
+    assert response.status_code == 200, response.content
+    assert len(response.json()["results"]) == 3
+    response = alice_api.get("/api/v1/videos/", {"published_after": "1426-10-26T19:08:16.7-19:54"})
+    assert response.status_code == 200, response.content
+    response = alice_api.get("/api/v1/videos/", {"updated_since": "0001-01-01T00:00:00+05:00"})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "updated_since"

@@ -13,6 +13,40 @@ def test_the_schema_validates_without_warnings(tmp_path):
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
     text = (tmp_path / "schema.yaml").read_text()
     assert "/api/v1/videos/{id}/" in text and "/api/v1/videos/bulk-edit/" in text
+    for path in (
+        "/api/v1/reports/",
+        "/api/v1/reports/{report_pk}/errors/",
+        "/api/v1/reports/{id}/failed-rows.csv/",
+        "/api/v1/reports/{id}/rerun/",
+        "/api/v1/changesets/",
+        "/api/v1/changesets/{id}/preview/",
+        "/api/v1/changesets/{id}/approve/",
+        "/api/v1/changesets/{id}/push/",
+        "/api/v1/changesets/{id}/revert/",
+        "/api/v1/changesets/{id}/resolve/",
+        "/api/v1/changesets/{changeset_pk}/items/",
+        "/api/v1/syncs/{id}/",
+        "/api/v1/quota/",
+    ):
+        assert f"{path}:" in text, path
+
+
+def test_the_new_endpoints_document_their_bodies_errors_and_examples(client):
+    paths = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()["paths"]
+    upload = paths["/api/v1/reports/"]["post"]
+    assert list(upload["requestBody"]["content"]) == ["multipart/form-data"]
+    assert set(upload["responses"]) >= {"202", "400", "403", "413", "415"}
+    assert "text/csv" in paths["/api/v1/reports/{id}/failed-rows.csv/"]["get"]["responses"]["200"]["content"]
+    create = paths["/api/v1/changesets/"]["post"]
+    assert {"Unlist three videos", "Too many videos"} <= {
+        example["summary"]
+        for content in (create["requestBody"]["content"], create["responses"]["400"]["content"])
+        for example in content["application/json"].get("examples", {}).values()
+    }
+    assert "examples" in paths["/api/v1/changesets/{id}/approve/"]["post"]["responses"]["403"]["content"]["application/json"]
+    # The quota is one object, not a page of them.
+    quota = paths["/api/v1/quota/"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert quota == {"$ref": "#/components/schemas/Quota"}
 
 
 def test_the_schema_is_served_to_anyone(client):

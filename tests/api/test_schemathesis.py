@@ -2,7 +2,9 @@
 schema says (status, content type, headers, body), and no answer without the token.
 
 Bounded: 5 generated examples per operation on top of schemathesis' coverage cases (boundary
-values of each parameter, undocumented methods): about 1,000 requests, 20-30 s on a quiet machine."""
+values of each parameter, undocumented methods); the reports, change-set, audit and quota
+endpoints included, each also called on a row alice owns (a report with a row error, a change
+set with a conflict, an audit row)."""
 
 import json
 
@@ -31,6 +33,21 @@ KNOWN_IDS = {
     "/api/v1/assets/{id}/": "A100000000001",
     "/api/v1/policies/{id}/": "policy-a",
     "/api/v1/claims/{id}/": "claim-a1",
+}
+# Paths whose known object is made per test (its id is the database's): path → (parameter, name).
+KNOWN_ROWS = {
+    "/api/v1/reports/{id}/": ("id", "report"),
+    "/api/v1/reports/{id}/failed-rows.csv/": ("id", "report"),
+    "/api/v1/reports/{id}/rerun/": ("id", "report"),
+    "/api/v1/reports/{report_pk}/errors/": ("report_pk", "report"),
+    "/api/v1/changesets/{id}/": ("id", "changeset"),
+    "/api/v1/changesets/{id}/preview/": ("id", "changeset"),
+    "/api/v1/changesets/{id}/approve/": ("id", "changeset"),
+    "/api/v1/changesets/{id}/push/": ("id", "changeset"),
+    "/api/v1/changesets/{id}/revert/": ("id", "changeset"),
+    "/api/v1/changesets/{id}/resolve/": ("id", "changeset"),
+    "/api/v1/changesets/{changeset_pk}/items/": ("changeset_pk", "changeset"),
+    "/api/v1/syncs/{id}/": ("id", "sync_record"),
 }
 CHECKS = [
     not_a_server_error,
@@ -62,6 +79,29 @@ def alice_key(alice):
 
 
 @pytest.fixture
+def alices_rows(rights, alice, owner_a, settings, tmp_path):
+    """A report with a row error, a change set with a conflict and an audit row, all of owner A."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from reports.models import ReportRowError
+    from reports.services import report_create_from_upload
+    from syncs.models import ChangeSet, ChangeSetItem, SyncRecord
+    from videos.services import video_update
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")  # generated uploads that pass are stored here
+    report = report_create_from_upload(
+        uploaded_file=SimpleUploadedFile("a4.csv", b"video_id,video_title\nbad,x\n"), user=alice, content_owner=owner_a
+    )
+    ReportRowError.objects.create(report=report, line_number=2, column="video_id", reason="bad id", raw=["bad", "x"])
+    video = rights["claim_a"].video
+    video_update(video=video, changes={"title": "Known title"}, user=alice)
+    changeset = ChangeSet.objects.get(created_by=alice)
+    ChangeSetItem.objects.filter(changeset=changeset).update(status="conflict", theirs_value="Theirs")
+    record = SyncRecord.objects.create(video=video, user=alice, changeset=changeset, status="conflict")
+    return {"report": report.pk, "changeset": changeset.pk, "sync_record": record.pk}
+
+
+@pytest.fixture
 def wsgi_keeps_the_test_connection():
     # A WSGI request ends with close_old_connections, which on PostgreSQL would close the
     # connection that holds the test's transaction; Django's test Client unhooks it the same way.
@@ -81,10 +121,13 @@ def wsgi_keeps_the_test_connection():
     suppress_health_check=list(HealthCheck),
 )
 @pytest.mark.django_db
-def test_the_api_answers_as_its_schema_says(case, rights, alice_key, wsgi_keeps_the_test_connection):
+def test_the_api_answers_as_its_schema_says(case, alices_rows, alice_key, wsgi_keeps_the_test_connection):
     headers = {"Authorization": f"Bearer {alice_key}"}
     case.call_and_validate(headers=headers, checks=CHECKS)
-    known = KNOWN_IDS.get(case.path)
+    known = {"id": KNOWN_IDS[case.path]} if case.path in KNOWN_IDS else None
+    if case.path in KNOWN_ROWS:
+        parameter, name = KNOWN_ROWS[case.path]
+        known = {parameter: alices_rows[name]}
     if known:
-        case.path_parameters = {**(case.path_parameters or {}), "id": known}
+        case.path_parameters = {**(case.path_parameters or {}), **known}
         case.call_and_validate(headers=headers, checks=CHECKS)

@@ -1,0 +1,286 @@
+"""The API's shapes of change sets, their items, the audit trail and the quota.
+
+Serializers only turn JSON into Python values and back; what a change set may do is decided by
+syncs.changesets.services, and which rows a user sees by the selectors.
+"""
+
+from collections.abc import Mapping
+
+from django.conf import settings
+from django_filters.rest_framework import BooleanFilter
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail, ValidationError
+
+from syncs.models import ChangeSet, ChangeSetItem, SyncRecord
+from videos.filters import VideoFilter
+from videos.serializers import BulkEditSpecSerializer, StrictSerializer, VideoIdListField
+
+# Items a change set's page lists inline; all of them are at /changesets/{id}/items/.
+INLINE_ITEMS = 100
+
+
+class ChangeSetSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    status = serializers.ChoiceField(choices=ChangeSet.Status.choices, read_only=True)
+    created_by = serializers.CharField(source="created_by.get_username", read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+    needs_approval = serializers.BooleanField(
+        read_only=True,
+        help_text="CHANGESET_FOUR_EYES is on and an item changes privacy or license: a manager other "
+        "than its author must approve it before it is pushed.",
+    )
+    approved_by = serializers.CharField(source="approved_by.get_username", read_only=True, allow_null=True)
+    approved_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    revert_of = serializers.IntegerField(
+        source="revert_of_id", read_only=True, allow_null=True, help_text="The change set this one undoes."
+    )
+    pushed_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+class ChangeSetItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    changeset = serializers.IntegerField(source="changeset_id", read_only=True)
+    video = serializers.CharField(source="video_id", read_only=True)
+    field = serializers.CharField(
+        read_only=True, help_text='A video field ("title", "tags", …) or "claim:<id>" for Content ID.'
+    )
+    kind = serializers.ChoiceField(choices=ChangeSetItem.Kind.choices, read_only=True)
+    status = serializers.ChoiceField(choices=ChangeSetItem.Status.choices, read_only=True)
+    base_value = serializers.JSONField(read_only=True, help_text="YouTube's value when the edit began.")
+    new_value = serializers.JSONField(read_only=True, help_text="Ours: the value the push sends.")
+    theirs_value = serializers.JSONField(
+        read_only=True, help_text="YouTube's value at the push, when it differed from base (a conflict)."
+    )
+    resolution = serializers.ChoiceField(
+        choices=ChangeSetItem.Resolution.choices, read_only=True, allow_blank=True
+    )
+    error_reason = serializers.CharField(read_only=True)
+    error_message = serializers.CharField(read_only=True)
+    deferred_until = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="Deferred items wait until then (quota reset, retry)."
+    )
+    attempts = serializers.IntegerField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+
+class ItemCountsSerializer(serializers.Serializer):
+    pending = serializers.IntegerField()
+    pushing = serializers.IntegerField()
+    done = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    deferred = serializers.IntegerField()
+    conflict = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+
+
+class ChangeSetDetailSerializer(ChangeSetSerializer):
+    item_counts = ItemCountsSerializer(read_only=True, help_text="Items per status.")
+    items = ChangeSetItemSerializer(
+        many=True, read_only=True, help_text=f"The first {INLINE_ITEMS} items; all at `items/`."
+    )
+    items_truncated = serializers.BooleanField(read_only=True)
+    conflicts = ChangeSetItemSerializer(
+        many=True,
+        read_only=True,
+        help_text=f"Up to {INLINE_ITEMS} items in conflict, with base, ours (new_value) and theirs.",
+    )
+
+
+def _video_selection_schema() -> dict:
+    properties = {
+        name: {"type": "boolean" if isinstance(video_filter, BooleanFilter) else "string"}
+        for name, video_filter in VideoFilter.base_filters.items()
+    }
+    return {"type": "object", "properties": properties, "additionalProperties": False}
+
+
+@extend_schema_field(_video_selection_schema())
+class VideoSelectionField(serializers.Field):
+    """The video list's filters as a JSON object: {"channel": "UC…", "privacy": "public", …}."""
+
+    default_error_messages = {"not_object": "filter must be a JSON object of the video list's filters."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, Mapping):
+            self.fail("not_object")
+        known = VideoFilter.base_filters
+        unknown = [str(key)[:100] for key in data if key not in known]
+        if unknown:
+            raise ValidationError(
+                {
+                    key: [ErrorDetail(f"{key} is not a filter of the video list.", code="unknown_field")]
+                    for key in unknown
+                }
+            )
+        bad = [key for key, value in data.items() if not isinstance(value, str | bool)]
+        if bad:
+            raise ValidationError(
+                {key: [ErrorDetail(f"{key} must be text or true/false.", code="invalid_type")] for key in bad}
+            )
+        return dict(data)
+
+    def to_representation(self, value):
+        return value
+
+
+class ChangeSetCreateSerializer(StrictSerializer):
+    """A bulk edit that becomes (or extends) your open draft change set."""
+
+    video_ids = VideoIdListField(
+        required=False, help_text="The videos to edit: at most BULK_EDIT_MAX_VIDEOS (10,000)."
+    )
+    filter = VideoSelectionField(
+        required=False,
+        help_text="Instead of video_ids: the filters of GET /api/v1/videos/ (search, channel, "
+        "privacy, …); they must select at most BULK_EDIT_MAX_VIDEOS (10,000) videos.",
+    )
+    edit = BulkEditSpecSerializer()
+
+    def validate(self, attrs):
+        if ("video_ids" in attrs) == ("filter" in attrs):
+            raise ValidationError(
+                {
+                    "non_field_errors": [
+                        ErrorDetail("Give either video_ids or filter, not both.", code="one_selection")
+                        if "video_ids" in attrs
+                        else ErrorDetail("Give video_ids or filter: which videos to edit.", code="required")
+                    ]
+                }
+            )
+        return attrs
+
+
+class ChangeSetCreateResultSerializer(serializers.Serializer):
+    selected = serializers.IntegerField(help_text="Distinct videos the request selected.")
+    changing = serializers.IntegerField(help_text="Videos the edit changes.")
+    invalid = serializers.IntegerField(help_text="Changing videos whose new values break a limit: skipped.")
+    unchanged = serializers.IntegerField(help_text="Videos already as asked.")
+    updated = serializers.IntegerField(help_text="Videos saved as pending changes.")
+    changeset = ChangeSetDetailSerializer(
+        allow_null=True,
+        help_text="Your open draft, now holding these edits; null when nothing YouTube holds "
+        "changed (e.g. only artists or genres, which stay in ytcms).",
+    )
+
+
+class EmptyRequestSerializer(StrictSerializer):
+    """No fields: a body, if any, must be an empty JSON object."""
+
+
+class ChangeSetResolveSerializer(StrictSerializer):
+    resolution = serializers.ChoiceField(
+        choices=[c for c in ChangeSetItem.Resolution.values if c],
+        help_text="keep_theirs: keep YouTube's value (the item is skipped and what we want follows "
+        "YouTube); overwrite: push ours over theirs on the next push.",
+    )
+    item_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**62),
+        required=False,
+        allow_empty=False,
+        help_text="Items of this change set in conflict; every conflict of it when absent.",
+    )
+
+    def validate_item_ids(self, value):
+        limit = settings.BULK_EDIT_MAX_VIDEOS
+        if len(value) > limit:
+            raise ValidationError(
+                [
+                    ErrorDetail(
+                        f"{len(value):,} items; one request resolves at most {limit:,}.", code="too_many"
+                    )
+                ]
+            )
+        return list(dict.fromkeys(value))
+
+
+class ChangeSetResolveResultSerializer(serializers.Serializer):
+    resolved = serializers.IntegerField(help_text="Conflicts settled.")
+    changeset = ChangeSetDetailSerializer()
+
+
+class LimitViolationSerializer(serializers.Serializer):
+    item = serializers.IntegerField(source="item.pk")
+    video = serializers.CharField(source="item.video_id")
+    field = serializers.CharField()
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ChangeSetPreviewSerializer(serializers.Serializer):
+    changeset = serializers.IntegerField(source="changeset.pk")
+    videos = serializers.IntegerField(help_text="Videos still to push.")
+    quota_units = serializers.IntegerField(help_text="Data API units the push will spend.")
+    update_units = serializers.IntegerField(help_text="videos.update: 50 per video.")
+    read_units = serializers.IntegerField(help_text="videos.list: 1 per 50 videos (read before write).")
+    content_id_calls = serializers.IntegerField(help_text="Content ID reads and writes (their own quota).")
+    remaining_today = serializers.IntegerField(help_text="Units left today (Pacific day).")
+    daily_budget = serializers.IntegerField(help_text="Spendable units of a whole day (budget − reserve).")
+    days_needed = serializers.IntegerField(
+        help_text="Pacific days the push spans: today's remaining units first, then whole days."
+    )
+    videos_today = serializers.IntegerField(help_text="Videos today's remaining units pay for.")
+    videos_deferred = serializers.IntegerField(help_text="Videos that wait for the next Pacific day.")
+    resets_at = serializers.DateTimeField(
+        allow_null=True, help_text="The next Pacific midnight, when the deferred videos go out."
+    )
+    violations = LimitViolationSerializer(many=True, help_text="YouTube limits the new values break.")
+    violations_truncated = serializers.BooleanField()
+
+
+class SyncRecordSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    user = serializers.CharField(source="user.get_username", read_only=True, allow_null=True)
+    changeset = serializers.IntegerField(source="changeset_id", read_only=True, allow_null=True)
+    video = serializers.CharField(source="video_id", read_only=True, allow_null=True)
+    status = serializers.ChoiceField(choices=SyncRecord.Status.choices, read_only=True)
+    fields = serializers.DictField(
+        child=serializers.DictField(),
+        read_only=True,
+        help_text='{field: {"before": YouTube\'s value read just before, "after": the value sent}}',
+    )
+    parts_sent = serializers.ListField(child=serializers.CharField(), read_only=True)
+    etag_before = serializers.CharField(read_only=True)
+    etag_after = serializers.CharField(read_only=True)
+    quota_units = serializers.IntegerField(read_only=True)
+    reason = serializers.CharField(read_only=True, help_text="YouTube's errors[0].reason, if any.")
+    message = serializers.CharField(read_only=True)
+
+
+class QuotaProjectSerializer(serializers.Serializer):
+    project = serializers.CharField()
+    api = serializers.CharField(help_text="youtube (Data API), youtubePartner or youtubereporting.")
+    day = serializers.DateField(help_text="The Pacific day.")
+    units_used = serializers.IntegerField()
+    budget = serializers.IntegerField()
+    reserve = serializers.IntegerField()
+    remaining = serializers.IntegerField(help_text="budget − reserve − units_used (0 once exhausted).")
+    exhausted = serializers.BooleanField()
+
+
+class QueuedQuotaDaySerializer(serializers.Serializer):
+    day = serializers.DateField(help_text="The Pacific day the work is due.")
+    changesets = serializers.IntegerField()
+    videos = serializers.IntegerField()
+    items = serializers.IntegerField()
+    quota_units = serializers.IntegerField(help_text="Data API units, estimated as the preview does.")
+    content_id_calls = serializers.IntegerField()
+
+
+class QuotaSerializer(serializers.Serializer):
+    day = serializers.DateField(help_text="Today in America/Los_Angeles: quotas reset at its midnight.")
+    resets_at = serializers.DateTimeField()
+    daily_quota = serializers.IntegerField(help_text="YOUTUBE_DAILY_QUOTA.")
+    reserve = serializers.IntegerField(help_text="YOUTUBE_QUOTA_RESERVE: never spent.")
+    spendable = serializers.IntegerField(help_text="daily_quota − reserve.")
+    remaining_today = serializers.IntegerField(
+        help_text="Data API units left today (the least of the projects)."
+    )
+    projects = QuotaProjectSerializer(many=True, help_text="Today's ledger per project and API.")
+    queued = QueuedQuotaDaySerializer(
+        many=True,
+        help_text="Pushes already queued in change sets you may see, per Pacific day they are due.",
+    )
