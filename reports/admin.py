@@ -39,10 +39,12 @@ SHEET_SESSION_KEY = "reports:edit_sheets"
 def progress_bar(report: Report) -> str:
     percent = report.progress_percent
     colour = {"failed": "#ba2121", "done": "#417690"}.get(report.status, "#79aec8")
+    # data-ytcms-report and the inner elements are what ytcms_site/static/ytcms/live-report.js updates.
     return format_html(
-        '<div class="ytcms-progress" title="{}%" style="width:8em;height:.8em;background:#eee;border-radius:3px;'
-        'overflow:hidden;display:inline-block;vertical-align:middle"><div style="width:{}%;height:100%;background:{}">'
-        "</div></div> {}%",
+        '<div class="ytcms-progress" data-ytcms-report="{}" title="{}%" style="width:8em;height:.8em;background:#eee;'
+        'border-radius:3px;overflow:hidden;display:inline-block;vertical-align:middle"><div class="ytcms-progress-fill" '
+        'style="width:{}%;height:100%;background:{}"></div></div> <span class="ytcms-progress-percent">{}%</span>',
+        report.pk,
         percent,
         percent,
         colour,

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from syncs.views import youtube_oauth_callback
 from ytcms_site.api import api_not_found, api_router
+from ytcms_site.dashboard.views import dashboard_data_view
 from ytcms_site.health import healthz, readyz
 
 # Say plainly when the YouTube behind the site is the local emulator, not Google.
@@ -17,6 +18,8 @@ admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    # The admin index's dashboard figures (before admin/, whose catch-all would answer first).
+    path("admin/dashboard/data/", dashboard_data_view, name="dashboard_data"),
     path("admin/", admin.site.urls),
     # Probes for load balancers and monitoring: no login, no redirect to HTTPS (README "Operations").
     path("healthz", healthz, name="healthz"),

@@ -1,0 +1,240 @@
+"""The admin dashboard's figures, scoped to what the user may see and cached per scope.
+
+Users with the same memberships see the same numbers, so the cache key is the *scope* (the
+content owners and channels of the user's memberships, or "all" for superusers), not the user:
+a thousand rights managers of one label cost one set of queries per minute.
+
+Cost on a 10^6-video catalogue: the catalogue counts are one GROUP BY per indexed column
+(privacy_status, claimed_status, effective_policy) and two counts served by the partial indexes
+video_pending / video_drift; they are cached for CATALOGUE_CACHE_SECONDS, so a page load never
+scans the table. The activity figures (quota, planned pushes, recent imports and pushes) read
+small, recent slices through indexed columns (status, created_at) and are cached for
+ACTIVITY_CACHE_SECONDS, so that a refetch after a live event shows the change soon.
+"""
+
+import hashlib
+import math
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from channels_app.models import Membership
+from reports.models import Report
+from reports.selectors import reports_visible_to
+from syncs.changesets.selectors import changesets_visible_to, sync_records_visible_to
+from syncs.models import ChangeSet, ChangeSetItem, SyncRecord
+from syncs.selectors import quota_today
+from syncs.youtube.errors import PACIFIC, pacific_day
+from videos.models import Video
+from videos.selectors import videos_visible_to
+
+CATALOGUE_CACHE_SECONDS = 60
+ACTIVITY_CACHE_SECONDS = 5
+# Days of imports and pushes the activity charts show, and Pacific days of planned pushes.
+ACTIVITY_DAYS = 14
+PLANNED_DAYS = 7
+# Effective policies are free-text labels; the chart shows the biggest few and sums the rest.
+TOP_POLICIES = 8
+UPDATE_UNITS = 50  # videos.update [doc determine_quota_cost]
+LIST_UNITS = 1  # videos.list: up to 50 ids per call
+VIDEO_IDS_PER_LIST_CALL = 50
+CACHE_PREFIX = "ytcms:dashboard"
+# Change sets whose waiting items the push worker sends without anyone acting again.
+PUSH_PENDING_STATUSES = (ChangeSet.Status.APPROVED, ChangeSet.Status.QUEUED, ChangeSet.Status.PUSHING)
+WAITING_ITEM_STATUSES = (
+    ChangeSetItem.Status.PENDING,
+    ChangeSetItem.Status.PUSHING,
+    ChangeSetItem.Status.DEFERRED,
+)
+
+
+def dashboard_scope_key(*, user) -> str:
+    """Same memberships, same key: 'all' for superusers, else a digest of owners and channels."""
+    if user.is_active and user.is_superuser:
+        return "all"
+    memberships = Membership.objects.filter(user=user).values_list("content_owner_id", "channel_id")
+    owners = sorted({str(owner) for owner, _ in memberships if owner})
+    channels = sorted({str(channel) for _, channel in memberships if channel})
+    text = "o:" + ",".join(owners) + "|c:" + ",".join(channels)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def dashboard_data(*, user, now: datetime | None = None) -> dict:
+    """Everything the dashboard draws, as JSON-ready data."""
+    now = now or timezone.now()
+    scope = dashboard_scope_key(user=user)
+    catalogue = cache.get_or_set(
+        f"{CACHE_PREFIX}:catalogue:{scope}", lambda: catalogue_counts(user=user), CATALOGUE_CACHE_SECONDS
+    )
+    activity = cache.get_or_set(
+        f"{CACHE_PREFIX}:activity:{scope}",
+        lambda: {
+            "planned": planned_pushes(user=user, now=now),
+            "imports": imports_by_day(user=user, now=now),
+            "pushes": pushes_by_day(user=user, now=now),
+            "worklist": worklist_counts(user=user),
+        },
+        ACTIVITY_CACHE_SECONDS,
+    )
+    return {
+        "generated_at": now.isoformat(),
+        "catalogue": catalogue,
+        **activity,
+        # One small read of today's ledger rows (a handful per project): never worth caching, and
+        # quota_update frames move it between refetches anyway.
+        "quota": quota_usage(now=now),
+    }
+
+
+def _labelled(rows, choices) -> list[dict]:
+    labels = dict(choices)
+    return [
+        {"key": key, "label": str(labels.get(key, key) or "Unknown"), "count": count}
+        for key, count in sorted(rows, key=lambda row: (-row[1], str(row[0])))
+    ]
+
+
+def _grouped(videos, field: str) -> list[tuple[str, int]]:
+    # order_by() drops Video's default ordering, which would otherwise join the GROUP BY.
+    return list(videos.order_by().values_list(field).annotate(count=Count("pk")).values_list(field, "count"))
+
+
+def catalogue_counts(*, user) -> dict:
+    videos = videos_visible_to(user=user)
+    privacy = _grouped(videos, "privacy_status")
+    claimed = _grouped(videos, "claimed_status")
+    policies = sorted(_grouped(videos, "effective_policy"), key=lambda row: (-row[1], row[0]))
+    shown = [(label or "none", count) for label, count in policies[:TOP_POLICIES]]
+    rest = sum(count for _, count in policies[TOP_POLICIES:])
+    if rest:
+        shown.append(("other", rest))
+    return {
+        "total": sum(count for _, count in privacy),
+        "privacy": _labelled(privacy, Video.Privacy.choices),
+        "claimed": _labelled(claimed, Video.ClaimedStatus.choices),
+        "policy": [{"key": key, "label": key, "count": count} for key, count in shown],
+    }
+
+
+def worklist_counts(*, user) -> dict:
+    """Pending changes and drift, kept fresher than the rest: they are what people act on.
+
+    Both counts are served by the partial indexes video_pending and video_drift.
+    """
+    videos = videos_visible_to(user=user)
+    return {
+        "pending": videos.filter(has_pending_changes=True).count(),
+        "drifted": videos.filter(has_drift=True).count(),
+    }
+
+
+def quota_usage(*, now: datetime) -> dict:
+    return {
+        "day": pacific_day(now).isoformat(),
+        # What a project that made no call yet today may spend (the budget minus the reserve).
+        "default_spendable": max(settings.YOUTUBE_DAILY_QUOTA - settings.YOUTUBE_QUOTA_RESERVE, 0),
+        "rows": [
+            {
+                "project": row.project,
+                "api": row.api,
+                "used": row.units_used,
+                "budget": row.budget,
+                "spendable": max(row.budget - row.reserve, 0),
+                "remaining": row.remaining,
+                "exhausted": row.exhausted,
+            }
+            for row in quota_today(now=now)
+        ],
+    }
+
+
+def _units_for(videos: int) -> int:
+    return UPDATE_UNITS * videos + LIST_UNITS * math.ceil(videos / VIDEO_IDS_PER_LIST_CALL)
+
+
+def planned_pushes(*, user, now: datetime) -> dict:
+    """Videos and Data API units the visible change sets will push on each coming Pacific day.
+
+    Waiting items of change sets a worker will push without anyone pressing a button again start
+    today; deferred ones (quota spent, rate limited) on the Pacific day of their deferred_until
+    (the API's /quota/ reads them the same way, syncs/changesets/api_support.py). Each day then
+    takes what its budget allows (today: what is left of it); the rest moves to the next day.
+    """
+    today = pacific_day(now)
+    waiting = (
+        ChangeSetItem.objects.filter(
+            kind=ChangeSetItem.Kind.METADATA,
+            status__in=WAITING_ITEM_STATUSES,
+            changeset__status__in=PUSH_PENDING_STATUSES,
+            changeset__in=changesets_visible_to(user=user).values("pk"),
+        )
+        .order_by()
+        .values_list("video_id", "deferred_until")
+        .distinct()
+    )
+    # A video is pushed once, with all its fields: it counts from its earliest start day.
+    start_of: dict[str, date] = {}
+    for video_id, deferred_until in waiting:
+        start = max(deferred_until.astimezone(PACIFIC).date(), today) if deferred_until else today
+        start_of[video_id] = min(start, start_of.get(video_id, start))
+    starting: dict[date, int] = defaultdict(int)
+    for start in start_of.values():
+        starting[start] += 1
+
+    spendable = max(settings.YOUTUBE_DAILY_QUOTA - settings.YOUTUBE_QUOTA_RESERVE, 0)
+    data_api_today = [row for row in quota_today(now=now) if row.api == "youtube"]
+    remaining_today = min((row.remaining for row in data_api_today), default=spendable)
+    days, carried = [], 0
+    for offset in range(PLANNED_DAYS):
+        day = today + timedelta(days=offset)
+        wanting = carried + starting.get(day, 0)
+        budget = remaining_today if offset == 0 else spendable
+        # Whole videos only: one video's update is one call of UPDATE_UNITS (+ its share of a list).
+        fitting = min(wanting, budget // (UPDATE_UNITS + LIST_UNITS))
+        days.append({"day": day.isoformat(), "videos": fitting, "units": _units_for(fitting)})
+        carried = wanting - fitting
+    last = today + timedelta(days=PLANNED_DAYS - 1)
+    later = carried + sum(count for start, count in starting.items() if start > last)
+    return {"days": days, "later_videos": later}
+
+
+def _by_day(rows, statuses: list[str], *, now: datetime) -> dict:
+    first = (now - timedelta(days=ACTIVITY_DAYS - 1)).date()
+    days = [first + timedelta(days=n) for n in range(ACTIVITY_DAYS)]
+    series = {status: [0] * ACTIVITY_DAYS for status in statuses}
+    for day, status, count in rows:
+        index = (day - first).days
+        if 0 <= index < ACTIVITY_DAYS and status in series:
+            series[status][index] += count
+    return {"days": [day.isoformat() for day in days], "series": series}
+
+
+def imports_by_day(*, user, now: datetime) -> dict:
+    since = now - timedelta(days=ACTIVITY_DAYS)
+    rows = (
+        reports_visible_to(user=user)
+        .filter(created_at__gte=since)
+        .order_by()
+        .annotate(day=TruncDate("created_at"))
+        .values_list("day", "status")
+        .annotate(count=Count("pk"))
+    )
+    return _by_day(rows, [s.value for s in Report.Status], now=now)
+
+
+def pushes_by_day(*, user, now: datetime) -> dict:
+    since = now - timedelta(days=ACTIVITY_DAYS)
+    rows = (
+        sync_records_visible_to(user=user)
+        .filter(created_at__gte=since)
+        .order_by()
+        .annotate(day=TruncDate("created_at"))
+        .values_list("day", "status")
+        .annotate(count=Count("pk"))
+    )
+    return _by_day(rows, [s.value for s in SyncRecord.Status], now=now)

@@ -1,0 +1,124 @@
+/* Change set page: each item's status changes as sync_status_update frames arrive; conflicts are
+ * listed as they are found; changeset_update frames move the status, the bar and the counts.
+ *
+ * Items are the preview table's rows ([data-item-id], syncs/templates/admin/syncs/changeset/
+ * change_form.html). Frames for other change sets are ignored.
+ */
+(function () {
+  "use strict";
+  if (!window.ytcmsLive) return;
+
+  var ITEM_LABELS = {
+    pending: "Pending",
+    pushing: "Pushing",
+    done: "Done",
+    failed: "Failed",
+    deferred: "Deferred",
+    conflict: "Conflict",
+    skipped: "Skipped",
+  };
+  var CHANGESET_LABELS = {
+    draft: "Draft",
+    approved: "Approved",
+    queued: "Queued",
+    pushing: "Pushing",
+    done: "Done",
+    partly_failed: "Partly failed",
+    has_conflicts: "Has conflicts",
+    reverted: "Reverted",
+  };
+
+  function panel() {
+    return document.getElementById("ytcms-changeset-live");
+  }
+
+  function ours(frame) {
+    var box = panel();
+    return box && box.dataset.changesetId === String(frame.changeset_id);
+  }
+
+  function show(value) {
+    if (value === null || value === undefined) return "";
+    return typeof value === "string" ? value : JSON.stringify(value);
+  }
+
+  function rowsFor(frame) {
+    var ids = (frame.item_ids || []).map(String);
+    return Array.prototype.filter.call(document.querySelectorAll("tr[data-item-id]"), function (row) {
+      if (ids.length) return ids.indexOf(row.dataset.itemId) !== -1;
+      // No item ids: every item of the video (and of the field, when the conflict names one).
+      return (
+        row.dataset.videoId === frame.video_id &&
+        (!frame.conflict || row.dataset.field === frame.conflict.field)
+      );
+    });
+  }
+
+  function addConflict(frame, conflict) {
+    var list = document.getElementById("ytcms-conflicts");
+    if (!list) return;
+    var key = frame.video_id + "/" + conflict.field;
+    if (list.querySelector('[data-conflict="' + CSS.escape(key) + '"]')) return;
+    var entry = document.createElement("li");
+    entry.dataset.conflict = key;
+    entry.className = "errornote";
+    entry.textContent =
+      "Conflict on " + frame.video_id + " · " + conflict.field + ": YouTube now has “" + show(conflict.theirs) +
+      "” (was “" + show(conflict.base) + "” when the edit began); we want “" + show(conflict.ours) + "”.";
+    list.appendChild(entry);
+    list.hidden = false;
+  }
+
+  window.ytcmsLive.on("sync_status_update", function (frame) {
+    if (!ours(frame)) return;
+    // `conflicts` lists every conflicting field of the video; `conflict` is the first of them.
+    var conflicts = frame.conflicts || (frame.conflict ? [frame.conflict] : []);
+    rowsFor(frame).forEach(function (row) {
+      var cell = row.querySelector(".ytcms-item-status");
+      cell.dataset.status = frame.status;
+      cell.textContent = (ITEM_LABELS[frame.status] || frame.status) + (frame.error ? ": " + frame.error : "");
+      conflicts.forEach(function (conflict) {
+        if (row.dataset.field === conflict.field) {
+          row.querySelector(".ytcms-item-theirs").textContent = show(conflict.theirs);
+        }
+      });
+      window.ytcmsLive.flash(row);
+    });
+    conflicts.forEach(function (conflict) {
+      addConflict(frame, conflict);
+    });
+    if (conflicts.length) {
+      window.ytcmsLive.notify(
+        "Conflict on " + frame.video_id + " · " + conflicts.map(function (c) { return c.field; }).join(", ")
+      );
+    }
+  });
+
+  window.ytcmsLive.on("changeset_update", function (frame) {
+    if (!ours(frame)) return;
+    var box = panel();
+    box.dataset.status = frame.status;
+    var label = CHANGESET_LABELS[frame.status] || frame.status;
+    box.querySelector(".ytcms-changeset-status").textContent = label;
+    // The read-only "Status" field of the form above says the same.
+    var field = document.querySelector(".form-row.field-status .readonly, .form-row .field-status .readonly");
+    if (field) field.textContent = label;
+    var progress = box.querySelector(".ytcms-changeset-progress");
+    progress.hidden = false;
+    var percent = Math.max(0, Math.min(100, Math.round(Number(frame.progress) || 0)));
+    progress.querySelector("progress").value = percent;
+    box.querySelector(".ytcms-changeset-percent").textContent = percent + "%";
+    var counts = frame.counts || {};
+    box.querySelector(".ytcms-changeset-counts").textContent = Object.keys(counts)
+      .filter(function (status) {
+        return counts[status];
+      })
+      .map(function (status) {
+        return counts[status] + " " + (ITEM_LABELS[status] || status).toLowerCase();
+      })
+      .join(" · ");
+    if (frame.status === "done" || frame.status === "partly_failed" || frame.status === "has_conflicts") {
+      window.ytcmsLive.notify("Change set " + (frame.title || frame.changeset_id) + ": " + (CHANGESET_LABELS[frame.status] || frame.status));
+    }
+  });
+})();

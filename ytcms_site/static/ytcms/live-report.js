@@ -1,0 +1,148 @@
+/* Reports: progress bars, counts, rate and row errors move as processing_update frames arrive.
+ *
+ * On the report list every progress bar ([data-ytcms-report], rendered by reports/admin.py
+ * progress_bar) and the count columns of its row change in place. On a report's page the live
+ * panel (#ytcms-report-live) shows percent, counts, rate and message, the final summary once
+ * done is true, and the row errors are appended to the rejected-rows table as they are found.
+ */
+(function () {
+  "use strict";
+  if (!window.ytcmsLive) return;
+
+  var STATUS_LABELS = { queued: "Queued", running: "Running", done: "Done", failed: "Failed" };
+  var BAR_COLOURS = { failed: "#ba2121", done: "#417690" };
+  // Row errors kept in the table while the page is open; the full list is paged on reload.
+  var MAX_LIVE_ERRORS = 500;
+
+  function number(value) {
+    return value === null || value === undefined ? "" : Number(value).toLocaleString("en-US");
+  }
+
+  function clampPercent(frame) {
+    var percent = frame.done && frame.status === "done" ? 100 : Number(frame.progress) || 0;
+    return Math.max(0, Math.min(100, Math.round(percent)));
+  }
+
+  // The list's bars and the read-only "progress" field of the report's own page.
+  function updateBars(frame, percent) {
+    var bars = document.querySelectorAll('[data-ytcms-report="' + String(frame.report_id) + '"]');
+    Array.prototype.forEach.call(bars, function (bar) {
+      var fill = bar.querySelector(".ytcms-progress-fill") || bar.firstElementChild;
+      if (fill) {
+        fill.style.width = percent + "%";
+        fill.style.background = BAR_COLOURS[frame.status] || "#79aec8";
+      }
+      bar.title = percent + "%";
+      var label = bar.parentNode.querySelector(".ytcms-progress-percent");
+      if (label) label.textContent = percent + "%";
+      var row = bar.closest("tr");
+      if (row) updateListRow(row, frame);
+    });
+  }
+
+  function updateListRow(row, frame) {
+    var columns = {
+      status: STATUS_LABELS[frame.status] || frame.status,
+      rows_read: number(frame.rows_read),
+      rows_rejected: number(frame.rows_rejected),
+      videos_created: number(frame.videos_created),
+      videos_updated: number(frame.videos_updated),
+    };
+    Object.keys(columns).forEach(function (name) {
+      var cell = row.querySelector(".field-" + name);
+      if (cell && columns[name] !== "") cell.textContent = columns[name];
+    });
+  }
+
+  function updatePanel(panel, frame, percent) {
+    panel.dataset.status = frame.status;
+    var bar = panel.querySelector(".ytcms-bar");
+    bar.setAttribute("aria-valuenow", String(percent));
+    panel.querySelector(".ytcms-bar-fill").style.width = percent + "%";
+    panel.querySelector(".ytcms-report-percent").textContent = percent + "%";
+    panel.querySelector(".ytcms-report-status").textContent = STATUS_LABELS[frame.status] || frame.status;
+    ["rows_read", "rows_rejected", "videos_created", "videos_updated", "videos_unchanged", "claims_upserted"].forEach(
+      function (name) {
+        if (frame[name] === undefined) return;
+        Array.prototype.forEach.call(document.querySelectorAll('[data-count="' + name + '"]'), function (el) {
+          el.textContent = number(frame[name]);
+        });
+      }
+    );
+    var total = panel.querySelector('[data-count="rows_total"]');
+    if (total) total.textContent = frame.rows_total ? " of " + number(frame.rows_total) : "";
+    var rate = panel.querySelector(".ytcms-report-rate");
+    if (rate) rate.textContent = !frame.done && frame.rate ? "· " + number(Math.round(frame.rate)) + " rows/s" : "";
+    if (frame.message !== undefined) panel.querySelector(".ytcms-report-message").textContent = frame.message || "";
+    updateReadonlyFields(frame);
+    if (frame.done) showSummary(panel, frame);
+  }
+
+  // The page's read-only fields (Django renders each as .field-<name> .readonly).
+  function updateReadonlyFields(frame) {
+    var values = {
+      status: STATUS_LABELS[frame.status] || frame.status,
+      message: frame.message || "-",
+      rows_read: number(frame.rows_read),
+      rows_rejected: number(frame.rows_rejected),
+      videos_created: number(frame.videos_created),
+      videos_updated: number(frame.videos_updated),
+      videos_unchanged: number(frame.videos_unchanged),
+      claims_upserted: number(frame.claims_upserted),
+    };
+    Object.keys(values).forEach(function (name) {
+      if (name !== "status" && name !== "message" && frame[name] === undefined) return;
+      var field = document.querySelector(".form-row .field-" + name + " .readonly, .form-row.field-" + name + " .readonly");
+      if (field) field.textContent = values[name];
+    });
+  }
+
+  function showSummary(panel, frame) {
+    var summary = panel.querySelector(".ytcms-report-summary");
+    summary.textContent =
+      (STATUS_LABELS[frame.status] || frame.status) +
+      ": " + number(frame.rows_read) + " rows read, " +
+      number(frame.videos_created) + " videos created, " +
+      number(frame.videos_updated) + " updated, " +
+      number(frame.videos_unchanged) + " unchanged, " +
+      number(frame.claims_upserted) + " claims, " +
+      number(frame.rows_rejected) + " rows rejected.";
+    summary.hidden = false;
+    var note = document.querySelector(".ytcms-report-run-note");
+    if (note) {
+      note.textContent = "Finished. ";
+      var reload = document.createElement("a");
+      reload.href = location.pathname;
+      reload.textContent = "Reload for the report's actions and the full list of rejected rows.";
+      note.appendChild(reload);
+    }
+    window.ytcmsLive.notify("Report #" + frame.report_id + " " + (STATUS_LABELS[frame.status] || frame.status).toLowerCase() + ".");
+  }
+
+  function appendErrors(frame) {
+    var body = document.getElementById("ytcms-report-errors");
+    if (!body || !frame.errors || !frame.errors.length) return;
+    frame.errors.forEach(function (error) {
+      if (body.children.length >= MAX_LIVE_ERRORS) return;
+      var row = document.createElement("tr");
+      row.className = "ytcms-row-new";
+      [number(error.row), error.column || "", "", error.message || ""].forEach(function (text) {
+        var cell = document.createElement("td");
+        cell.textContent = text;
+        row.appendChild(cell);
+      });
+      body.appendChild(row);
+    });
+  }
+
+  window.ytcmsLive.on("processing_update", function (frame) {
+    if (frame.report_id === undefined || frame.report_id === null) return;
+    var percent = clampPercent(frame);
+    updateBars(frame, percent);
+    var panel = document.getElementById("ytcms-report-live");
+    if (panel && panel.dataset.reportId === String(frame.report_id)) {
+      updatePanel(panel, frame, percent);
+      appendErrors(frame);
+    }
+  });
+})();
