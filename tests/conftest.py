@@ -8,6 +8,7 @@ import itertools
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import caches
 
 from channels_app.models import Channel, ContentOwner, Membership, Role
 from videos.services import video_create
@@ -24,6 +25,9 @@ def _fast_test_settings(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Throttle counters are keyed by user and token ids, which every test database reuses; on
+    # Redis they would outlive the test (and the run).
+    caches["throttles"].clear()
 
 
 def channel_id(seed: str) -> str:

@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, models
 from django.db.models import F
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.http import Http404
+from django.utils.connection import ConnectionProxy
 from django.utils.encoding import force_str
 from django_filters import IsoDateTimeFilter
 from django_filters.fields import IsoDateTimeField
@@ -139,8 +141,14 @@ class UTCIsoDateTimeFilter(IsoDateTimeFilter):
 # ----------------------------------------------------------------------------- throttles
 
 
+# The counters every web process shares (Redis when REDIS_URL is set; see settings CACHES).
+_throttle_cache = ConnectionProxy(caches, settings.API_THROTTLE_CACHE)
+
+
 class UserRateThrottle(throttling.UserRateThrottle):
     """API_THROTTLE_USER for each user, whatever token or session the requests come with."""
+
+    cache = _throttle_cache
 
     def get_rate(self):
         return settings.API_THROTTLE_USER
@@ -150,6 +158,7 @@ class TokenRateThrottle(throttling.SimpleRateThrottle):
     """API_THROTTLE_TOKEN for each token, so one script cannot spend its owner's allowance."""
 
     scope = "token"
+    cache = _throttle_cache
 
     def get_rate(self):
         return settings.API_THROTTLE_TOKEN
@@ -164,6 +173,7 @@ class BulkRateThrottle(throttling.SimpleRateThrottle):
     """API_THROTTLE_BULK bulk edits (previews included) per user: each one reads up to 10,000 rows."""
 
     scope = "bulk"
+    cache = _throttle_cache
 
     def get_rate(self):
         return settings.API_THROTTLE_BULK

@@ -457,13 +457,16 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     **globals().get("CACHES", {}),
-    "login_throttle": (
+    # Sign-in and API throttle counters: shared by every web process when Redis is there, else a
+    # client would get N times its allowance from N processes.
+    "throttles": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "ytcms"}
         if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "login-throttle"}
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttles"}
     ),
 }
-LOGIN_THROTTLE_CACHE = "login_throttle"
+LOGIN_THROTTLE_CACHE = "throttles"
+API_THROTTLE_CACHE = "throttles"
 
 # Rotating SECRET_KEY: put the old key here while sessions and signed links made with it expire.
 SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")

@@ -1,7 +1,6 @@
 """API fixtures: a token-authenticated client per persona, and rights data around the catalogue."""
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from channels_app.authentication import api_token_create
@@ -17,14 +16,11 @@ from videos.models import Asset, Claim, Policy
 
 @pytest.fixture(autouse=True)
 def _api_settings(settings):
-    # Throttle counts live in the cache and would leak from one test into the next; the
-    # throttling tests set their own small rates.
-    cache.clear()
+    # The throttling tests set their own small rates (tests/conftest.py empties the counters).
     settings.API_THROTTLE_USER = "100000/hour"
     settings.API_THROTTLE_TOKEN = "100000/hour"
     settings.API_THROTTLE_BULK = "100000/hour"
     yield
-    cache.clear()
 
 
 def client_with_token(key: str) -> APIClient:

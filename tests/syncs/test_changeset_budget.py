@@ -181,3 +181,18 @@ def test_the_change_set_page_says_what_waits_for_the_reset(client, two_edits, al
         "Today's budget pays for 1 of 2 videos: the push defers the other 1 to after midnight Pacific "
         f"({reset:%Y-%m-%d %H:%M} UTC)." in page
     )
+
+
+def test_youtube_push_command_totals_the_videos_that_did_not_fit_today(two_edits, emulator, alice):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _leave(50)
+    out = StringIO()
+
+    call_command("youtube_push", "--changeset", str(two_edits.pk), stdout=out)
+
+    total_line = out.getvalue().strip().splitlines()[-1]
+    assert "2 videos did not fit today's quota budget: deferred to " in total_line
+    assert f"{next_quota_reset():%Y-%m-%d %H:%M} UTC" in total_line

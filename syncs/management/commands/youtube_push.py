@@ -57,9 +57,12 @@ class Command(BaseCommand):
                 "deferred",
                 "calls",
                 "quota_units",
+                "over_budget_videos",
             ):
                 setattr(total, name, getattr(total, name) + getattr(result, name))
             total.owners_waiting.update(result.owners_waiting)
+            if result.over_budget_until:
+                total.over_budget_until = result.over_budget_until
             if result.next_run_at and (total.next_run_at is None or result.next_run_at < total.next_run_at):
                 total.next_run_at = result.next_run_at
         self.stdout.write(total.summary())
