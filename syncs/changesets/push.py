@@ -288,25 +288,37 @@ def _defer_over_budget(changeset: ChangeSet, now: datetime, units_left: int, res
         f"Over today's quota budget ({units_left:,} units left, {fit:,} videos fit): deferred to the reset "
         f"at {until:%Y-%m-%d %H:%M} UTC (midnight Pacific)."
     )
-    deferred = 0
+    deferred, told = 0, []
     for start in range(0, len(over), 500):
-        deferred += (
-            _claimable(changeset, now)
-            .filter(kind=ChangeSetItem.Kind.METADATA, video_id__in=over[start : start + 500])
-            .update(
-                status=ChangeSetItem.Status.DEFERRED,
-                deferred_until=until,
-                error_reason="overDailyBudget",
-                error_message=message,
-                lease_token="",
-                leased_until=None,
-                updated_at=now,
-            )
+        batch = _claimable(changeset, now).filter(
+            kind=ChangeSetItem.Kind.METADATA, video_id__in=over[start : start + 500]
         )
+        pks = list(batch.values_list("pk", flat=True))
+        deferred += batch.filter(pk__in=pks).update(
+            status=ChangeSetItem.Status.DEFERRED,
+            deferred_until=until,
+            error_reason="overDailyBudget",
+            error_message=message,
+            lease_token="",
+            leased_until=None,
+            updated_at=now,
+        )
+        told += pks[: LIVE_ITEMS_PER_DEFERRAL - len(told)]
+    _publish_deferred(told)
     result.deferred += deferred
     result.over_budget_videos += len(over)
     result.over_budget_until = until
     return fit
+
+
+# Items deferred in one statement are told live one video at a time up to this many; the change
+# set's counts (changeset_update) cover the rest.
+LIVE_ITEMS_PER_DEFERRAL = 1000
+
+
+def _publish_deferred(pks: list[int]) -> None:
+    deferred = ChangeSetItem.objects.filter(pk__in=pks, status=ChangeSetItem.Status.DEFERRED)
+    publish_sync_status(list(deferred))
 
 
 # ------------------------------------------------------------------------------ outcomes
@@ -916,12 +928,15 @@ def changeset_push(
             progress(f"{owner_id}: waits, {waits.error.message}")
         except _StopPush as stop:
             # Nothing more goes out today: the rest waits for the reset too.
-            waiting = changeset.items.filter(status=ChangeSetItem.Status.PENDING).update(
+            pending = changeset.items.filter(status=ChangeSetItem.Status.PENDING)
+            told = list(pending.values_list("pk", flat=True)[:LIVE_ITEMS_PER_DEFERRAL])
+            waiting = pending.update(
                 status=ChangeSetItem.Status.DEFERRED,
                 deferred_until=stop.reset_at,
                 error_reason="quotaExceeded",
                 error_message="Waiting for the daily quota to reset.",
             )
+            _publish_deferred(told)
             result.deferred += waiting
             progress(f"Quota spent: the rest waits until {stop.reset_at:%Y-%m-%d %H:%M} UTC")
             break

@@ -148,6 +148,35 @@ async def test_a_push_sends_changeset_sync_status_and_video_updates(
     await close_all(sockets)
 
 
+async def test_videos_over_todays_budget_are_told_deferred_one_by_one(
+    emulator, catalogue, owner_a, alice, connect, cookie_of
+):
+    from tests.syncs.conftest import CLIENT_ID
+
+    def edit():
+        connect(owner_a)
+        for video in (catalogue["a1_song"], catalogue["a1_live"]):
+            video_update(video=video, changes={"title": video.title + " (new)"}, user=alice)
+        # 51 units left: one update and its read; a1live00001 goes first (by video id).
+        quota_charge(project=CLIENT_ID, api="youtube", units=9500 - 51)
+        changeset = ChangeSet.objects.get(created_by=alice, status=ChangeSet.Status.DRAFT)
+        changeset_queue(changeset=changeset, user=alice, enqueue=False)
+        return changeset
+
+    changeset = await in_thread(edit)()
+    socket = await connected(await in_thread(cookie_of)(alice))
+
+    await in_thread(changeset_push)(changeset=changeset, user=alice)
+
+    statuses = {
+        (f["video_id"], f["status"]): f for f in of_type(await frames(socket), "sync_status_update")
+    }
+    assert set(statuses) == {("a1live00001", "done"), ("a1song00001", "deferred")}
+    deferred = statuses["a1song00001", "deferred"]
+    assert deferred["changeset_id"] == changeset.pk and "quota budget" in deferred["error"]
+    await socket.disconnect()
+
+
 async def test_a_conflict_is_told_with_its_three_values_and_its_resolution(
     emulator, catalogue, owner_a, alice, connect, cookie_of
 ):
