@@ -2,12 +2,14 @@
 
 Counting a million rows costs tens of milliseconds per page view and OFFSET 500000 costs a second,
 so: on PostgreSQL, big results are counted from the planner's estimate (small ones exactly), and
-pages past the middle are read from the other end with the ordering reversed.
+pages past the middle are read from the other end with the ordering reversed. A page past the
+middle of an estimate is where an estimate's error would hide rows (a low estimate skips the true
+middle, a high one invents pages), so those pages pay for one exact count first.
 """
 
 import json
 
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Paginator
 from django.db import connections
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
@@ -44,6 +46,10 @@ class EstimatedCountPaginator(Paginator):
 
     def page(self, number):
         number = self.validate_number(number)
+        if self.count_is_estimate and (number - 1) * self.per_page > self.count // 2:
+            self._count_exactly()
+            # The last page of a high estimate is the true last page.
+            number = min(number, self.num_pages)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
@@ -57,6 +63,22 @@ class EstimatedCountPaginator(Paginator):
             rows.reverse()
             return self._get_page(rows, number, self)
         return self._get_page(self.object_list[bottom:top], number, self)
+
+    def validate_number(self, number):
+        try:
+            return super().validate_number(number)
+        except EmptyPage:
+            # Beyond a low estimate's last page: the rows may well be there.
+            if not self.count_is_estimate:
+                raise
+            self._count_exactly()
+            return super().validate_number(number)
+
+    def _count_exactly(self) -> None:
+        self.__dict__["count"] = self.object_list.count()
+        for derived in ("num_pages", "page_range"):
+            self.__dict__.pop(derived, None)
+        self.count_is_estimate = False
 
     def _reads_from_the_end(self, bottom: int) -> bool:
         # Only an ordered queryset can be reversed; a list or an unordered queryset is read
