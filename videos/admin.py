@@ -361,7 +361,9 @@ class VideoAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
 
     # ---- saving goes through the service (validation, pending fields, audit)
     def save_model(self, request, obj, form, change):
-        original = Video.objects.get(pk=obj.pk)
+        # Locked until the admin's transaction ends: a report import or a push writing this row
+        # meanwhile waits, instead of having its snapshot overwritten by this save.
+        original = Video.objects.select_for_update().get(pk=obj.pk)
         changes = {
             name: form.cleaned_data[name] for name in form.changed_data if name in EDITABLE_FIELDS
         }

@@ -131,6 +131,22 @@ def test_manager_edit_changes_what_we_want_and_marks_it_pending(as_user, alice, 
     assert video.has_pending_changes
 
 
+def test_an_admin_save_locks_the_row_it_reads_before_writing_it(as_user, alice, catalogue):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (DATABASE_URL): SQLite has no row locks")
+    video = catalogue["a1_song"]
+    with CaptureQueriesContext(connection) as captured:
+        response = as_user(alice).post(change_url(video.pk), _form_data(video, title="Locked Title"))
+    assert response.status_code == 302
+    sqls = [query["sql"] for query in captured.captured_queries]
+    locked = [n for n, sql in enumerate(sqls) if "FOR UPDATE" in sql and '"videos_video"' in sql]
+    written = [n for n, sql in enumerate(sqls) if sql.startswith('UPDATE "videos_video"')]
+    assert locked and written and locked[0] < written[0]
+
+
 def test_manager_edit_over_youtube_limit_is_refused_with_the_measure(as_user, alice, catalogue):
     video = catalogue["a1_song"]
     response = as_user(alice).post(change_url(video.pk), _form_data(video, title="x" * 101))
