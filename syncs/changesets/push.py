@@ -213,6 +213,21 @@ def _claimable(changeset: ChangeSet, now: datetime):
     )
 
 
+# A claim locks up to CLAIM_ROWS rows while it picks its 50 videos; another worker claiming at that
+# moment skips them all and would wrongly conclude that nothing is left.
+CLAIM_BUSY_RETRIES = 50
+CLAIM_BUSY_PAUSE_SECONDS = 0.1
+
+
+def _others_claiming(changeset: ChangeSet, now: datetime, skip_owners: set) -> bool:
+    """Claimable rows exist that our SKIP LOCKED claim did not see: another claim holds them."""
+    return (
+        _claimable(changeset, now)
+        .exclude(video__channel__content_owner_id__in=[o for o in skip_owners if o])
+        .exists()
+    )
+
+
 def _claim(
     changeset: ChangeSet, now: datetime, skip_owners: set, max_videos: int = VIDEO_IDS_PER_CALL
 ) -> tuple[str, str | None, list[int]]:
@@ -902,6 +917,7 @@ def changeset_push(
     result = PushResult()
     started = time.monotonic()
     skip_owners: set = set()
+    busy_claims = 0
     # Up front: only what today's units pay for is claimed; the rest waits for the reset.
     moment = now or timezone.now()
     _defer_over_budget(changeset, moment, quota_remaining_today(moment)[0], result)
@@ -918,7 +934,12 @@ def changeset_push(
             fit = _defer_over_budget(changeset, moment, quota_remaining_today(moment)[0], result)
         token, owner_id, pks = _claim(changeset, moment, skip_owners, max_videos=min(fit, VIDEO_IDS_PER_CALL))
         if not pks:
+            if busy_claims < CLAIM_BUSY_RETRIES and _others_claiming(changeset, moment, skip_owners):
+                busy_claims += 1
+                time.sleep(CLAIM_BUSY_PAUSE_SECONDS)
+                continue
             break
+        busy_claims = 0
         try:
             _push_batch(changeset, user, token, owner_id, moment, result, progress)
             publish_changeset_update(changeset, throttle=True)
