@@ -537,6 +537,8 @@ REPORT_PULL_STALE_SECONDS = env_int("REPORT_PULL_STALE_SECONDS", 3600, minimum=6
 REPORT_PULL_MAX_ATTEMPTS = env_int("REPORT_PULL_MAX_ATTEMPTS", 3, minimum=1)
 # ... and the daily operations run (ops_daily: backup, verify, rotate) from this hour (UTC) on.
 OPS_DAILY_HOUR_UTC = _hour_utc("OPS_DAILY_HOUR_UTC", 3)
+# A backup leaves no heartbeat: the reaper leaves a running ops_daily alone for this long.
+OPS_DAILY_MAX_SECONDS = env_int("OPS_DAILY_MAX_SECONDS", 6 * 3600, minimum=60)
 # How often the scheduler loop looks for due jobs.
 SCHEDULER_INTERVAL_SECONDS = env_int("SCHEDULER_INTERVAL_SECONDS", 60, minimum=1)
 

@@ -125,3 +125,17 @@ def test_the_command_prints_what_it_did():
     out = io.StringIO()
     call_command("reap_stale_tasks", stdout=out)
     assert f"requeued reports.tasks.report_ingest_task {report.task_id} as " in out.getvalue()
+
+
+def test_a_running_backup_is_alive_for_ops_daily_max_seconds_then_failed(settings):
+    from ytcms_site.tasks import ops_daily_task
+
+    settings.OPS_DAILY_MAX_SECONDS = 3 * 3600
+    result_id = ops_daily_task.enqueue().id
+    _claim(result_id, minutes_ago=120)  # stale for ordinary tasks (900 s), not for a dump
+    assert reap_stale_tasks().summary().startswith("0 stale task(s) requeued, 0 failed")
+    assert DBTaskResult.objects.get(pk=result_id).status == "RUNNING"
+
+    _claim(result_id, minutes_ago=181)
+    reaped = reap_stale_tasks()
+    assert reaped.failed == [(str(result_id), "ytcms_site.tasks.ops_daily_task")]
