@@ -65,16 +65,21 @@ def report_create_from_path(
     *, path: str, user=None, content_owner=None, dry_run: bool = False, enqueue: bool = True
 ) -> Report:
     """Copy a local file into the report storage (chunk by chunk) and create its import."""
-    name = _display_name(os.path.basename(path))[:255]
+    return _report_from_local_file(
+        path=path,
+        name=os.path.basename(path),
+        enqueue=enqueue,
+        source=Report.Source.UPLOAD,
+        content_owner=content_owner,
+        created_by=user,
+        dry_run=dry_run,
+    )
+
+
+def _report_from_local_file(*, path: str, name: str, enqueue: bool, **fields) -> Report:
+    name = _display_name(name)[:255]
     with open(path, "rb") as handle:
-        report = Report(
-            source=Report.Source.UPLOAD,
-            original_name=name,
-            content_owner=content_owner,
-            created_by=user,
-            dry_run=dry_run,
-            bytes_total=os.fstat(handle.fileno()).st_size,
-        )
+        report = Report(original_name=name, bytes_total=os.fstat(handle.fileno()).st_size, **fields)
         report.file.save(name, File(handle, name=name), save=False)
     report.save()
     if enqueue:
@@ -127,20 +132,14 @@ def report_create_from_youtube(
     youtube_report_id is unique on Report: a second import of the same report fails with
     IntegrityError instead of importing twice.
     """
-    name = _display_name(name)[:255]
-    with open(path, "rb") as handle:
-        report = Report(
-            source=Report.Source.REPORTING_API,
-            youtube_report_id=youtube_report_id,
-            original_name=name,
-            content_owner=content_owner,
-            bytes_total=os.fstat(handle.fileno()).st_size,
-        )
-        report.file.save(name, File(handle, name=name), save=False)
-    report.save()
-    if enqueue:
-        report_enqueue(report=report)
-    return report
+    return _report_from_local_file(
+        path=path,
+        name=name,
+        enqueue=enqueue,
+        source=Report.Source.REPORTING_API,
+        youtube_report_id=youtube_report_id,
+        content_owner=content_owner,
+    )
 
 
 def report_enqueue(*, report: Report) -> Report:

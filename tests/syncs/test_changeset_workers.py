@@ -14,24 +14,38 @@ from videos.services import video_update
 from .conftest import CHANNEL_A1, api_requests
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_workers_push_each_item_exactly_once(
-    emulator, channel_a1, owner_a, make_video, connect, django_user_model
-):
+@pytest.fixture
+def queue_title_edits(emulator, channel_a1, owner_a, make_video, connect, django_user_model):
+    """Queue a change set of one title edit per new video, for these ids (PostgreSQL only)."""
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (DATABASE_URL): SQLite has no row locks")
-    connect(owner_a)
-    editor = django_user_model.objects.create_user(username="editor", password="pw", is_staff=True)
+
+    def queue(ids: list[str]) -> ChangeSet:
+        connect(owner_a)
+        editor = django_user_model.objects.create_user(username="editor", password="pw", is_staff=True)
+        emulator.state.load(
+            {
+                "videos": [
+                    {"id": i, "snippet": {"channelId": CHANNEL_A1, "title": i, "categoryId": "10"}}
+                    for i in ids
+                ]
+            }
+        )
+        for video_id in ids:
+            video = make_video(channel_a1, video_id=video_id, title=video_id)
+            video_update(video=video, changes={"title": video_id + " new"}, user=editor)
+        changeset = ChangeSet.objects.get()
+        changeset_queue(changeset=changeset, user=editor, enqueue=False)
+        return changeset
+
+    return queue
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_workers_push_each_item_exactly_once(emulator, queue_title_edits):
     ids = [f"race{n:07d}" for n in range(120)]
-    emulator.state.load(
-        {"videos": [{"id": i, "snippet": {"channelId": CHANNEL_A1, "title": i, "categoryId": "10"}} for i in ids]}
-    )
-    for video_id in ids:
-        video = make_video(channel_a1, video_id=video_id, title=video_id)
-        video_update(video=video, changes={"title": video_id + " new"}, user=editor)
-    changeset = ChangeSet.objects.get()
-    changeset_queue(changeset=changeset, user=editor, enqueue=False)
+    changeset = queue_title_edits(ids)
     start = threading.Barrier(2)
     errors = []
 
@@ -59,31 +73,21 @@ def test_two_workers_push_each_item_exactly_once(
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_worker_that_meets_another_workers_claim_waits_for_it_instead_of_giving_up(
-    emulator, channel_a1, owner_a, make_video, connect, django_user_model
-):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (DATABASE_URL): SQLite has no row locks")
+def test_a_worker_that_meets_another_workers_claim_waits_for_it_instead_of_giving_up(queue_title_edits):
     from django.db import transaction
 
-    connect(owner_a)
-    editor = django_user_model.objects.create_user(username="editor", password="pw", is_staff=True)
-    ids = [f"held{n:07d}" for n in range(3)]
-    emulator.state.load(
-        {"videos": [{"id": i, "snippet": {"channelId": CHANNEL_A1, "title": i, "categoryId": "10"}} for i in ids]}
-    )
-    for video_id in ids:
-        video = make_video(channel_a1, video_id=video_id, title=video_id)
-        video_update(video=video, changes={"title": video_id + " new"}, user=editor)
-    changeset = ChangeSet.objects.get()
-    changeset_queue(changeset=changeset, user=editor, enqueue=False)
+    changeset = queue_title_edits([f"held{n:07d}" for n in range(3)])
     locked, release = threading.Event(), threading.Event()
 
     def another_workers_claim():
         # Holds every item's row lock, as a claim in progress does, then lets go without claiming.
         try:
             with transaction.atomic():
-                list(ChangeSetItem.objects.order_by().select_for_update(of=("self",)).values_list("pk", flat=True))
+                list(
+                    ChangeSetItem.objects.order_by()
+                    .select_for_update(of=("self",))
+                    .values_list("pk", flat=True)
+                )
                 locked.set()
                 release.wait(timeout=10)
         finally:
