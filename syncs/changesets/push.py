@@ -626,31 +626,11 @@ def _push_batch(changeset, user, token, owner_id, now, result, progress) -> None
 
 def _push_metadata(session, changeset, user, items, by_video, read_parts, now, result) -> None:
     """One fresh videos.list for the batch, then read-modify-write per video."""
-    try:
-        response = session.execute(
-            session.youtube.videos().list(
-                part=",".join(read_parts), id=",".join(by_video), **session.owner_params()
-            )
-        )
-    except QuotaExhausted as error:
-        _settle(
-            items,
-            ChangeSetItem.Status.DEFERRED,
-            reason=error.reason or "quotaExceeded",
-            message=error.message,
-            until=error.reset_at,
-        )
-        result.deferred += len(items)
-        raise _StopPush(error.reset_at) from None
-    except RetryableError as error:
-        _retry_or_fail(items, error, now, result)
-        return
-    except (NeedsReauthorisation, NotConnected) as error:
-        _park(items, error, result)
-        raise _OwnerWaits(error) from None
-    except PermanentError as error:
-        _settle(items, ChangeSetItem.Status.FAILED, reason=error.reason, message=error.message)
-        result.failed += len(items)
+    request = session.youtube.videos().list(
+        part=",".join(read_parts), id=",".join(by_video), **session.owner_params()
+    )
+    response = _call(session, request, items, now, result)
+    if response is None:
         return
     fresh = {resource["id"]: resource for resource in response.get("items", [])}
     video_ids = list(by_video)
@@ -688,9 +668,6 @@ def _hold_back(rest, stop, result) -> None:
         _park(rest, stop.error, result)
 
 
-# ------------------------------------------------------------------------------ Content ID
-
-
 def _call(session, request, items, now, result):
     """Execute one request; on failure settle the items as the error says (None, or stop raised)."""
     try:
@@ -714,6 +691,9 @@ def _call(session, request, items, now, result):
         _settle(items, ChangeSetItem.Status.FAILED, reason=error.reason, message=error.message)
         result.failed += len(items)
     return None
+
+
+# ------------------------------------------------------------------------------ Content ID
 
 
 def policy_of(claim: dict) -> dict | None:
