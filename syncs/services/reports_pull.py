@@ -2,8 +2,8 @@
 
 For each connected content owner: jobs.list(includeSystemManaged=True) → the jobs whose
 reportTypeId starts with content_owner_video_metadata_ → jobs.reports.list (only reports created
-after the newest one already imported or skipped) → download the newest new report, streamed to a
-temporary file and then into the report storage → a Report (source Reporting API,
+after the newest one that can no longer matter, see _cursor) → download the newest new report,
+streamed to a temporary file and then into the report storage → a Report (source Reporting API,
 youtube_report_id set) → the normal import task.
 
 Exactly once: every report id gets one YouTubeReportFile row. A run claims a report by inserting
@@ -14,6 +14,21 @@ whose run died (no progress for REPORT_PULL_STALE_SECONDS) may be taken over.
 Only the newest daily report matters for the inventory: by default the newest new report is
 imported and the older new ones are recorded as skipped, with the reason, and get no Report row
 (REPORT_PULL_ONLY_NEWEST=false imports every one, oldest first).
+
+Fallback: a newest report that fails REPORT_PULL_MAX_ATTEMPTS times is never tried again, and the
+older ones were skipped because of it, so without a fallback the catalogue would stay on an old
+inventory until YouTube publishes the next daily report. The pull therefore falls back to the next
+newest report that is not imported and not failed for good, reviving one that was skipped only
+because a newer one existed (its reason starts with SUPERSEDED_PREFIX; a report skipped for any
+other reason stays skipped). The fallback happens in the same run, right after the final failure:
+the scheduler pulls once a day, so waiting for the next run would leave the catalogue stale another
+day for no gain, and the previous report is already listed. A run also falls back when it finds the
+newest report already failed for good (a run killed after the final failure, or a final failure on
+quota, where trying another download in the same run would be refused too). The walk still imports
+one report per owner per run, and it stops at the first report it cannot claim (another run is at
+it) or that fails without being done with: that report is retried by the next run, not bypassed. A
+revived report is taken by _claim exactly like a new one (row lock, state, claim token), so two runs
+falling back at once download it once.
 """
 
 from __future__ import annotations
@@ -56,10 +71,17 @@ Progress = Callable[[str], None]
 # A download's heartbeat is written at most this often (it tells other runs the claim is alive).
 HEARTBEAT_BYTES = 16 << 20
 PULL_TASK_PATH = "syncs.tasks.reports_pull_from_youtube"
+# How the reason of a report skipped only because a newer one existed begins. Such a report may be
+# revived as a fallback; the reason is the marker so that no new column (migration) is needed.
+SUPERSEDED_PREFIX = "Superseded by report "
 
 
 def _quiet(line: str) -> None:
     pass
+
+
+def _times(count: int) -> str:
+    return f"{count} time{'s' if count != 1 else ''}"
 
 
 @dataclass
@@ -71,7 +93,10 @@ class OwnerPull:
     would_import: list[str] = field(default_factory=list)  # dry run
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (report id, why)
     busy: list[str] = field(default_factory=list)  # claimed by another run right now
-    failed: list[tuple[str, str]] = field(default_factory=list)  # (report id, message)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (report id, message), this run
+    # Newer reports failed for good (REPORT_PULL_MAX_ATTEMPTS), passed over for an older one:
+    # (report id, attempts). Only in only-newest mode, where an older report stands in for them.
+    gave_up: list[tuple[str, int]] = field(default_factory=list)
     error: str = ""  # the owner could not be pulled at all
     waiting_until: datetime | None = None  # quota: try again after this
 
@@ -79,7 +104,22 @@ class OwnerPull:
         if self.error:
             return f"{self.owner_id}: {self.error}"
         parts = [f"{self.listed} new report{'s' if self.listed != 1 else ''} listed"]
-        if dry_run:
+        messages = dict(self.failed)
+        given_up = {report_id for report_id, _ in self.gave_up}
+        if self.gave_up:
+            gave_up = "; ".join(
+                f"report {report_id} failed {_times(attempts)}"
+                + (f" (last: {messages[report_id].rstrip('.')})" if report_id in messages else "")
+                for report_id, attempts in self.gave_up
+            )
+            if dry_run and self.would_import:
+                parts.append(f"{gave_up}; would import the previous report {self.would_import[0]} instead")
+            elif not dry_run and self.imported:
+                report_id, pk = self.imported[0]
+                parts.append(f"{gave_up}; imported the previous report {report_id} as report #{pk} instead")
+            else:
+                parts.append(f"{gave_up}; no earlier report {'would be' if dry_run else 'was'} imported")
+        elif dry_run:
             parts.append(f"would import {', '.join(self.would_import) or 'nothing'}")
         else:
             imported = ", ".join(f"{rid} as report #{pk}" for rid, pk in self.imported)
@@ -89,7 +129,8 @@ class OwnerPull:
         if self.busy:
             parts.append(f"{len(self.busy)} being downloaded by another run")
         for report_id, message in self.failed:
-            parts.append(f"{report_id} failed: {message}")
+            if report_id not in given_up:
+                parts.append(f"{report_id} failed: {message}")
         if not self.jobs:
             parts.append("no content_owner_video_metadata_* job at YouTube")
         return f"{self.owner_id}: " + "; ".join(parts) + "."
@@ -131,29 +172,47 @@ def _owners(owner_id: str | None) -> list[ContentOwner]:
     return [owner]
 
 
-def _cursor(owner: ContentOwner, job_id: str) -> datetime | None:
-    """createdAfter for the next listing: the newest report already imported or skipped.
-
-    Downloading and failed reports do not move it, so a killed or failed download is listed again.
-    """
+def _newest_import(owner: ContentOwner) -> datetime | None:
+    """When YouTube created the owner's newest imported report: no older report can matter any more."""
     return YouTubeReportFile.objects.filter(
-        content_owner=owner,
-        job_id=job_id,
-        state__in=(YouTubeReportFile.State.IMPORTED, YouTubeReportFile.State.SKIPPED),
+        content_owner=owner, state=YouTubeReportFile.State.IMPORTED
     ).aggregate(newest=Max("create_time"))["newest"]
 
 
-def _finished_ids(report_ids: list[str]) -> set[str]:
-    """Reports done with: imported, skipped, or failed too often. (A report another run is
-    downloading stays a candidate: the claim says it is busy, and older ones are still skipped.)"""
-    return set(
-        YouTubeReportFile.objects.filter(youtube_report_id__in=report_ids)
-        .filter(
-            Q(state__in=(YouTubeReportFile.State.IMPORTED, YouTubeReportFile.State.SKIPPED))
-            | Q(state=YouTubeReportFile.State.FAILED, attempts__gte=settings.REPORT_PULL_MAX_ATTEMPTS)
+def _revivable(newest_import: datetime | None) -> Q:
+    """Skipped only because a newer report existed, and newer than every imported one."""
+    revivable = Q(state=YouTubeReportFile.State.SKIPPED, reason__startswith=SUPERSEDED_PREFIX)
+    return revivable if newest_import is None else revivable & Q(create_time__gt=newest_import)
+
+
+def _failed_for_good(row: YouTubeReportFile) -> bool:
+    return row.state == YouTubeReportFile.State.FAILED and row.attempts >= settings.REPORT_PULL_MAX_ATTEMPTS
+
+
+def _cursor(owner: ContentOwner, job_id: str, *, newest_import: datetime | None) -> datetime | None:
+    """createdAfter for the next listing: the job's newest report that will never be downloaded.
+
+    Imported and skipped reports move it, except a skipped one that is still a fallback candidate:
+    listing starts after it would hide it when the newest report fails for good. Downloading and
+    failed reports do not move it, so a killed or failed download is listed again.
+    """
+    return (
+        YouTubeReportFile.objects.filter(
+            content_owner=owner,
+            job_id=job_id,
+            state__in=(YouTubeReportFile.State.IMPORTED, YouTubeReportFile.State.SKIPPED),
         )
-        .values_list("youtube_report_id", flat=True)
+        .exclude(_revivable(newest_import))
+        .aggregate(newest=Max("create_time"))["newest"]
     )
+
+
+def _ledger(report_ids: list[str]) -> dict[str, YouTubeReportFile]:
+    """The rows of the listed reports that have one, by report id."""
+    rows = YouTubeReportFile.objects.filter(youtube_report_id__in=report_ids).only(
+        "youtube_report_id", "state", "reason", "attempts", "create_time"
+    )
+    return {row.youtube_report_id: row for row in rows}
 
 
 def _created(report: dict) -> datetime:
@@ -172,7 +231,11 @@ def _ledger_fields(owner: ContentOwner, job: dict, report: dict) -> dict:
 
 
 def _claim(owner: ContentOwner, job: dict, report: dict, *, token: str) -> YouTubeReportFile | None:
-    """Take the report for this run, or None when it is imported, skipped or another run's."""
+    """Take the report for this run, or None when it is imported, skipped, failed for good or another run's.
+
+    A report skipped only because a newer one existed is taken like a failed one (a fallback),
+    unless a report as new or newer was imported meanwhile.
+    """
     now = timezone.now()
     stale_before = now - timedelta(seconds=settings.REPORT_PULL_STALE_SECONDS)
     with transaction.atomic():
@@ -190,7 +253,14 @@ def _claim(owner: ContentOwner, job: dict, report: dict, *, token: str) -> YouTu
                     )
             except IntegrityError:
                 return None  # another run inserted it first; it is theirs
-        if row.state in (YouTubeReportFile.State.IMPORTED, YouTubeReportFile.State.SKIPPED):
+        if row.state == YouTubeReportFile.State.IMPORTED:
+            return None
+        if row.state == YouTubeReportFile.State.SKIPPED and (
+            not row.reason.startswith(SUPERSEDED_PREFIX)
+            or YouTubeReportFile.objects.filter(
+                content_owner=owner, state=YouTubeReportFile.State.IMPORTED, create_time__gte=row.create_time
+            ).exists()
+        ):
             return None
         if (
             row.state == YouTubeReportFile.State.DOWNLOADING
@@ -198,7 +268,7 @@ def _claim(owner: ContentOwner, job: dict, report: dict, *, token: str) -> YouTu
             and row.heartbeat_at >= stale_before
         ):
             return None
-        if row.state == YouTubeReportFile.State.FAILED and row.attempts >= settings.REPORT_PULL_MAX_ATTEMPTS:
+        if _failed_for_good(row):
             return None
         row.state = YouTubeReportFile.State.DOWNLOADING
         row.claim_token = token
@@ -210,7 +280,11 @@ def _claim(owner: ContentOwner, job: dict, report: dict, *, token: str) -> YouTu
 
 
 def _skip(owner: ContentOwner, job: dict, report: dict, *, why: str, stale_before: datetime) -> bool:
-    """Record an older report as skipped; False when another run holds it or it is done."""
+    """Record an older report as skipped; False when another run holds it or it is done.
+
+    A report already skipped as superseded gets the new reason (it names the report now standing in
+    for it) but is not counted again; one failed for good keeps its failure.
+    """
     fields = _ledger_fields(owner, job, report)
     with transaction.atomic():
         row = YouTubeReportFile.objects.select_for_update().filter(youtube_report_id=report["id"]).first()
@@ -226,7 +300,12 @@ def _skip(owner: ContentOwner, job: dict, report: dict, *, why: str, stale_befor
                 return True
             except IntegrityError:
                 return False
-        if row.state in (YouTubeReportFile.State.IMPORTED, YouTubeReportFile.State.SKIPPED):
+        if row.state == YouTubeReportFile.State.SKIPPED:
+            if row.reason.startswith(SUPERSEDED_PREFIX) and row.reason != why:
+                row.reason = why
+                row.save(update_fields=["reason", "updated_at"])
+            return False
+        if row.state == YouTubeReportFile.State.IMPORTED or _failed_for_good(row):
             return False
         if (
             row.state == YouTubeReportFile.State.DOWNLOADING
@@ -298,9 +377,15 @@ def _import_one(
             pass
 
 
-def _fail(row: YouTubeReportFile, message: str) -> None:
-    YouTubeReportFile.objects.filter(pk=row.pk, claim_token=row.claim_token).update(
-        state=YouTubeReportFile.State.FAILED, reason=message[:2000], claim_token="", updated_at=timezone.now()
+def _fail(row: YouTubeReportFile, message: str) -> bool:
+    """Record the failed download; False when the claim was lost (the row is another run's now)."""
+    return bool(
+        YouTubeReportFile.objects.filter(pk=row.pk, claim_token=row.claim_token).update(
+            state=YouTubeReportFile.State.FAILED,
+            reason=message[:2000],
+            claim_token="",
+            updated_at=timezone.now(),
+        )
     )
 
 
@@ -324,6 +409,78 @@ def _owner_error(owner: ContentOwner, error: YouTubeError) -> str:
     return error.message
 
 
+# What one listed report is to this run (see _kind).
+NEW, REVIVABLE, FAILED_FOR_GOOD, DONE = "new", "revivable", "failed for good", "done"
+# What _attempt did with one report.
+IMPORTED, BUSY, FAILED, GAVE_UP, HALTED = "imported", "busy", "failed", "gave up", "halted"
+
+
+def _kind(row: YouTubeReportFile | None, *, newest_import: datetime | None) -> str:
+    if row is None or row.state == YouTubeReportFile.State.DOWNLOADING:
+        return NEW  # a download in progress stays a candidate: the claim says it is busy
+    if row.state == YouTubeReportFile.State.FAILED:
+        return FAILED_FOR_GOOD if _failed_for_good(row) else NEW
+    if (
+        row.state == YouTubeReportFile.State.SKIPPED
+        and row.reason.startswith(SUPERSEDED_PREFIX)
+        and (newest_import is None or row.create_time > newest_import)
+    ):
+        return REVIVABLE
+    return DONE
+
+
+def _attempt(
+    session: YouTubeSession,
+    owner: ContentOwner,
+    job: dict,
+    report: dict,
+    *,
+    token: str,
+    enqueue: bool,
+    pulled: OwnerPull,
+) -> tuple[str, int]:
+    """Claim, download and store one report; returns what happened and the attempts so far.
+
+    GAVE_UP: it failed for the last allowed time. HALTED: quota or grant trouble, which any other
+    download of this owner would hit as well.
+    """
+    row = _claim(owner, job, report, token=token)
+    if row is None:
+        pulled.busy.append(report["id"])
+        return BUSY, 0
+    halted = False
+    try:
+        report_pk = _import_one(session, owner, job, report, row, enqueue=enqueue)
+    except YouTubeError as error:
+        message = _owner_error(owner, error)
+        if isinstance(error, (QuotaExhausted, NeedsReauthorisation)):
+            pulled.waiting_until = getattr(error, "reset_at", None)
+            halted = True
+    except Exception as error:  # storage or database trouble: recorded, the run goes on
+        logger.exception("Report %s of %s could not be stored", report["id"], owner.pk)
+        message = f"could not be stored ({type(error).__name__}: {error})"
+    else:
+        if report_pk is None:
+            pulled.busy.append(report["id"])
+            return BUSY, row.attempts
+        pulled.imported.append((report["id"], report_pk))
+        return IMPORTED, row.attempts
+    recorded = _fail(row, message)
+    pulled.failed.append((report["id"], message))
+    if halted:
+        return HALTED, row.attempts
+    if recorded and row.attempts >= settings.REPORT_PULL_MAX_ATTEMPTS:
+        return GAVE_UP, row.attempts
+    return FAILED, row.attempts
+
+
+def _superseded_by(report: dict) -> str:
+    return (
+        f"{SUPERSEDED_PREFIX}{report['id']} (created {report.get('createTime')}): only the newest "
+        "daily video metadata report is imported, as it lists the whole inventory."
+    )
+
+
 def _pull_owner(
     owner: ContentOwner,
     *,
@@ -340,6 +497,7 @@ def _pull_owner(
         pulled.error = _owner_error(owner, error)
         return pulled
     token = secrets.token_hex(8)
+    newest_import = _newest_import(owner)
     try:
         jobs = [
             j for j in reporting_jobs(session) if j.get("reportTypeId", "").startswith(VIDEO_METADATA_PREFIX)
@@ -348,7 +506,9 @@ def _pull_owner(
         listed: list[tuple[dict, dict]] = []
         for job in jobs:
             for report in reporting_reports(
-                session, job_id=job["id"], created_after=_cursor(owner, job["id"])
+                session,
+                job_id=job["id"],
+                created_after=_cursor(owner, job["id"], newest_import=newest_import),
             ):
                 listed.append((job, report))
     except YouTubeError as error:
@@ -358,54 +518,66 @@ def _pull_owner(
         if isinstance(error, QuotaExhausted):
             pulled.waiting_until = error.reset_at
         return pulled
-    stale_before = timezone.now() - timedelta(seconds=settings.REPORT_PULL_STALE_SECONDS)
-    finished = _finished_ids([report["id"] for _, report in listed])
-    new = [(job, report) for job, report in listed if report["id"] not in finished]
-    new.sort(key=lambda pair: (_created(pair[1]), pair[1]["id"]), reverse=True)
-    pulled.listed = len(new)
-    if only_newest:
-        targets, older = new[:1], new[1:]
-    else:
-        targets, older = list(reversed(new)), []
-    for job, report in older:
-        newest = targets[0][1]
-        why = (
-            f"Superseded by report {newest['id']} (created {newest.get('createTime')}): only the newest "
-            "daily video metadata report is imported, as it lists the whole inventory."
-        )
-        if dry_run or _skip(owner, job, report, why=why, stale_before=stale_before):
-            pulled.skipped.append((report["id"], why))
-    for job, report in targets:
+
+    def order(pair: tuple[dict, dict]) -> tuple[datetime, str]:
+        return _created(pair[1]), pair[1]["id"]
+
+    def announce(job: dict, report: dict) -> None:
         progress(
             f"{owner.pk}: report {report['id']} ({job['reportTypeId']}, created {report.get('createTime')})"
         )
-        if dry_run:
-            pulled.would_import.append(report["id"])
-            continue
-        row = _claim(owner, job, report, token=token)
-        if row is None:
-            pulled.busy.append(report["id"])
-            continue
-        try:
-            report_pk = _import_one(session, owner, job, report, row, enqueue=enqueue)
-        except YouTubeError as error:
-            message = _owner_error(owner, error)
-            _fail(row, message)
-            pulled.failed.append((report["id"], message))
-            if isinstance(error, (QuotaExhausted, NeedsReauthorisation)):
-                pulled.waiting_until = getattr(error, "reset_at", None)
+
+    listed.sort(key=order, reverse=True)
+    rows = _ledger([report["id"] for _, report in listed])
+    kinds = {report["id"]: _kind(rows.get(report["id"]), newest_import=newest_import) for _, report in listed}
+    pulled.listed = sum(1 for kind in kinds.values() if kind == NEW)
+    if not only_newest:
+        for job, report in reversed([pair for pair in listed if kinds[pair[1]["id"]] == NEW]):
+            announce(job, report)
+            if dry_run:
+                pulled.would_import.append(report["id"])
+                continue
+            outcome, _ = _attempt(session, owner, job, report, token=token, enqueue=enqueue, pulled=pulled)
+            if outcome == HALTED:
                 break
-            continue
-        except Exception as error:  # storage or database trouble: recorded, the other reports go on
-            logger.exception("Report %s of %s could not be stored", report["id"], owner.pk)
-            message = f"could not be stored ({type(error).__name__}: {error})"
-            _fail(row, message)
-            pulled.failed.append((report["id"], message))
-            continue
-        if report_pk is None:
-            pulled.busy.append(report["id"])
-        else:
-            pulled.imported.append((report["id"], report_pk))
+        result.calls += session.calls
+        result.quota_units += session.units_spent
+        return pulled
+
+    # Newest first; a report skipped as superseded is still a candidate, after every newer one.
+    candidates = [pair for pair in listed if kinds[pair[1]["id"]] in (NEW, REVIVABLE)]
+    if candidates:
+        # Newer reports found failed for good: the first candidate stands in for them.
+        pulled.gave_up = [
+            (report["id"], rows[report["id"]].attempts)
+            for job, report in listed
+            if kinds[report["id"]] == FAILED_FOR_GOOD and order((job, report)) > order(candidates[0])
+        ]
+    stop = 0  # the candidate the walk ended on; the ones after it are superseded by it
+    if dry_run:
+        if candidates:
+            announce(*candidates[0])
+            pulled.would_import.append(candidates[0][1]["id"])
+    else:
+        stop = len(candidates)  # unless the walk ends earlier, every candidate failed for good
+        for index, (job, report) in enumerate(candidates):
+            announce(job, report)
+            outcome, attempts = _attempt(
+                session, owner, job, report, token=token, enqueue=enqueue, pulled=pulled
+            )
+            if outcome != GAVE_UP:
+                stop = index
+                break
+            pulled.gave_up.append((report["id"], attempts))
+    if stop < len(candidates):
+        why = _superseded_by(candidates[stop][1])
+        stale_before = timezone.now() - timedelta(seconds=settings.REPORT_PULL_STALE_SECONDS)
+        for job, report in candidates[stop + 1 :]:
+            if dry_run:
+                if kinds[report["id"]] == NEW:
+                    pulled.skipped.append((report["id"], why))
+            elif _skip(owner, job, report, why=why, stale_before=stale_before):
+                pulled.skipped.append((report["id"], why))
     result.calls += session.calls
     result.quota_units += session.units_spent
     return pulled

@@ -12,7 +12,8 @@ from syncs.services.reports_pull import youtube_reports_pull
 class Command(BaseCommand):
     help = (
         "For each connected content owner (or --owner), list the Reporting API's video metadata "
-        "reports and import the newest new one (older new ones are recorded as skipped)."
+        "reports and import the newest new one (older new ones are recorded as skipped; when the newest "
+        "fails REPORT_PULL_MAX_ATTEMPTS times, the previous one is imported instead)."
     )
 
     def add_arguments(self, parser):
