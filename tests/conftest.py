@@ -28,6 +28,7 @@ def _fast_test_settings(settings):
     # Throttle counters are keyed by user and token ids, which every test database reuses; on
     # Redis they would outlive the test (and the run).
     caches["throttles"].clear()
+    caches["dashboard"].clear()
 
 
 def channel_id(seed: str) -> str:

@@ -464,6 +464,16 @@ CACHES = {
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttles"}
     ),
+    # The admin dashboard's figures are recounted by the task worker (another process), so they
+    # live where the worker and every web process read them: Redis, else files beside the database.
+    "dashboard": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "ytcms"}
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache" / "dashboard"),
+        }
+    ),
 }
 LOGIN_THROTTLE_CACHE = "throttles"
 API_THROTTLE_CACHE = "throttles"

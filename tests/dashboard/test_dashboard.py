@@ -6,7 +6,6 @@ alice manages content owner A (3 videos), bob views channel A1 (2 videos), charl
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
 from reports.models import Report
@@ -14,16 +13,16 @@ from syncs.models import ChangeSet, ChangeSetItem, QuotaLedger, SyncRecord
 from syncs.youtube.errors import pacific_day
 from videos.models import Video
 from ytcms_site.dashboard import selectors
-from ytcms_site.dashboard.selectors import dashboard_data, dashboard_scope_key
+from ytcms_site.dashboard.selectors import dashboard_cache, dashboard_data, dashboard_scope_key
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    cache.clear()
+    dashboard_cache().clear()
     yield
-    cache.clear()
+    dashboard_cache().clear()
 
 
 def _counts(rows) -> dict:
@@ -94,13 +93,13 @@ def test_catalogue_counts_wait_for_the_cache_minute_and_the_worklist_does_not(
     before = dashboard_data(user=alice)
     video = make_video(channel_a1)
     Video.objects.filter(pk=video.pk).update(has_pending_changes=True, pending_fields=["title"])
-    cache.delete(f"{selectors.CACHE_PREFIX}:activity:{dashboard_scope_key(user=alice)}")
+    dashboard_cache().delete(f"{selectors.CACHE_PREFIX}:activity:{dashboard_scope_key(user=alice)}")
 
     after = dashboard_data(user=alice)
 
     assert after["catalogue"]["total"] == before["catalogue"]["total"] == 3  # cached for a minute
     assert after["worklist"]["pending"] == before["worklist"]["pending"] + 1
-    cache.clear()
+    dashboard_cache().clear()
     assert dashboard_data(user=alice)["catalogue"]["total"] == 4
 
 
@@ -200,7 +199,7 @@ def test_deferred_items_start_on_their_pacific_day_and_what_today_has_left_count
 def test_planned_pushes_of_other_owners_are_not_shown(alice, charlie, channel_b1, make_video):
     _queue(charlie, [make_video(channel_b1)])
     assert sum(day["videos"] for day in dashboard_data(user=alice)["planned"]["days"]) == 0
-    cache.clear()
+    dashboard_cache().clear()
     assert sum(day["videos"] for day in dashboard_data(user=charlie)["planned"]["days"]) == 1
 
 

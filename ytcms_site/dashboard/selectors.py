@@ -7,18 +7,23 @@ a thousand rights managers of one label cost one set of queries per minute.
 Cost on a 10^6-video catalogue: the catalogue counts are one GROUP BY per indexed column
 (privacy_status, claimed_status, effective_policy) and two counts served by the partial indexes
 video_pending / video_drift; they are cached for CATALOGUE_CACHE_SECONDS, so a page load never
-scans the table. The activity figures (quota, planned pushes, recent imports and pushes) read
+scans the table. They are served stale-while-revalidate: a request that finds them older than
+CATALOGUE_CACHE_SECONDS shows them as they are (the page says "as of HH:MM") and queues one refresh
+for the scope (tasks.dashboard_refresh_task); only a scope with nothing cached is counted inline.
+The activity figures (quota, planned pushes, recent imports and pushes) read
 small, recent slices through indexed columns (status, created_at) and are cached for
 ACTIVITY_CACHE_SECONDS, so that a refetch after a live event shows the change soon.
 """
 
 import hashlib
+import logging
 import math
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -33,7 +38,15 @@ from syncs.youtube.errors import PACIFIC, pacific_day
 from videos.models import Video
 from videos.selectors import videos_visible_to
 
+logger = logging.getLogger(__name__)
+
 CATALOGUE_CACHE_SECONDS = 60
+# Figures nobody asked for in an hour are dropped and the next visitor counts them inline; this
+# also bounds how old the figures shown can get while no worker runs the refreshes.
+CATALOGUE_KEEP_SECONDS = 3600
+# Long enough to cover a refresh waiting in the queue and running (~2 s at 10^6 videos); a refresh
+# that was lost (worker killed) lets the next stale request queue another after this.
+REFRESH_LOCK_SECONDS = 300
 ACTIVITY_CACHE_SECONDS = 5
 # Days of imports and pushes the activity charts show, and Pacific days of planned pushes.
 ACTIVITY_DAYS = 14
@@ -64,14 +77,86 @@ def dashboard_scope_key(*, user) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+def dashboard_cache():
+    """The "dashboard" cache when the settings define one, else "default"."""
+    # The refresh runs in the task worker, so the figures must live where both it and every web
+    # process read them (Redis); the per-process "default" only serves a single process well.
+    return caches["dashboard" if "dashboard" in settings.CACHES else "default"]
+
+
+def _catalogue_key(scope: str) -> str:
+    return f"{CACHE_PREFIX}:catalogue-as-of:{scope}"
+
+
+def _refresh_lock_key(scope: str) -> str:
+    return f"{CACHE_PREFIX}:catalogue-refresh:{scope}"
+
+
+def catalogue_refresh(*, user, scope: str, now: datetime | None = None) -> dict:
+    """Count the scope's catalogue, store it with the time it was counted, release the refresh lock."""
+    cache = dashboard_cache()
+    try:
+        # The time before counting: the figures are at least as new as this.
+        entry = {"computed_at": now or timezone.now(), "counts": catalogue_counts(user=user)}
+        cache.set(_catalogue_key(scope), entry, CATALOGUE_KEEP_SECONDS)
+        return entry
+    finally:
+        # If the lock expired and another request took it meanwhile, this frees that one too: at
+        # worst one refresh more, never none.
+        cache.delete(_refresh_lock_key(scope))
+
+
+def catalogue_is_fresh(entry: dict | None, *, now: datetime) -> bool:
+    return entry is not None and now - entry["computed_at"] < timedelta(seconds=CATALOGUE_CACHE_SECONDS)
+
+
+def catalogue_refresh_queued(*, user, scope: str) -> str:
+    """Run a queued refresh of a scope, counting as the user who asked for it."""
+    cache = dashboard_cache()
+    # Anyone with the same memberships has the same scope and sees the same videos, so counting
+    # as the asking user fills the scope correctly, unless the user changed since the request.
+    if user is None or not (user.is_active and user.is_staff) or dashboard_scope_key(user=user) != scope:
+        cache.delete(_refresh_lock_key(scope))
+        return "skipped: the user no longer has this scope"
+    if catalogue_is_fresh(cache.get(_catalogue_key(scope)), now=timezone.now()):
+        cache.delete(_refresh_lock_key(scope))
+        return "skipped: already fresh"
+    catalogue_refresh(user=user, scope=scope)
+    return "refreshed"
+
+
+def _catalogue_figures(*, user, scope: str, now: datetime) -> tuple[dict, bool]:
+    """The scope's catalogue entry and whether a refresh of it is under way."""
+    from ytcms_site.dashboard.tasks import dashboard_refresh_task  # tasks.py imports this module
+
+    cache = dashboard_cache()
+    entry = cache.get(_catalogue_key(scope))
+    if entry is None:
+        return catalogue_refresh(user=user, scope=scope, now=now), False
+    if catalogue_is_fresh(entry, now=now):
+        return entry, False
+    # cache.add is atomic on locmem, database and Redis caches: one request per scope wins.
+    if not cache.add(_refresh_lock_key(scope), now.isoformat(), REFRESH_LOCK_SECONDS):
+        return entry, True
+    if isinstance(cache, LocMemCache):
+        # A refresh in the task worker would fill the worker's own copy of a per-process cache,
+        # which this process never reads: count here. Only the request that took the lock waits.
+        return catalogue_refresh(user=user, scope=scope, now=now), False
+    try:
+        dashboard_refresh_task.enqueue(user_id=user.pk, scope=scope)
+    except Exception:
+        # Stale figures (labelled with their time) beat an error page; the next request retries.
+        cache.delete(_refresh_lock_key(scope))
+        logger.exception("Could not queue the dashboard refresh of scope %s", scope)
+    return entry, True
+
+
 def dashboard_data(*, user, now: datetime | None = None) -> dict:
     """Everything the dashboard draws, as JSON-ready data."""
     now = now or timezone.now()
     scope = dashboard_scope_key(user=user)
-    catalogue = cache.get_or_set(
-        f"{CACHE_PREFIX}:catalogue:{scope}", lambda: catalogue_counts(user=user), CATALOGUE_CACHE_SECONDS
-    )
-    activity = cache.get_or_set(
+    catalogue, refreshing = _catalogue_figures(user=user, scope=scope, now=now)
+    activity = dashboard_cache().get_or_set(
         f"{CACHE_PREFIX}:activity:{scope}",
         lambda: {
             "planned": planned_pushes(user=user, now=now),
@@ -83,7 +168,11 @@ def dashboard_data(*, user, now: datetime | None = None) -> dict:
     )
     return {
         "generated_at": now.isoformat(),
-        "catalogue": catalogue,
+        # When the catalogue counts were taken: the only figures that may be older than a few
+        # seconds. "refreshing" says newer ones are being counted (the page asks again soon).
+        "computed_at": catalogue["computed_at"].isoformat(),
+        "refreshing": refreshing,
+        "catalogue": catalogue["counts"],
         **activity,
         # One small read of today's ledger rows (a handful per project): never worth caching, and
         # quota_update frames move it between refetches anyway.

@@ -24,6 +24,8 @@
 
   var charts = {};
   var latest = null;
+  // The computed_at of stale catalogue counts already asked again for (once each, see render).
+  var refreshAskedFor = null;
   var lastFetchAt = 0;
   var fetchTimer = null;
 
@@ -171,6 +173,17 @@
     });
   }
 
+  // The catalogue counts may be a minute or more old (counted in the background): say when.
+  function showAsOf(computedAt) {
+    var when = new Date(computedAt);
+    if (isNaN(when.getTime())) return;
+    var text = "as of " + when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    root.querySelectorAll("[data-as-of]").forEach(function (element) {
+      element.textContent = text;
+      element.title = "Counted at " + when.toLocaleString();
+    });
+  }
+
   function render(data) {
     latest = data;
     doughnut("dash-privacy", data.catalogue.privacy);
@@ -183,6 +196,12 @@
     stackedByDay("dash-imports", data.imports);
     stackedByDay("dash-pushes", data.pushes);
     root.dataset.generatedAt = data.generated_at;
+    showAsOf(data.computed_at);
+    // Stale counts are being recounted in the background: ask once more soon for the new ones.
+    if (data.refreshing && data.computed_at !== refreshAskedFor) {
+      refreshAskedFor = data.computed_at;
+      refetchSoon();
+    }
     var updated = document.getElementById("ytcms-dashboard-updated");
     if (updated) updated.textContent = "Last drawn " + new Date().toLocaleTimeString() + ".";
   }
