@@ -69,13 +69,19 @@ class Asset(models.Model):
     )
     title = models.CharField(max_length=255, blank=True)
     asset_type = models.CharField(max_length=20, choices=Type.choices, default=Type.WEB)
-    isrc = models.CharField("ISRC", max_length=12, blank=True, db_index=True)
-    custom_id = models.CharField(max_length=255, blank=True, db_index=True)
+    isrc = models.CharField("ISRC", max_length=12, blank=True)
+    custom_id = models.CharField(max_length=255, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["id"]
+        # Meta indexes, not db_index=True: on PostgreSQL db_index also builds a varchar_pattern_ops
+        # twin, which only LIKE 'prefix%' uses; these columns are only ever matched exactly.
+        indexes = [
+            models.Index(fields=["isrc"], name="asset_isrc"),
+            models.Index(fields=["custom_id"], name="asset_custom_id"),
+        ]
 
     def __str__(self):
         return f"{self.title or self.id}"
@@ -111,7 +117,8 @@ class Video(models.Model):
         DEMO = "demo", "Demo catalogue"
 
     id = models.CharField(primary_key=True, max_length=11, validators=[VIDEO_ID_VALIDATOR])
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="videos")
+    # No index of its own: video_channel_published leads with channel_id and serves every lookup.
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="videos", db_index=False)
 
     # --- What we want: the fields YouTube lets us write (videos.update, settable properties).
     title = models.CharField(max_length=255)
@@ -144,16 +151,14 @@ class Video(models.Model):
     upload_status = models.CharField(max_length=16, blank=True)
 
     # --- Rights.
-    claimed_status = models.CharField(
-        max_length=10, choices=ClaimedStatus.choices, blank=True, db_index=True
-    )
-    effective_policy = models.CharField(max_length=255, blank=True, db_index=True)
+    claimed_status = models.CharField(max_length=10, choices=ClaimedStatus.choices, blank=True)
+    effective_policy = models.CharField(max_length=255, blank=True)
 
     # --- Our own metadata (never sent to YouTube).
     artists = models.JSONField(default=list, blank=True)
     genres = models.JSONField(default=list, blank=True)
-    isrc = models.CharField("ISRC", max_length=12, blank=True, db_index=True)
-    custom_id = models.CharField(max_length=255, blank=True, db_index=True)
+    isrc = models.CharField("ISRC", max_length=12, blank=True)
+    custom_id = models.CharField(max_length=255, blank=True)
     notes = models.TextField(blank=True)
 
     # --- What YouTube has.
@@ -174,7 +179,8 @@ class Video(models.Model):
     search_keywords = models.TextField(blank=True, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    # No index of its own: video_updated_id leads with updated_at.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-published_at", "-id"]
@@ -189,14 +195,17 @@ class Video(models.Model):
             models.Index(fields=["updated_at", "id"], name="video_updated_id"),
             models.Index(fields=["category_id"], name="video_category"),
             models.Index(fields=["privacy_status"], name="video_privacy"),
+            # Meta indexes, not db_index=True, for the same reason as Asset's: no pattern_ops twin.
+            models.Index(fields=["claimed_status"], name="video_claimed_status"),
+            models.Index(fields=["effective_policy"], name="video_effective_policy"),
+            models.Index(fields=["isrc"], name="video_isrc"),
+            models.Index(fields=["custom_id"], name="video_custom_id"),
             models.Index(
                 fields=["has_pending_changes"],
                 condition=models.Q(has_pending_changes=True),
                 name="video_pending",
             ),
-            models.Index(
-                fields=["has_drift"], condition=models.Q(has_drift=True), name="video_drift"
-            ),
+            models.Index(fields=["has_drift"], condition=models.Q(has_drift=True), name="video_drift"),
         ]
 
     def __str__(self):
