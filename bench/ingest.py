@@ -9,6 +9,10 @@
    connection of its own:
      limit      COPY of the file's bytes into an untyped (all-text) staging table, then one typed
                 INSERT … SELECT into a plain typed table: the issue's definition;
+     floor      the same COPY, then one typed INSERT … SELECT per table into three logged tables
+                shaped like videos_video, videos_claim and videos_asset with their primary keys only
+                (one row per video, claim, asset): the least any importer of our data model writes,
+                with no checks, no merge and no secondary index;
      limit+idx  the same COPY, then one typed INSERT … SELECT of one row per video into a copy of
                 videos_video with all of its indexes (two trigram GINs among them): the cost of
                 writing into a table shaped like ours.
@@ -142,41 +146,71 @@ def _copy_file(cursor, path: Path, table: str) -> None:
             copy.write(block)
 
 
-def measure_limit(path: Path, rows: int, *, indexed: bool) -> dict:
-    """COPY into an untyped table plus one typed INSERT … SELECT, in one transaction."""
+VIDEO_TWIN_INSERT = """
+    INSERT INTO {table} (id, channel_id, title, description, tags, category_id, default_language,
+        privacy_status, embeddable, public_stats_viewable, license, localizations, made_for_kids,
+        published_at, duration_seconds, definition, view_count, comment_count, upload_status,
+        claimed_status, effective_policy, artists, genres, isrc, custom_id, notes, remote_snapshot,
+        remote_etag, remote_source, remote_fetched_at, pending_fields, has_pending_changes,
+        drifted_fields, has_drift, search_keywords, created_at, updated_at)
+    SELECT DISTINCT ON (video_id) video_id, channel_id, COALESCE(video_title, ''), '', '[]', COALESCE(category, ''), '',
+        video_privacy_status, embedding_allowed::boolean, true, 'youtube', '{{}}',
+        is_made_for_kids_effective_setting::boolean, (time_published || '+00')::timestamptz,
+        video_length::integer, '', views::bigint, comments::bigint, '',
+        CASE WHEN claimed_by_this_owner::boolean THEN 'claimed' ELSE 'unclaimed' END, COALESCE(effective_policy, ''),
+        '[]', '[]', '', COALESCE(custom_id, ''), '',
+        jsonb_build_object('title', video_title, 'privacy_status', video_privacy_status,
+                           'category_id', category, 'embeddable', embedding_allowed::boolean),
+        '', 'report', now(), '[]', false, '[]', false, '', now(), now()
+    FROM bench_raw WHERE video_id <> '' ORDER BY video_id
+"""
+ASSET_TWIN_INSERT = """
+    INSERT INTO {table} (id, content_owner_id, title, asset_type, isrc, custom_id, metadata, updated_at)
+    SELECT DISTINCT ON (asset_id) asset_id, NULL, '', '', COALESCE(isrc, ''), COALESCE(custom_id, ''), '{{}}', now()
+    FROM bench_raw WHERE asset_id <> '' ORDER BY asset_id
+"""
+CLAIM_TWIN_INSERT = """
+    INSERT INTO {table} (id, video_id, asset_id, content_type, policy_id, status, origin, is_partner_uploaded, updated_at)
+    SELECT DISTINCT ON (claim_id) claim_id, video_id, asset_id, COALESCE(content_type, ''), NULL, 'active',
+        COALESCE(claim_origin, ''), false, now()
+    FROM bench_raw WHERE claim_id <> '' ORDER BY claim_id
+"""
+
+
+def measure_limit(path: Path, rows: int, *, shape: str) -> dict:
+    """COPY into an untyped table plus typed INSERT … SELECTs, in one transaction.
+
+    shape "limit": one typed insert into a plain typed table (the issue's definition);
+    "floor": one row per video, claim and asset into three logged tables shaped like ours with their
+    primary keys only — the least any importer of our data model writes, with no checks at all;
+    "limit+idx": one row per video into a copy of videos_video with all of its indexes.
+    """
     with open(path, newline="", encoding="utf-8") as handle:
         header = next(csv.reader(handle))
     raw_columns = ", ".join(f"{pgsql.Identifier(c).as_string(None)} text" for c in header)
+    twins = {
+        "videos_video": VIDEO_TWIN_INSERT,
+        "videos_asset": ASSET_TWIN_INSERT,
+        "videos_claim": CLAIM_TWIN_INSERT,
+    }
+    if shape == "limit+idx":
+        twins = {"videos_video": VIDEO_TWIN_INSERT}
     with psycopg.connect(dbname=settings.DATABASES["default"]["NAME"], **pg_params()) as conn:
         cursor = conn.cursor()
+        if shape != "limit":
+            for table in twins:
+                cursor.execute(f"DROP TABLE IF EXISTS bench_twin_{table}")
+                if shape == "floor":
+                    cursor.execute(f"CREATE TABLE bench_twin_{table} (LIKE {table} INCLUDING DEFAULTS)")
+                    cursor.execute(f"ALTER TABLE bench_twin_{table} ADD PRIMARY KEY (id)")
+                else:
+                    cursor.execute(f"CREATE TABLE bench_twin_{table} (LIKE {table} INCLUDING ALL)")
+            conn.commit()
         started = time.monotonic()
         cursor.execute(f"CREATE TEMP TABLE bench_raw ({raw_columns})")
         _copy_file(cursor, path, "bench_raw")
         copied = time.monotonic()
-        if indexed:
-            cursor.execute("DROP TABLE IF EXISTS bench_limit_videos")
-            cursor.execute("CREATE TABLE bench_limit_videos (LIKE videos_video INCLUDING ALL)")
-            cursor.execute(
-                """
-                INSERT INTO bench_limit_videos (id, channel_id, title, description, tags, category_id, default_language,
-                    privacy_status, embeddable, public_stats_viewable, license, localizations, made_for_kids,
-                    published_at, duration_seconds, definition, view_count, comment_count, upload_status,
-                    claimed_status, effective_policy, artists, genres, isrc, custom_id, notes, remote_snapshot,
-                    remote_etag, remote_source, remote_fetched_at, pending_fields, has_pending_changes,
-                    drifted_fields, has_drift, search_keywords, created_at, updated_at)
-                SELECT DISTINCT ON (video_id) video_id, channel_id, COALESCE(video_title, ''), '', '[]', COALESCE(category, ''), '',
-                    video_privacy_status, embedding_allowed::boolean, true, 'youtube', '{}',
-                    is_made_for_kids_effective_setting::boolean, (time_published || '+00')::timestamptz,
-                    video_length::integer, '', views::bigint, comments::bigint, '',
-                    CASE WHEN claimed_by_this_owner::boolean THEN 'claimed' ELSE 'unclaimed' END, COALESCE(effective_policy, ''),
-                    '[]', '[]', '', COALESCE(custom_id, ''), '',
-                    jsonb_build_object('title', video_title, 'privacy_status', video_privacy_status,
-                                       'category_id', category, 'embeddable', embedding_allowed::boolean),
-                    '', 'report', now(), '[]', false, '[]', false, '', now(), now()
-                FROM bench_raw WHERE video_id <> '' ORDER BY video_id
-                """
-            )
-        else:
+        if shape == "limit":
             typed_columns = ", ".join(
                 f"{pgsql.Identifier(c).as_string(None)} {TYPED.get(c, 'text')}" for c in header
             )
@@ -187,11 +221,14 @@ def measure_limit(path: Path, rows: int, *, indexed: bool) -> dict:
                 for c in header
             )  # fmt: skip
             cursor.execute(f"INSERT INTO bench_typed SELECT {casts} FROM bench_raw")
+        else:
+            for table, insert in twins.items():
+                cursor.execute(insert.format(table=f"bench_twin_{table}"))
         conn.commit()
         finished = time.monotonic()
-        if indexed:
-            cursor.execute("DROP TABLE bench_limit_videos")
-            conn.commit()
+        for table in twins if shape != "limit" else ():
+            cursor.execute(f"DROP TABLE bench_twin_{table}")
+        conn.commit()
     total = finished - started
     return {"seconds": total, "rows_per_s": rows / total, "copy_rows_per_s": rows / (copied - started)}
 
@@ -367,8 +404,9 @@ def main() -> None:
     )
 
     empty_catalogue()
-    limit = measure_limit(path, rows, indexed=False)
-    indexed = measure_limit(path, rows, indexed=True)
+    limit = measure_limit(path, rows, shape="limit")
+    floor = measure_limit(path, rows, shape="floor")
+    indexed = measure_limit(path, rows, shape="limit+idx")
     no_bulk = None
     if args.compare_bulk_off:
         no_bulk = run_import(path, extra_env={"REPORTS_BULK_MIN_ROWS": "0"})
@@ -386,6 +424,9 @@ def main() -> None:
     print(f"{'raw COPY alone (untyped staging)':<44} {limit['copy_rows_per_s']:>10,.0f}")
     print(
         f"{'limit: COPY + typed INSERT … SELECT':<44} {limit['rows_per_s']:>10,.0f} {limit['seconds']:>9.1f}"
+    )
+    print(
+        f"{'floor: COPY + INSERT into 3 tables, PKs only':<44} {floor['rows_per_s']:>10,.0f} {floor['seconds']:>9.1f}"
     )
     print(
         f"{'limit+idx: COPY + INSERT into videos_video twin':<44} {indexed['rows_per_s']:>10,.0f} {indexed['seconds']:>9.1f}"
@@ -409,6 +450,10 @@ def main() -> None:
             f"ratio pipeline / limit, bulk mode off: {no_bulk['rows_per_s'] / limit['rows_per_s']:.2f}"
             f"  (bulk mode speed-up {no_bulk['seconds'] / first['seconds']:.2f}x)"
         )
+    print(
+        f"ratio floor / limit:         {floor['rows_per_s'] / limit['rows_per_s']:.2f}  (no checks, no secondary index)"
+    )
+    print(f"ratio pipeline / floor:      {first['rows_per_s'] / floor['rows_per_s']:.2f}")
     print(f"ratio pipeline / limit+idx:  {first['rows_per_s'] / indexed['rows_per_s']:.2f}")
     peak = max(first["peak_rss_mb"], second["peak_rss_mb"])
     print(f"peak RSS of the importing process: {peak:,.0f} MB (target <= {RSS_TARGET_MB}) "

@@ -36,7 +36,9 @@ from channels_app.models import Channel
 from reports.staging import (
     AGGREGATE_COLUMNS,
     AGGREGATE_PG_TYPES,
+    ASSET_ID,
     CHANNEL_TITLE_MAX_CHARS,
+    CLAIM_ID,
     PREVIEW_FIELDS,
     REMOTE_FIELDS,
     STAGED_COLUMNS,
@@ -145,6 +147,35 @@ def _ordered(names: list[str], condition) -> str:
     return f"array_remove(ARRAY[{items}]::text[], NULL)"
 
 
+def _fresh_values(params: list) -> dict:
+    """A new video's value of each COMPUTED field, straight from the report (CHUNK_VIDEOS columns `c.r_…`).
+
+    What the general SELECT gives with every o_ value a default (its snapshot is the report's
+    values, which are also what it wants, so nothing is pending and nothing drifted), without its
+    steps. Callables, so that their positional parameters are appended where the text uses them.
+    """
+    defaults = video_defaults()
+    remote_writable = ", ".join(f"'{name}', to_jsonb(c.r_{name})" for name in REPORT_WRITABLE)
+
+    def default_of(name: str) -> str:
+        field = _VIDEO_FIELDS[name]
+        return "NULL" if field.null else _literal(field, defaults[name], params)
+
+    return {
+        **{n: lambda n: f"COALESCE({_remote('c.r_' + n, n)}, {default_of(n)})" for n in REPORT_WRITABLE},
+        **{n: lambda n: f"COALESCE(c.r_{n}, {default_of(n)})" for n in REPORT_READONLY},
+        "isrc": lambda n: "COALESCE(c.r_isrc, '')",
+        "custom_id": lambda n: "COALESCE(c.r_custom_id, '')",
+        "remote_snapshot": lambda n: f"jsonb_strip_nulls(jsonb_build_object({remote_writable}))",
+        "pending_fields": lambda n: "'[]'::jsonb",
+        "drifted_fields": default_of,
+        "has_drift": default_of,
+        "drift_detected_at": default_of,
+        "search_keywords": lambda n: "upper(COALESCE(array_to_string(c.r_tags, ' | '), ''))",
+        "has_pending_changes": lambda n: "false",
+    }
+
+
 def _build_new_videos_sql() -> tuple[str, list]:
     """One SELECT computing every video's new state; LATERAL ... OFFSET 0 computes each step once.
 
@@ -231,26 +262,7 @@ def _build_new_videos_sql() -> tuple[str, list]:
     news = ", ".join(f"{source[n]}.n_{n}" for n in compared) + ", jsonb_array_length(p.n_pending_fields) > 0"
     olds = ", ".join(f"o.o_{n}" for n in compared) + ", o.o_has_pending_changes"
 
-    # A new video's values come straight from the report: what the general SELECT would give
-    # with every o_ value a default (its snapshot is the report's values, which are also what it
-    # wants, so nothing is pending and nothing drifted), without its steps. A first import of a
-    # big report is almost all new videos, and this costs a fraction of the general path.
-    def default_of(name: str) -> str:
-        field = _VIDEO_FIELDS[name]
-        return "NULL" if field.null else _literal(field, defaults[name], params)
-
-    fresh = {
-        **{n: lambda n: f"COALESCE({_remote('c.r_' + n, n)}, {default_of(n)})" for n in REPORT_WRITABLE},
-        **{n: lambda n: f"COALESCE(c.r_{n}, {default_of(n)})" for n in REPORT_READONLY},
-        "isrc": lambda n: "COALESCE(c.r_isrc, '')",
-        "custom_id": lambda n: "COALESCE(c.r_custom_id, '')",
-        "remote_snapshot": lambda n: f"jsonb_strip_nulls(jsonb_build_object({remote_writable}))",
-        "pending_fields": lambda n: "'[]'::jsonb",
-        "drifted_fields": default_of,
-        "has_drift": default_of,
-        "drift_detected_at": default_of,
-        "search_keywords": lambda n: "upper(COALESCE(array_to_string(c.r_tags, ' | '), ''))",
-    }
+    fresh = _fresh_values(params)
     new_rows = f"""
         SELECT c.video_id, false, c.channel_id, NULL::text,
                {{fresh_values}}, false, true
@@ -335,6 +347,36 @@ def _build_insert_videos_sql() -> tuple[str, list]:
     return sql, params
 
 
+def _build_insert_fresh_videos_sql() -> tuple[str, list]:
+    """INSERT every video of the chunk with its fresh values: the path of a chunk of new videos only.
+
+    It gives each video exactly the row the general path (NEW_VIDEOS, then _INSERT_VIDEOS_SQL)
+    would give it, without materialising the chunk's videos three times on the way.
+    """
+    params: list = []
+    defaults = video_defaults()
+    fresh = _fresh_values(params)
+    columns, values = [], []
+    for name, field in _VIDEO_FIELDS.items():
+        columns.append(field.column)
+        if name == "id":
+            values.append("c.video_id")
+        elif name == "channel":
+            values.append("c.channel_id")
+        elif name in COMPUTED:
+            values.append(fresh[name](name))
+        elif name == "remote_source":
+            values.append("%(source)s")
+        elif name == "remote_fetched_at":
+            values.append("%(fetched_at)s::timestamptz")
+        elif name in ("created_at", "updated_at"):
+            values.append("now()")
+        else:
+            values.append(_literal(field, defaults[name], params))
+    sql = f"INSERT INTO videos_video ({', '.join(columns)}) SELECT {', '.join(values)} FROM ({_CHUNK_VIDEOS_SELECT}) c"
+    return sql, params
+
+
 def _build_update_videos_sql() -> str:
     sets = [f"{_column(n)} = n.n_{n}" for n in COMPUTED]
     sets += [
@@ -349,7 +391,9 @@ def _build_update_videos_sql() -> str:
     )
 
 
-def _insert_sql(model, table_source: str, given: dict[str, str], where: str) -> tuple[str, list]:
+def _insert_sql(
+    model, table_source: str, given: dict[str, str], where: str, *, suffix: str = ""
+) -> tuple[str, list]:
     """INSERT INTO the model's table every concrete column: given expressions, else defaults."""
     params: list = []
     columns, values = [], []
@@ -362,7 +406,7 @@ def _insert_sql(model, table_source: str, given: dict[str, str], where: str) -> 
         else:
             values.append(_literal(field, field.get_default(), params))
     sql = f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) SELECT {', '.join(values)} FROM {table_source}"
-    return (sql + (f" WHERE {where}" if where else "")), params
+    return (sql + (f" WHERE {where}" if where else "") + suffix), params
 
 
 def _named(sql: str, params: list) -> tuple[str, dict]:
@@ -378,9 +422,33 @@ def _named(sql: str, params: list) -> tuple[str, dict]:
     return "".join(out), names
 
 
+# One row per video of the chunk: its first row, with the video's aggregates (with_video_aggregates).
+_CHUNK_VIDEOS_SELECT = f"""
+    SELECT video_id, line_number AS first_line, channel_id, channel_title,
+           {", ".join(f"r_{name}" for name in REMOTE_FIELDS if name not in ("claimed_status", "effective_policy"))},
+           agg_claimed_status AS r_claimed_status,
+           COALESCE(agg_effective_policy, CASE WHEN %(has_policy_column)s THEN '' END) AS r_effective_policy,
+           agg_isrc AS r_isrc, agg_custom_id AS r_custom_id
+    FROM {STAGE} WHERE is_first
+"""
+# One row per asset and per claim of the chunk, with the values the report gives it.
+_ASSETS_WANTED = f"""
+    SELECT DISTINCT ON (asset_id COLLATE "C") asset_id, COALESCE(isrc, '') AS isrc, COALESCE(custom_id, '') AS custom_id
+    FROM {STAGE} WHERE asset_id <> '' ORDER BY asset_id COLLATE "C", line_number
+"""
+_CLAIMS_WANTED = f"""
+    SELECT s.claim_id AS id, s.video_id, s.asset_id, s.content_type, p.policy_id, s.origin,
+           lower(s.origin) = 'partner uploaded' AS is_partner_uploaded
+    FROM (SELECT DISTINCT ON (claim_id COLLATE "C") claim_id, video_id, asset_id,
+                 COALESCE(content_type, '') AS content_type, COALESCE(origin, '') AS origin, policy_label
+          FROM {STAGE} WHERE claim_id <> '' ORDER BY claim_id COLLATE "C", line_number) s
+    LEFT JOIN {POLICIES} p ON p.label = s.policy_label
+"""
+
 _CHANGING_VIDEOS_SQL, *_new_videos = _build_new_videos_sql()
 _NEW_VIDEOS_SQL = _named(*_new_videos)
 _INSERT_VIDEOS_SQL = _named(*_build_insert_videos_sql())
+_INSERT_FRESH_VIDEOS_SQL = _named(*_build_insert_fresh_videos_sql())
 _UPDATE_VIDEOS_SQL = _build_update_videos_sql()
 _INSERT_CHANNELS_SQL = _named(
     *_insert_sql(
@@ -398,6 +466,34 @@ _INSERT_ASSETS_SQL = _named(
         NEW_ASSETS,
         {"id": "id", "content_owner": "%(owner_id)s", "isrc": "n_isrc", "custom_id": "n_custom_id"},
         "NOT existed",
+    )
+)
+# A chunk of new videos: its assets and claims inserted as they come (any that exists already
+# is left alone here and compared the general way after).
+_INSERT_ASSETS_DIRECT_SQL = _named(
+    *_insert_sql(
+        Asset,
+        f"({_ASSETS_WANTED}) s",
+        {"id": "asset_id", "content_owner": "%(owner_id)s", "isrc": "isrc", "custom_id": "custom_id"},
+        "",
+        suffix=" ON CONFLICT (id) DO NOTHING",
+    )
+)
+_INSERT_CLAIMS_DIRECT_SQL = _named(
+    *_insert_sql(
+        Claim,
+        f"({_CLAIMS_WANTED}) w",
+        {
+            "id": "id",
+            "video": "video_id",
+            "asset": "asset_id",
+            "content_type": "content_type",
+            "policy": "policy_id",
+            "origin": "origin",
+            "is_partner_uploaded": "is_partner_uploaded",
+        },
+        "",
+        suffix=" ON CONFLICT (id) DO NOTHING",
     )
 )
 _INSERT_CLAIMS_SQL = _named(
@@ -651,23 +747,6 @@ def merge_chunk(rows: list[tuple], ctx: MergeContext, *, incomplete_videos=froze
             for row in with_video_aggregates(rows):
                 write_row(row)
 
-        # One row per video: its first row, with the video's aggregates (with_video_aggregates).
-        firsts = ", ".join(
-            f"r_{name}" for name in REMOTE_FIELDS if name not in ("claimed_status", "effective_policy")
-        )
-        _run(
-            cursor,
-            f"""
-            CREATE TEMP TABLE {CHUNK_VIDEOS} AS
-            SELECT video_id, line_number AS first_line, channel_id, channel_title, {firsts},
-                   agg_claimed_status AS r_claimed_status,
-                   COALESCE(agg_effective_policy, CASE WHEN %(has_policy_column)s THEN '' END) AS r_effective_policy,
-                   agg_isrc AS r_isrc, agg_custom_id AS r_custom_id
-            FROM {STAGE} WHERE is_first
-            """,
-            named,
-        )
-
         # Channels.
         if ctx.dry_run:
             _run(
@@ -683,20 +762,37 @@ def merge_chunk(rows: list[tuple], ctx: MergeContext, *, incomplete_videos=froze
             _run(cursor, _plan_for("probes") + sql + " ON CONFLICT (id) DO NOTHING", {**named, **params})
             result.channels_created = cursor.rowcount
 
-        # Videos: keep the changing ones, compute their new state, write it.
-        sql, params = _NEW_VIDEOS_SQL
-        _run(
-            cursor,
-            f"""{_CHANGING_VIDEOS_SQL}; {sql};
-                SELECT count(*) FILTER (WHERE NOT existed), count(*) FILTER (WHERE existed AND changed),
-                       (SELECT count(*) FROM {CHUNK_VIDEOS}) FROM {NEW_VIDEOS}""",
-            {**named, **params},
-        )
-        result.videos_created, result.videos_updated, chunk_videos = cursor.fetchone()
-        result.videos_unchanged = chunk_videos - result.videos_created - result.videos_updated
+        # Videos. A chunk of new videos only (a first import, mostly) is inserted as it comes: no
+        # old state to merge, nothing to compare, every row imported. (A video created by someone
+        # else after this probe fails the insert on its key; the chunk is merged again, the general way.)
+        all_new = False
+        if not ctx.dry_run and not ctx.preview_room:
+            _run(
+                cursor,
+                f"""{_plan_for("probes")} SELECT NOT EXISTS (
+                        SELECT 1 FROM {STAGE} s JOIN videos_video v ON v.id = s.video_id WHERE s.is_first)""",
+            )
+            all_new = cursor.fetchone()[0]
+        if all_new:
+            sql, params = _INSERT_FRESH_VIDEOS_SQL
+            _run(cursor, sql, {**named, **params})
+            result.videos_created = cursor.rowcount
+        else:
+            _run(cursor, f"CREATE TEMP TABLE {CHUNK_VIDEOS} AS {_CHUNK_VIDEOS_SELECT}", named)
+            # Keep the changing ones, compute their new state, write it.
+            sql, params = _NEW_VIDEOS_SQL
+            _run(
+                cursor,
+                f"""{_CHANGING_VIDEOS_SQL}; {sql};
+                    SELECT count(*) FILTER (WHERE NOT existed), count(*) FILTER (WHERE existed AND changed),
+                           (SELECT count(*) FROM {CHUNK_VIDEOS}) FROM {NEW_VIDEOS}""",
+                {**named, **params},
+            )
+            result.videos_created, result.videos_updated, chunk_videos = cursor.fetchone()
+            result.videos_unchanged = chunk_videos - result.videos_created - result.videos_updated
         if ctx.preview_room:
             result.preview = _preview(cursor, ctx.preview_room)
-        if not ctx.dry_run:
+        if not ctx.dry_run and not all_new:
             sql, params = _INSERT_VIDEOS_SQL
             # No row locks were taken to compute the new state (locking every video of the chunk
             # would write to every page even when nothing changes): a video edited since then has
@@ -707,47 +803,16 @@ def merge_chunk(rows: list[tuple], ctx: MergeContext, *, incomplete_videos=froze
                     f"{result.videos_updated - cursor.rowcount} videos changed during the merge"
                 )
 
-        # Assets (a dry run reads and updates its overlay of what earlier chunks would create).
-        _run(
-            cursor,
-            f"""
-            CREATE TEMP TABLE {NEW_ASSETS} AS
-            WITH s AS (
-                SELECT DISTINCT ON (asset_id COLLATE "C") asset_id, COALESCE(isrc, '') AS isrc,
-                       COALESCE(custom_id, '') AS custom_id
-                FROM {STAGE} WHERE asset_id <> '' ORDER BY asset_id COLLATE "C", line_number
-            ), k AS (
-                SELECT s.*, (d.id IS NOT NULL OR a.id IS NOT NULL) AS existed,
-                       CASE WHEN d.id IS NOT NULL THEN d.isrc ELSE a.isrc END AS k_isrc,
-                       CASE WHEN d.id IS NOT NULL THEN d.custom_id ELSE a.custom_id END AS k_custom_id
-                FROM s LEFT JOIN videos_asset a ON a.id = s.asset_id LEFT JOIN {DRY_ASSETS} d ON d.id = s.asset_id
-            ), n AS (
-                SELECT asset_id AS id, existed, k_isrc, k_custom_id,
-                       CASE WHEN NOT existed OR isrc <> '' THEN isrc ELSE k_isrc END AS n_isrc,
-                       CASE WHEN NOT existed OR custom_id <> '' THEN custom_id ELSE k_custom_id END AS n_custom_id
-                FROM k
-            )
-            SELECT id, existed, n_isrc, n_custom_id,
-                   NOT existed OR n_isrc <> k_isrc OR n_custom_id <> k_custom_id AS changed
-            FROM n;
-            SELECT count(*) FILTER (WHERE NOT existed) FROM {NEW_ASSETS}
-            """,
-        )
-        result.assets_created = cursor.fetchone()[0]
-        if ctx.dry_run:
-            _run(
-                cursor,
-                f"""INSERT INTO {DRY_ASSETS} (id, isrc, custom_id) SELECT id, n_isrc, n_custom_id FROM {NEW_ASSETS}
-                    WHERE changed ON CONFLICT (id) DO UPDATE SET isrc = EXCLUDED.isrc, custom_id = EXCLUDED.custom_id""",
-            )
-        else:
-            sql, params = _INSERT_ASSETS_SQL
-            _run(
-                cursor,
-                f"""{sql}; UPDATE videos_asset a SET isrc = n.n_isrc, custom_id = n.n_custom_id, updated_at = now()
-                    FROM {NEW_ASSETS} n WHERE a.id = n.id AND n.existed AND n.changed""",
-                {**named, **params},
-            )
+        # Assets. A chunk of new videos inserts its assets as they come; only when one exists
+        # already (another video's asset) are they compared the general way.
+        inserted_assets = 0
+        if all_new:
+            sql, params = _INSERT_ASSETS_DIRECT_SQL
+            _run(cursor, sql, {**named, **params})
+            inserted_assets = cursor.rowcount
+        if not all_new or inserted_assets < len({row[ASSET_ID] for row in rows if row[ASSET_ID]}):
+            _merge_assets(cursor, ctx, result, named)
+        result.assets_created += inserted_assets
 
         # Claims, with their policy looked up by label.
         _run(cursor, f"SELECT DISTINCT policy_label FROM {STAGE} WHERE claim_id <> '' AND policy_label <> ''")
@@ -759,42 +824,18 @@ def merge_chunk(rows: list[tuple], ctx: MergeContext, *, incomplete_videos=froze
                 f"INSERT INTO {POLICIES} (label, policy_id) SELECT * FROM unnest(%s::text[], %s::text[])",
                 [list(policies), list(policies.values())],
             )
-        _run(
-            cursor,
-            f"""
-            CREATE TEMP TABLE {NEW_CLAIMS} AS
-            WITH s AS (
-                SELECT DISTINCT ON (claim_id COLLATE "C") claim_id, video_id, asset_id,
-                       COALESCE(content_type, '') AS content_type, COALESCE(origin, '') AS origin, policy_label
-                FROM {STAGE} WHERE claim_id <> '' ORDER BY claim_id COLLATE "C", line_number
-            ), w AS (
-                SELECT s.claim_id AS id, s.video_id, s.asset_id, s.content_type, p.policy_id, s.origin,
-                       lower(s.origin) = 'partner uploaded' AS is_partner_uploaded
-                FROM s LEFT JOIN {POLICIES} p ON p.label = s.policy_label
-            )
-            SELECT w.*, c.id IS NOT NULL AS existed,
-                   c.id IS NULL OR c.status = 'inactive'
-                   OR ROW(c.video_id, c.asset_id, c.content_type, c.policy_id, c.origin, c.is_partner_uploaded)
-                       IS DISTINCT FROM ROW(w.video_id, w.asset_id, w.content_type, w.policy_id, w.origin,
-                                            w.is_partner_uploaded) AS changed
-            FROM w LEFT JOIN videos_claim c ON c.id = w.id;
-            SELECT count(*) FILTER (WHERE changed) FROM {NEW_CLAIMS}
-            """,
-        )
-        result.claims_upserted = cursor.fetchone()[0]
-        if not ctx.dry_run:
-            sql, params = _INSERT_CLAIMS_SQL
-            _run(
-                cursor,
-                f"""{sql}; UPDATE videos_claim c SET video_id = n.video_id, asset_id = n.asset_id, content_type = n.content_type,
-                           policy_id = n.policy_id, origin = n.origin, is_partner_uploaded = n.is_partner_uploaded,
-                           status = CASE WHEN c.status = 'inactive' THEN 'active' ELSE c.status END, updated_at = now()
-                    FROM {NEW_CLAIMS} n WHERE c.id = n.id AND n.existed AND n.changed""",
-                {**named, **params},
-            )
+        inserted_claims = 0
+        if all_new:
+            sql, params = _INSERT_CLAIMS_DIRECT_SQL
+            _run(cursor, sql, {**named, **params})
+            inserted_claims = cursor.rowcount
+        if not all_new or inserted_claims < len({row[CLAIM_ID] for row in rows if row[CLAIM_ID]}):
+            _merge_claims(cursor, ctx, result, named)
+        result.claims_upserted += inserted_claims
 
         # Claims that left the report (see reports.staging): active claims of covered videos it omits.
-        if ctx.claims_complete:
+        # (A video new in this chunk had no claims before it.)
+        if ctx.claims_complete and not all_new:
             _run(
                 cursor,
                 f"""{_plan_for("probes")}
@@ -814,26 +855,98 @@ def merge_chunk(rows: list[tuple], ctx: MergeContext, *, incomplete_videos=froze
                         WHERE id IN (SELECT id FROM {GONE_CLAIMS})""",
                 )
 
-        # Every row in exactly one bucket.
-        _run(
-            cursor,
-            f"""
-            {_plan_for("temporary")}
-            SELECT count(*) FILTER (WHERE COALESCE(n.changed, false) OR COALESCE(c.changed, false)
-                                          OR COALESCE(a.changed, false)),
-                   count(*)
-            FROM {STAGE} s LEFT JOIN {NEW_VIDEOS} n ON n.video_id = s.video_id
-            LEFT JOIN {NEW_CLAIMS} c ON c.id = s.claim_id
-            LEFT JOIN {NEW_ASSETS} a ON a.id = s.asset_id
-            """,
-        )
-        imported, total = cursor.fetchone()
+        # Every row in exactly one bucket (all imported when every video is new).
+        if all_new:
+            imported = total = len(rows)
+        else:
+            _run(
+                cursor,
+                f"""
+                {_plan_for("temporary")}
+                SELECT count(*) FILTER (WHERE COALESCE(n.changed, false) OR COALESCE(c.changed, false)
+                                              OR COALESCE(a.changed, false)),
+                       count(*)
+                FROM {STAGE} s LEFT JOIN {NEW_VIDEOS} n ON n.video_id = s.video_id
+                LEFT JOIN {NEW_CLAIMS} c ON c.id = s.claim_id
+                LEFT JOIN {NEW_ASSETS} a ON a.id = s.asset_id
+                """,
+            )
+            imported, total = cursor.fetchone()
         _run(
             cursor,
             "SET LOCAL enable_hashjoin = DEFAULT; SET LOCAL enable_mergejoin = DEFAULT; SET LOCAL enable_nestloop = DEFAULT",
         )
         result.rows_imported, result.rows_unchanged = imported, total - imported
     return result
+
+
+def _merge_assets(cursor, ctx: MergeContext, result: ChunkResult, named: dict) -> None:
+    """The chunk's assets compared with the catalogue's (or the dry run's overlay), then written."""
+    _run(
+        cursor,
+        f"""
+        CREATE TEMP TABLE {NEW_ASSETS} AS
+        WITH s AS ({_ASSETS_WANTED}), k AS (
+            SELECT s.*, (d.id IS NOT NULL OR a.id IS NOT NULL) AS existed,
+                   CASE WHEN d.id IS NOT NULL THEN d.isrc ELSE a.isrc END AS k_isrc,
+                   CASE WHEN d.id IS NOT NULL THEN d.custom_id ELSE a.custom_id END AS k_custom_id
+            FROM s LEFT JOIN videos_asset a ON a.id = s.asset_id LEFT JOIN {DRY_ASSETS} d ON d.id = s.asset_id
+        ), n AS (
+            SELECT asset_id AS id, existed, k_isrc, k_custom_id,
+                   CASE WHEN NOT existed OR isrc <> '' THEN isrc ELSE k_isrc END AS n_isrc,
+                   CASE WHEN NOT existed OR custom_id <> '' THEN custom_id ELSE k_custom_id END AS n_custom_id
+            FROM k
+        )
+        SELECT id, existed, n_isrc, n_custom_id,
+               NOT existed OR n_isrc <> k_isrc OR n_custom_id <> k_custom_id AS changed
+        FROM n;
+        SELECT count(*) FILTER (WHERE NOT existed) FROM {NEW_ASSETS}
+        """,
+    )
+    result.assets_created = cursor.fetchone()[0]
+    if ctx.dry_run:
+        _run(
+            cursor,
+            f"""INSERT INTO {DRY_ASSETS} (id, isrc, custom_id) SELECT id, n_isrc, n_custom_id FROM {NEW_ASSETS}
+                WHERE changed ON CONFLICT (id) DO UPDATE SET isrc = EXCLUDED.isrc, custom_id = EXCLUDED.custom_id""",
+        )
+    else:
+        sql, params = _INSERT_ASSETS_SQL
+        _run(
+            cursor,
+            f"""{sql}; UPDATE videos_asset a SET isrc = n.n_isrc, custom_id = n.n_custom_id, updated_at = now()
+                FROM {NEW_ASSETS} n WHERE a.id = n.id AND n.existed AND n.changed""",
+            {**named, **params},
+        )
+
+
+def _merge_claims(cursor, ctx: MergeContext, result: ChunkResult, named: dict) -> None:
+    """The chunk's claims compared with the catalogue's, then written (a dry run only compares)."""
+    _run(
+        cursor,
+        f"""
+        CREATE TEMP TABLE {NEW_CLAIMS} AS
+        WITH w AS ({_CLAIMS_WANTED})
+        SELECT w.*, c.id IS NOT NULL AS existed,
+               c.id IS NULL OR c.status = 'inactive'
+               OR ROW(c.video_id, c.asset_id, c.content_type, c.policy_id, c.origin, c.is_partner_uploaded)
+                   IS DISTINCT FROM ROW(w.video_id, w.asset_id, w.content_type, w.policy_id, w.origin,
+                                        w.is_partner_uploaded) AS changed
+        FROM w LEFT JOIN videos_claim c ON c.id = w.id;
+        SELECT count(*) FILTER (WHERE changed) FROM {NEW_CLAIMS}
+        """,
+    )
+    result.claims_upserted = cursor.fetchone()[0]
+    if not ctx.dry_run:
+        sql, params = _INSERT_CLAIMS_SQL
+        _run(
+            cursor,
+            f"""{sql}; UPDATE videos_claim c SET video_id = n.video_id, asset_id = n.asset_id, content_type = n.content_type,
+                       policy_id = n.policy_id, origin = n.origin, is_partner_uploaded = n.is_partner_uploaded,
+                       status = CASE WHEN c.status = 'inactive' THEN 'active' ELSE c.status END, updated_at = now()
+                FROM {NEW_CLAIMS} n WHERE c.id = n.id AND n.existed AND n.changed""",
+            {**named, **params},
+        )
 
 
 def _decode(name: str, value):

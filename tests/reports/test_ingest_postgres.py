@@ -2,11 +2,14 @@
 the pipelined import (merger thread on its own connection) gives the same result."""
 
 import re
+import threading
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connections
 
 from channels_app.models import Channel
+from reports import merge_postgres
 from reports.models import Report
 from reports.parsing import ReportReader, ReportRow
 from reports.services import report_create_from_path, report_ingest
@@ -108,3 +111,114 @@ def test_pipelined_import_gives_the_same_catalogue_as_the_reference(generated, s
     assert report_counts(report) == report_counts(reference)
     assert catalogue_dump() == expected_dump
     assert len(progress) >= 5 and progress[-1]["rows_read"] == report.rows_read
+
+
+@pytest.mark.django_db
+def test_a_chunk_of_new_videos_is_inserted_without_the_merge_tables(generated, settings):
+    settings.REPORTS_CHUNK_ROWS = 150
+    path = generated("fresh.csv", videos=400, seed=37, bad_rate=0)
+    statements = []
+    real_run = merge_postgres._run
+
+    def recording_run(cursor, sql, params=None):
+        statements.append(sql)
+        return real_run(cursor, sql, params)
+
+    merge_postgres._run = recording_run
+    try:
+        report = import_file(path)
+    finally:
+        merge_postgres._run = real_run
+    assert report.status == Report.Status.DONE, report.message
+    assert report.videos_created == Video.objects.count() == 400
+    assert report.rows_imported == report.rows_read
+    fresh = [sql for sql in statements if sql == merge_postgres._INSERT_FRESH_VIDEOS_SQL[0]]
+    assert len(fresh) >= 3  # every chunk took the direct insert...
+    assert not any(
+        f"CREATE TEMP TABLE {merge_postgres.NEW_VIDEOS}" in sql for sql in statements
+    )  # no merge table
+
+    # The same file again: every video exists, so the general path compares (and writes nothing).
+    statements.clear()
+    merge_postgres._run = recording_run
+    try:
+        again = import_file(path)
+    finally:
+        merge_postgres._run = real_run
+    assert again.rows_imported == 0 and again.videos_unchanged == 400
+    assert any(f"CREATE TEMP TABLE {merge_postgres.NEW_VIDEOS}" in sql for sql in statements)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_video_created_by_someone_else_during_the_direct_insert_is_merged_the_general_way(
+    generated, settings
+):
+    settings.REPORTS_CHUNK_ROWS = 10_000
+    path = generated("race.csv", videos=300, seed=41, bad_rate=0)
+    first = _rows(path, 1)[0]
+    channel = Channel.objects.create(pk=first.channel_id, title="Existing")
+    real_run = merge_postgres._run
+    raced = []
+
+    def create_elsewhere():
+        try:
+            video_create(
+                channel=channel,
+                video_id=first.video_id,
+                remote=remote_state(title="Made elsewhere"),
+                source="api",
+            )
+        finally:
+            connections.close_all()
+
+    def racing_run(cursor, sql, params=None):
+        if not raced and sql == merge_postgres._INSERT_FRESH_VIDEOS_SQL[0]:
+            # Another writer commits one of the chunk's videos between the probe and the insert.
+            raced.append(True)
+            other = threading.Thread(target=create_elsewhere)
+            other.start()
+            other.join()
+        return real_run(cursor, sql, params)
+
+    merge_postgres._run = racing_run
+    try:
+        report = import_file(path)
+    finally:
+        merge_postgres._run = real_run
+    assert raced == [True]
+    assert report.status == Report.Status.DONE, report.message
+    assert_accounted(report)
+    assert (report.videos_created, report.videos_updated) == (299, 1)
+    assert Video.objects.count() == 300
+    assert Video.objects.get(pk=first.video_id).title == first.remote["title"]
+
+
+def _existing_asset_and_claim(row):
+    """An asset and a claim the file's first claimed row names, already in the catalogue on a video
+    the file does not list (the claim moved to one of the file's new videos)."""
+    for model in (Claim, Video, Asset, Policy, Channel):
+        model.objects.all().delete()
+    channel = Channel.objects.create(pk="UC" + "x" * 22, title="Elsewhere")
+    other = video_create(channel=channel, video_id="zzzzzzzzzz9", remote=remote_state(), source="api")
+    asset = Asset.objects.create(pk=row.claim["asset_id"], isrc="", custom_id="")
+    Claim.objects.create(
+        pk=row.claim["id"], video=other, asset=asset, content_type="audio", status="inactive"
+    )
+
+
+@pytest.mark.django_db
+def test_new_videos_naming_an_existing_asset_and_claim_write_what_the_reference_writes(generated, settings):
+    path = generated("known-asset.csv", videos=200, seed=43, bad_rate=0)
+    row = next(r for r in _rows(path, 50) if r.claim)
+    results = {}
+    for engine in ("python", "auto"):
+        settings.REPORTS_MERGE_ENGINE = engine
+        _existing_asset_and_claim(row)
+        report = import_file(path)
+        assert report.status == Report.Status.DONE, report.message
+        results[engine] = (report_counts(report), catalogue_dump())
+    assert results["auto"] == results["python"]
+    counts, dump = results["auto"]
+    assert counts["assets_created"] == counts["claims_upserted"] - 1  # the asset existed, its claim moved
+    claim = Claim.objects.get(pk=row.claim["id"])
+    assert (claim.video_id, claim.status) == (row.video_id, "active")
