@@ -201,8 +201,8 @@ class ContentOwnerWithYouTubeAdmin(ContentOwnerAdmin):
             reports_pull_from_youtube.enqueue(owner_id=owner.pk)
             self.message_user(
                 request,
-                "Queued: the newest video metadata report is fetched from YouTube and imported in the "
-                "background; it appears under Reports.",
+                "Queued: the newest video metadata report (or, if it keeps failing, the previous one) is "
+                "fetched from YouTube and imported in the background; it appears under Reports.",
                 messages.SUCCESS,
             )
         return HttpResponseRedirect(reverse("admin:channels_app_contentowner_change", args=[owner.pk]))
