@@ -43,7 +43,7 @@ class ChannelMembershipInline(MembershipInline):
 @admin.register(ContentOwner)
 class ContentOwnerAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     list_display = ("name", "id", "created_at")
-    search_fields = ("name", "=id")
+    search_fields = ("name", "id__exact")
     inlines = [OwnerMembershipInline]
 
     def get_queryset(self, request):
@@ -69,7 +69,7 @@ class ChannelAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     list_display = ("title", "id", "content_owner", "is_linked", "country", "video_count")
     list_filter = ("is_linked", "content_owner")
     list_select_related = ("content_owner",)
-    search_fields = ("title", "=id")
+    search_fields = ("title", "id__exact")
     inlines = [ChannelMembershipInline]
 
     def get_queryset(self, request):

@@ -484,7 +484,9 @@ class OwnerScopedReadOnlyAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
 class AssetAdmin(OwnerScopedReadOnlyAdmin):
     list_display = ("id", "title", "asset_type", "isrc", "custom_id", "content_owner")
     list_filter = ("asset_type",)
-    search_fields = ("=id", "title", "=isrc", "=custom_id")
+    # Ids are case-sensitive at YouTube: "__exact" is right, and unlike "=" (UPPER(col) = UPPER(term),
+    # a scan of the whole table) the primary key serves it.
+    search_fields = ("id__exact", "title", "=isrc", "=custom_id")
     list_select_related = ("content_owner",)
     show_full_result_count = False
 
@@ -492,14 +494,16 @@ class AssetAdmin(OwnerScopedReadOnlyAdmin):
 @admin.register(Policy)
 class PolicyAdmin(OwnerScopedReadOnlyAdmin):
     list_display = ("name", "id", "content_owner")
-    search_fields = ("name", "=id")
+    search_fields = ("name", "id__exact")
 
 
 @admin.register(Claim)
 class ClaimAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     list_display = ("id", "video", "asset", "content_type", "policy", "status", "origin")
     list_filter = ("content_type", "status")
-    search_fields = ("=id", "=video__id", "=asset__id")
+    # Exact (ids are case-sensitive): the claims table's primary key and its video and asset
+    # indexes serve the three; "=" would scan every claim.
+    search_fields = ("id__exact", "video__id__exact", "asset__id__exact")
     list_select_related = ("video", "asset", "policy")
     autocomplete_fields = ("video", "asset")
     show_full_result_count = False
