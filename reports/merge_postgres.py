@@ -322,49 +322,26 @@ def _build_new_videos_sql() -> tuple[str, list]:
     return changing_sql, sql, params
 
 
-def _build_insert_videos_sql() -> tuple[str, list]:
-    params: list = []
-    defaults = video_defaults()
-    columns, values = [], []
-    for name, field in _VIDEO_FIELDS.items():
-        columns.append(field.column)
-        if name == "id":
-            values.append("video_id")
-        elif name == "channel":
-            values.append("channel_id")
-        elif name in COMPUTED:
-            values.append(f"n_{name}")
-        elif name == "remote_source":
-            values.append("%(source)s")
-        elif name == "remote_fetched_at":
-            values.append("%(fetched_at)s::timestamptz")
-        elif name in ("created_at", "updated_at"):
-            values.append("now()")
-        else:
-            values.append(_literal(field, defaults[name], params))
-    # Positional defaults and named parameters cannot be mixed: inline the defaults' params.
-    sql = f"INSERT INTO videos_video ({', '.join(columns)}) SELECT {', '.join(values)} FROM {NEW_VIDEOS} WHERE NOT existed"
-    return sql, params
+def _build_insert_videos_sql(*, fresh: bool) -> tuple[str, list]:
+    """INSERT INTO videos_video every column: the computed ones, the bookkeeping, defaults for the rest.
 
-
-def _build_insert_fresh_videos_sql() -> tuple[str, list]:
-    """INSERT every video of the chunk with its fresh values: the path of a chunk of new videos only.
-
-    It gives each video exactly the row the general path (NEW_VIDEOS, then _INSERT_VIDEOS_SQL)
-    would give it, without materialising the chunk's videos three times on the way.
+    fresh=False: the new videos of NEW_VIDEOS (the general path). fresh=True: every video of the
+    chunk with its fresh values, the path of a chunk of new videos only; it gives each video
+    exactly the row the general path would, without materialising the chunk's videos three times.
     """
     params: list = []
     defaults = video_defaults()
-    fresh = _fresh_values(params)
+    fresh_values = _fresh_values(params) if fresh else {}
+    prefix = "c." if fresh else ""
     columns, values = [], []
     for name, field in _VIDEO_FIELDS.items():
         columns.append(field.column)
         if name == "id":
-            values.append("c.video_id")
+            values.append(f"{prefix}video_id")
         elif name == "channel":
-            values.append("c.channel_id")
+            values.append(f"{prefix}channel_id")
         elif name in COMPUTED:
-            values.append(fresh[name](name))
+            values.append(fresh_values[name](name) if fresh else f"n_{name}")
         elif name == "remote_source":
             values.append("%(source)s")
         elif name == "remote_fetched_at":
@@ -372,9 +349,10 @@ def _build_insert_fresh_videos_sql() -> tuple[str, list]:
         elif name in ("created_at", "updated_at"):
             values.append("now()")
         else:
+            # Positional defaults and named parameters cannot be mixed: _named renames them.
             values.append(_literal(field, defaults[name], params))
-    sql = f"INSERT INTO videos_video ({', '.join(columns)}) SELECT {', '.join(values)} FROM ({_CHUNK_VIDEOS_SELECT}) c"
-    return sql, params
+    source = f"({_CHUNK_VIDEOS_SELECT}) c" if fresh else f"{NEW_VIDEOS} WHERE NOT existed"
+    return f"INSERT INTO videos_video ({', '.join(columns)}) SELECT {', '.join(values)} FROM {source}", params
 
 
 def _build_update_videos_sql() -> str:
@@ -447,8 +425,8 @@ _CLAIMS_WANTED = f"""
 
 _CHANGING_VIDEOS_SQL, *_new_videos = _build_new_videos_sql()
 _NEW_VIDEOS_SQL = _named(*_new_videos)
-_INSERT_VIDEOS_SQL = _named(*_build_insert_videos_sql())
-_INSERT_FRESH_VIDEOS_SQL = _named(*_build_insert_fresh_videos_sql())
+_INSERT_VIDEOS_SQL = _named(*_build_insert_videos_sql(fresh=False))
+_INSERT_FRESH_VIDEOS_SQL = _named(*_build_insert_videos_sql(fresh=True))
 _UPDATE_VIDEOS_SQL = _build_update_videos_sql()
 _INSERT_CHANNELS_SQL = _named(
     *_insert_sql(

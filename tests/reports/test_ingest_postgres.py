@@ -113,22 +113,27 @@ def test_pipelined_import_gives_the_same_catalogue_as_the_reference(generated, s
     assert len(progress) >= 5 and progress[-1]["rows_read"] == report.rows_read
 
 
+def _import_watching_statements(path, monkeypatch, on_statement) -> Report:
+    """Import the file, showing every merge statement to on_statement(sql) before it runs."""
+    real_run = merge_postgres._run
+
+    def watched_run(cursor, sql, params=None):
+        on_statement(sql)
+        return real_run(cursor, sql, params)
+
+    monkeypatch.setattr(merge_postgres, "_run", watched_run)
+    try:
+        return import_file(path)
+    finally:
+        monkeypatch.setattr(merge_postgres, "_run", real_run)
+
+
 @pytest.mark.django_db
-def test_a_chunk_of_new_videos_is_inserted_without_the_merge_tables(generated, settings):
+def test_a_chunk_of_new_videos_is_inserted_without_the_merge_tables(generated, settings, monkeypatch):
     settings.REPORTS_CHUNK_ROWS = 150
     path = generated("fresh.csv", videos=400, seed=37, bad_rate=0)
     statements = []
-    real_run = merge_postgres._run
-
-    def recording_run(cursor, sql, params=None):
-        statements.append(sql)
-        return real_run(cursor, sql, params)
-
-    merge_postgres._run = recording_run
-    try:
-        report = import_file(path)
-    finally:
-        merge_postgres._run = real_run
+    report = _import_watching_statements(path, monkeypatch, statements.append)
     assert report.status == Report.Status.DONE, report.message
     assert report.videos_created == Video.objects.count() == 400
     assert report.rows_imported == report.rows_read
@@ -140,24 +145,19 @@ def test_a_chunk_of_new_videos_is_inserted_without_the_merge_tables(generated, s
 
     # The same file again: every video exists, so the general path compares (and writes nothing).
     statements.clear()
-    merge_postgres._run = recording_run
-    try:
-        again = import_file(path)
-    finally:
-        merge_postgres._run = real_run
+    again = _import_watching_statements(path, monkeypatch, statements.append)
     assert again.rows_imported == 0 and again.videos_unchanged == 400
     assert any(f"CREATE TEMP TABLE {merge_postgres.NEW_VIDEOS}" in sql for sql in statements)
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_video_created_by_someone_else_during_the_direct_insert_is_merged_the_general_way(
-    generated, settings
+    generated, settings, monkeypatch
 ):
     settings.REPORTS_CHUNK_ROWS = 10_000
     path = generated("race.csv", videos=300, seed=41, bad_rate=0)
     first = _rows(path, 1)[0]
     channel = Channel.objects.create(pk=first.channel_id, title="Existing")
-    real_run = merge_postgres._run
     raced = []
 
     def create_elsewhere():
@@ -171,20 +171,15 @@ def test_a_video_created_by_someone_else_during_the_direct_insert_is_merged_the_
         finally:
             connections.close_all()
 
-    def racing_run(cursor, sql, params=None):
+    def race(sql):
         if not raced and sql == merge_postgres._INSERT_FRESH_VIDEOS_SQL[0]:
             # Another writer commits one of the chunk's videos between the probe and the insert.
             raced.append(True)
             other = threading.Thread(target=create_elsewhere)
             other.start()
             other.join()
-        return real_run(cursor, sql, params)
 
-    merge_postgres._run = racing_run
-    try:
-        report = import_file(path)
-    finally:
-        merge_postgres._run = real_run
+    report = _import_watching_statements(path, monkeypatch, race)
     assert raced == [True]
     assert report.status == Report.Status.DONE, report.message
     assert_accounted(report)

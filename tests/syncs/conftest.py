@@ -165,3 +165,34 @@ def connect():
 def api_requests(server, operation=None) -> list[dict]:
     """The emulator's log of API requests (not the token endpoint), oldest first."""
     return [r for r in server.state.requests(operation=operation) if r["api"] != "oauth"]
+
+
+def pulls_at_once(emulator, runs: int = 2, **pull_options) -> tuple[list, list]:
+    """Run youtube_reports_pull in `runs` threads started together, the emulator slowed down so
+    that they are in flight at the same time; returns (results, errors)."""
+    import threading
+
+    from django.db import connections
+
+    from syncs.services.reports_pull import youtube_reports_pull
+
+    emulator.state.set_faults(latency_ms=50)
+    start = threading.Barrier(runs)
+    results, errors = [], []
+
+    def work():
+        try:
+            start.wait()
+            results.append(youtube_reports_pull(**pull_options))
+        except Exception as error:  # noqa: BLE001 - the caller asserts there is none
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work) for _ in range(runs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    emulator.state.set_faults(latency_ms=0)
+    return results, errors

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection, connections
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -22,7 +22,7 @@ from syncs.youtube.gateway import YouTubeSession
 from syncs.youtube.reporting import StreamedDownload, reporting_download
 from videos.models import Video
 
-from .conftest import CHANNEL_A1, REFRESH_TOKEN_A, REFRESH_TOKEN_B, api_requests
+from .conftest import CHANNEL_A1, REFRESH_TOKEN_A, REFRESH_TOKEN_B, api_requests, pulls_at_once
 
 A4 = "content_owner_video_metadata_a4"
 
@@ -356,25 +356,7 @@ def test_two_overlapping_runs_download_each_report_once(emulator, owner_a, chann
     connect(owner_a)
     for n in range(3):
         publish(emulator, id=f"r-race-{n}")
-    emulator.state.set_faults(latency_ms=50)  # both runs are in flight at once
-    start = threading.Barrier(2)
-    results, errors = [], []
-
-    def work():
-        try:
-            start.wait()
-            results.append(youtube_reports_pull(owner_id="owner-a", only_newest=False))
-        except Exception as error:  # noqa: BLE001 - reported by the assertion below
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=work) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    emulator.state.set_faults(latency_ms=0)
+    results, errors = pulls_at_once(emulator, owner_id="owner-a", only_newest=False)
 
     assert errors == []
     fetched = sorted(d["path"].rsplit("/", 1)[-1] for d in downloads(emulator))

@@ -1,10 +1,8 @@
 """The Reporting API pull falls back to the previous report when the newest one fails for good."""
 
-import threading
-
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from reports.models import Report
@@ -13,7 +11,7 @@ from syncs.models import YouTubeReportFile
 from syncs.services.reports_pull import SUPERSEDED_PREFIX, youtube_reports_pull
 from syncs.youtube.reporting import parse_api_time
 
-from .conftest import api_requests
+from .conftest import api_requests, pulls_at_once
 
 A4 = "content_owner_video_metadata_a4"
 State = YouTubeReportFile.State
@@ -263,25 +261,7 @@ def test_two_runs_falling_back_at_once_download_the_stand_in_once(
     ledger_row(owner_a, old, State.SKIPPED, reason=superseded("r-bad"))
     ledger_row(owner_a, prev, State.SKIPPED, reason=superseded("r-bad"))
     ledger_row(owner_a, bad, State.FAILED, attempts=3, reason="Backend Error")
-    emulator.state.set_faults(latency_ms=50)  # both runs are in flight at once
-    start = threading.Barrier(2)
-    results, errors = [], []
-
-    def work():
-        try:
-            start.wait()
-            results.append(youtube_reports_pull(owner_id="owner-a", only_newest=True))
-        except Exception as error:  # noqa: BLE001 - reported by the assertion below
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=work) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    emulator.state.set_faults(latency_ms=0)
+    results, errors = pulls_at_once(emulator, owner_id="owner-a", only_newest=True)
 
     assert errors == []
     assert downloaded(emulator) == ["r-prev"]
