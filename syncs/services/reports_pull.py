@@ -29,6 +29,15 @@ one report per owner per run, and it stops at the first report it cannot claim (
 it) or that fails without being done with: that report is retried by the next run, not bypassed. A
 revived report is taken by _claim exactly like a new one (row lock, state, claim token), so two runs
 falling back at once download it once.
+
+Only failures that are the report's own use up its attempts. A download refused for the quota, a
+rate limit that outlasted the retries, or a revoked grant says nothing about the report: every other
+download of the owner would fail the same way, so the claim is handed back with its attempts as they
+were (_release), the walk stops, and the owner's result says what it waits for (waiting_until drives
+the task's retry after the quota reset). Three days without quota must not make a healthy report
+"failed for good". The opposite case is a report YouTube no longer has (ReportGone: reports expire):
+no later attempt can succeed, so it is failed for good at once (reason GONE_REASON) and the fallback
+takes the previous report in the same run.
 """
 
 from __future__ import annotations
@@ -43,21 +52,24 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from channels_app.models import ContentOwner
 from syncs.models import YouTubeCredential, YouTubeReportFile
 from syncs.youtube.errors import (
+    PACIFIC,
     NeedsReauthorisation,
     NotConnected,
     PermanentError,
     QuotaExhausted,
+    RetryableError,
     YouTubeError,
 )
 from syncs.youtube.gateway import YouTubeSession
 from syncs.youtube.reporting import (
     VIDEO_METADATA_PREFIX,
+    ReportGone,
     parse_api_time,
     reporting_download,
     reporting_jobs,
@@ -74,6 +86,12 @@ PULL_TASK_PATH = "syncs.tasks.reports_pull_from_youtube"
 # How the reason of a report skipped only because a newer one existed begins. Such a report may be
 # revived as a fallback; the reason is the marker so that no new column (migration) is needed.
 SUPERSEDED_PREFIX = "Superseded by report "
+# The reason of a report failed for good at once because YouTube no longer has it; like
+# SUPERSEDED_PREFIX, the reason is the marker (_failed_for_good), so no column is needed.
+GONE_REASON = "report no longer available at YouTube (404)"
+# Rate limits are the project's or the user's, not one report's [doc core_errors]. The Reporting API
+# also answers an exhausted daily quota this way (429, as other Google Cloud APIs do), not quotaExceeded.
+RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "RESOURCE_EXHAUSTED"})
 
 
 def _quiet(line: str) -> None:
@@ -97,6 +115,9 @@ class OwnerPull:
     # Newer reports failed for good (REPORT_PULL_MAX_ATTEMPTS), passed over for an older one:
     # (report id, attempts). Only in only-newest mode, where an older report stands in for them.
     gave_up: list[tuple[str, int]] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)  # of gave_up: no longer at YouTube
+    # Downloads stopped by quota, rate limit or grant trouble, not counted as attempts: (report id, why).
+    waiting: list[tuple[str, str]] = field(default_factory=list)
     error: str = ""  # the owner could not be pulled at all
     waiting_until: datetime | None = None  # quota: try again after this
 
@@ -108,7 +129,9 @@ class OwnerPull:
         given_up = {report_id for report_id, _ in self.gave_up}
         if self.gave_up:
             gave_up = "; ".join(
-                f"report {report_id} failed {_times(attempts)}"
+                f"report {report_id} is no longer available at YouTube (404)"
+                if report_id in self.gone
+                else f"report {report_id} failed {_times(attempts)}"
                 + (f" (last: {messages[report_id].rstrip('.')})" if report_id in messages else "")
                 for report_id, attempts in self.gave_up
             )
@@ -131,6 +154,8 @@ class OwnerPull:
         for report_id, message in self.failed:
             if report_id not in given_up:
                 parts.append(f"{report_id} failed: {message}")
+        for report_id, why in self.waiting:
+            parts.append(f"{report_id} not downloaded, {why.rstrip('.')}; not counted as an attempt")
         if not self.jobs:
             parts.append("no content_owner_video_metadata_* job at YouTube")
         return f"{self.owner_id}: " + "; ".join(parts) + "."
@@ -149,7 +174,7 @@ class ReportsPullResult:
 
     @property
     def ok(self) -> bool:
-        return not any(owner.error or owner.failed for owner in self.owners)
+        return not any(owner.error or owner.failed or owner.waiting for owner in self.owners)
 
     def summary(self) -> str:
         if not self.owners:
@@ -186,7 +211,13 @@ def _revivable(newest_import: datetime | None) -> Q:
 
 
 def _failed_for_good(row: YouTubeReportFile) -> bool:
-    return row.state == YouTubeReportFile.State.FAILED and row.attempts >= settings.REPORT_PULL_MAX_ATTEMPTS
+    return row.state == YouTubeReportFile.State.FAILED and (
+        row.attempts >= settings.REPORT_PULL_MAX_ATTEMPTS or _gone(row)
+    )
+
+
+def _gone(row: YouTubeReportFile) -> bool:
+    return row.state == YouTubeReportFile.State.FAILED and row.reason.startswith(GONE_REASON)
 
 
 def _cursor(owner: ContentOwner, job_id: str, *, newest_import: datetime | None) -> datetime | None:
@@ -389,6 +420,42 @@ def _fail(row: YouTubeReportFile, message: str) -> bool:
     )
 
 
+def _release(row: YouTubeReportFile, why: str) -> bool:
+    """Hand the claim back with the attempts it had before it; False when the claim was lost.
+
+    FAILED (not failed for good) keeps it listed and a candidate, like a failed download; the reason
+    tells the admin why it waits.
+    """
+    return bool(
+        YouTubeReportFile.objects.filter(pk=row.pk, claim_token=row.claim_token).update(
+            state=YouTubeReportFile.State.FAILED,
+            attempts=F("attempts") - 1,
+            reason=f"Not downloaded, not counted as an attempt: {why}"[:2000],
+            claim_token="",
+            updated_at=timezone.now(),
+        )
+    )
+
+
+def _not_the_reports_fault(error: YouTubeError) -> bool:
+    """Quota, rate limit or grant trouble: any other download of the owner would fail the same way."""
+    return isinstance(error, (QuotaExhausted, NeedsReauthorisation)) or (
+        isinstance(error, RetryableError) and error.reason in RATE_LIMIT_REASONS
+    )
+
+
+def _waits_for(owner: ContentOwner, error: YouTubeError) -> str:
+    """Why a download was put off, for the owner's summary and the report's row."""
+    if isinstance(error, QuotaExhausted):
+        return (
+            f"quota exhausted until {error.reset_at.astimezone(PACIFIC):%Y-%m-%d %H:%M %Z} "
+            f"({error.reset_at:%H:%M} UTC) for project {error.project} ({error.api})"
+        )
+    if isinstance(error, RetryableError):
+        return f"rate-limited by Google; tried again by the next run ({error.message.rstrip('.')})"
+    return _owner_error(owner, error)
+
+
 def _owner_error(owner: ContentOwner, error: YouTubeError) -> str:
     """What a person should read when an owner's reports could not be pulled."""
     if isinstance(error, NotConnected):
@@ -441,21 +508,28 @@ def _attempt(
 ) -> tuple[str, int]:
     """Claim, download and store one report; returns what happened and the attempts so far.
 
-    GAVE_UP: it failed for the last allowed time. HALTED: quota or grant trouble, which any other
-    download of this owner would hit as well.
+    GAVE_UP: it failed for the last allowed time, or YouTube no longer has it. HALTED: quota, rate
+    limit or grant trouble, which any other download of this owner would hit as well; the report's
+    attempts are left as they were.
     """
     row = _claim(owner, job, report, token=token)
     if row is None:
         pulled.busy.append(report["id"])
         return BUSY, 0
-    halted = False
+    gone = False
     try:
         report_pk = _import_one(session, owner, job, report, row, enqueue=enqueue)
     except YouTubeError as error:
-        message = _owner_error(owner, error)
-        if isinstance(error, (QuotaExhausted, NeedsReauthorisation)):
+        if _not_the_reports_fault(error):
+            why = _waits_for(owner, error)
+            if not _release(row, why):
+                pulled.busy.append(report["id"])
+                return BUSY, row.attempts
+            pulled.waiting.append((report["id"], why))
             pulled.waiting_until = getattr(error, "reset_at", None)
-            halted = True
+            return HALTED, row.attempts - 1
+        gone = isinstance(error, ReportGone)
+        message = GONE_REASON if gone else _owner_error(owner, error)
     except Exception as error:  # storage or database trouble: recorded, the run goes on
         logger.exception("Report %s of %s could not be stored", report["id"], owner.pk)
         message = f"could not be stored ({type(error).__name__}: {error})"
@@ -467,8 +541,9 @@ def _attempt(
         return IMPORTED, row.attempts
     recorded = _fail(row, message)
     pulled.failed.append((report["id"], message))
-    if halted:
-        return HALTED, row.attempts
+    if recorded and gone:
+        pulled.gone.append(report["id"])
+        return GAVE_UP, row.attempts
     if recorded and row.attempts >= settings.REPORT_PULL_MAX_ATTEMPTS:
         return GAVE_UP, row.attempts
     return FAILED, row.attempts
@@ -553,6 +628,7 @@ def _pull_owner(
             for job, report in listed
             if kinds[report["id"]] == FAILED_FOR_GOOD and order((job, report)) > order(candidates[0])
         ]
+        pulled.gone = [report_id for report_id, _ in pulled.gave_up if _gone(rows[report_id])]
     stop = 0  # the candidate the walk ended on; the ones after it are superseded by it
     if dry_run:
         if candidates:

@@ -34,6 +34,9 @@ ERROR_BODY_MAX_BYTES = 64 * 1024
 DOWNLOAD_TIMEOUT = urllib3.Timeout(connect=15.0, read=120.0)
 MAX_REDIRECTS = 5
 GZIP_MAGIC = b"\x1f\x8b"
+# How Google says a resource does not exist: One Platform APIs (the Reporting API) put the status name
+# NOT_FOUND where the reason goes, the older front end the reason notFound [doc core_errors].
+NOT_FOUND_REASONS = frozenset({"NOT_FOUND", "notFound"})
 
 _pool = urllib3.PoolManager(retries=False)
 
@@ -88,6 +91,10 @@ def reporting_reports(
         key=lambda r: (parse_api_time(r.get("createTime")) or datetime.min.replace(tzinfo=UTC), r["id"]),
         reverse=True,
     )
+
+
+class ReportGone(PermanentError):
+    """The report's file is no longer at YouTube (reports are kept 30–60 days): no retry will fetch it."""
 
 
 @dataclass
@@ -206,5 +213,17 @@ def reporting_download(
     request = session.reporting.media().download_media(resourceName="")
     request.uri = url  # as Google's sample does with report["downloadUrl"]
     download = StreamedDownload(request, destination=destination, on_chunk=on_chunk)
-    session.execute(download)
+    try:
+        session.execute(download)
+    except PermanentError as error:
+        # Decided on the reason, not the status: a 404 whose reason is a server error is retried.
+        if error.reason not in NOT_FOUND_REASONS:
+            raise
+        raise ReportGone(
+            f"Report {report.get('id')}: YouTube no longer has its file ({error.status} {error.reason}).",
+            method=error.method,
+            owner_id=error.owner_id,
+            status=error.status,
+            reason=error.reason,
+        ) from None
     return download.result
