@@ -121,6 +121,7 @@ FAULT_REASONS = {
     "authError": (401, "global", "Invalid Credentials"),
 }
 STATUS_DEFAULT_REASON = {
+    404: "notFound",
     500: "internalError",
     503: "backendError",
     429: "rateLimitExceeded",

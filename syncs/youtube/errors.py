@@ -36,13 +36,18 @@ class Decision(enum.StrEnum):
     FAIL = "fail"  # permanent: fix the data, the permissions or the configuration
 
 
-def decide(*, status: int, reason: str | None) -> Decision:
+def decide(*, status: int, reason: str | None, message: str = "") -> Decision:
     """What to do about one error answer: the single place that maps reasons to behaviour.
 
     Everything not listed is permanent: the invalid* metadata reasons, forbidden*, videoNotFound,
     insufficientPermissions, defaultLanguageNotSet, dailyLimitExceeded, accessNotConfigured, …
+    The Content ID and Reporting APIs answer an exhausted *daily* quota the Google Cloud way, a 429
+    rate limit whose message names the per-day limit ("limit 'Queries per day'"): retrying that
+    only burns the retries, so it is a quota answer (parked until the reset) like quotaExceeded.
     """
     if reason == "quotaExceeded":
+        return Decision.QUOTA
+    if status == 429 and _names_a_daily_limit(message):
         return Decision.QUOTA
     if reason in RETRY_REASONS:
         return Decision.RETRY
@@ -51,6 +56,11 @@ def decide(*, status: int, reason: str | None) -> Decision:
     if status == 429 or status >= 500:
         return Decision.RETRY
     return Decision.FAIL
+
+
+def _names_a_daily_limit(message: str) -> bool:
+    text = message.lower()
+    return "per day" in text or "perday" in text
 
 
 @dataclass(frozen=True)

@@ -176,7 +176,7 @@ class YouTubeSession:
                 except HttpError as error:
                     unsent = 0
                     answer = parse_error_body(error.resp.status, error.content, error.resp)
-                    decision = decide(status=answer.status, reason=answer.reason)
+                    decision = decide(status=answer.status, reason=answer.reason, message=answer.message)
                     if decision is Decision.RETRY and retries < settings.YOUTUBE_MAX_RETRIES:
                         retries += 1
                         sleep(backoff_seconds(retries, answer.retry_after))

@@ -35,6 +35,24 @@ def test_decide(status, reason, decision):
     assert decide(status=status, reason=reason) is decision
 
 
+def test_a_429_naming_the_daily_limit_is_a_quota_answer_not_a_rate_limit():
+    # How Content ID and Reporting answer an exhausted per-day quota (Google Cloud style).
+    daily = (
+        "Quota exceeded for quota metric 'Queries' and limit 'Queries per day' of service "
+        "'youtubereporting.googleapis.com' for consumer 'project_number:1'."
+    )
+    per_minute = daily.replace("per day", "per minute")
+    assert decide(status=429, reason="rateLimitExceeded", message=daily) is Decision.QUOTA
+    assert (
+        decide(status=429, reason="RESOURCE_EXHAUSTED", message="limit 'DefaultPerDayPerProject'")
+        is Decision.QUOTA
+    )
+    assert decide(status=429, reason="rateLimitExceeded", message=per_minute) is Decision.RETRY
+    assert (
+        decide(status=403, reason="rateLimitExceeded", message=daily) is Decision.RETRY
+    )  # the Data API's 403s
+
+
 def test_the_same_403_status_means_three_different_things():
     assert {decide(status=403, reason=r) for r in ("quotaExceeded", "rateLimitExceeded", "forbidden")} == {
         Decision.QUOTA,

@@ -16,7 +16,7 @@ from syncs.youtube.errors import (
 )
 from syncs.youtube.gateway import YouTubeSession
 
-from .conftest import CHANNEL_A1, CLIENT_ID, REFRESH_TOKEN_A, api_requests
+from .conftest import CHANNEL_A1, CLIENT_ID, PROJECT, REFRESH_TOKEN_A, api_requests
 
 pytestmark = pytest.mark.django_db
 
@@ -305,6 +305,23 @@ def test_googles_quota_exceeded_parks_until_pacific_midnight(emulator, session):
     with pytest.raises(QuotaExhausted):
         _list_video(session)
     assert len(api_requests(emulator)) == 1  # nothing more went out today
+
+
+def test_content_ids_daily_limit_answer_parks_without_retrying(emulator, session, sleeps):
+    # Content ID answers an exhausted daily quota with a 429 naming "Queries per day": retrying it
+    # would only spend the retries, so it parks until the reset like quotaExceeded.
+    emulator.state.set_quota_limit(1, api="youtubePartner", project=PROJECT)
+    session.execute(session.partner.policies().list(**session.owner_params()))
+
+    with pytest.raises(QuotaExhausted) as excinfo:
+        session.execute(session.partner.policies().list(**session.owner_params()))
+
+    assert excinfo.value.status == 429 and excinfo.value.reset_at == _next_pacific_midnight()
+    assert sleeps == []  # not retried
+    assert _ledger(api="youtubePartner").exhausted_at is not None
+    assert not QuotaLedger.objects.filter(
+        api="youtube", exhausted_at__isnull=False
+    ).exists()  # another budget
 
 
 def test_a_new_pacific_day_has_a_fresh_budget(emulator, session, settings):

@@ -87,8 +87,11 @@ def test_googles_reporting_quota_answer_three_days_running_uses_no_attempt(emula
         row = report_row("r-new")
         assert (row.state, row.attempts) == (State.FAILED, 0), f"day {day + 1}"
         assert result.owners[0].failed == [] and result.imported == []
-        assert "r-new not downloaded, rate-limited by Google" in result.summary()
-        assert "429 rateLimitExceeded" in result.summary()
+        # Google's 429 names the per-day limit: a quota answer, parked until the reset, not retried.
+        assert "r-new not downloaded, quota exhausted until " in result.summary()
+        assert result.owners[0].waiting_until == next_quota_reset()
+        assert QuotaLedger.objects.get(api="youtubereporting").exhausted_at is not None
+        QuotaLedger.objects.update(units_used=0, exhausted_at=None)  # our ledger's next Pacific day
         next_day(emulator)
 
     assert downloaded(emulator) == ["r-new"] * 3
