@@ -6,6 +6,8 @@ class YtcmsSiteConfig(AppConfig):
     verbose_name = "Site"
 
     def ready(self):
+        # Open live sockets follow membership and user-flag changes (ytcms_site/live/signals.py).
+        import ytcms_site.live.signals  # noqa: F401
         from ytcms_site.tasks import OPS_DAILY_TASK_PATH, OpsDailyHandler
         from ytcms_site.tasks_reaper import register
 

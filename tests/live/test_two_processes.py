@@ -262,3 +262,68 @@ def test_one_server_on_the_in_memory_layer_delivers_an_edit_made_through_its_api
             await alice.close()
 
     asyncio.run(scenario())
+
+
+MAKE_DORA = """
+import json
+from django.contrib.auth import get_user_model
+from django.test import Client
+from channels_app.models import ContentOwner, Membership
+
+dora = get_user_model().objects.create_user(username="dora", password="pw", is_staff=True)
+Membership.objects.create(user=dora, content_owner=ContentOwner.objects.get(id="owner-a"), role="viewer")
+client = Client()
+client.force_login(dora)
+print(json.dumps(client.cookies["sessionid"].value))
+"""
+REVOKE_DORA = (
+    "from channels_app.models import Membership; Membership.objects.filter(user__username='dora').delete()"
+)
+DEACTIVATE_DORA = """
+from django.contrib.auth import get_user_model
+dora = get_user_model().objects.get(username="dora")
+dora.is_active = False
+dora.save()
+"""
+
+
+def manage_shell(env: dict, code: str) -> str:
+    """Run code in a process of its own, as an admin's write on another machine would be."""
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "shell", "-c", code],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""
+
+
+@needs_redis
+def test_access_revoked_in_another_process_reaches_an_open_socket_on_server_b(two_servers, server_env):
+    (port_a, port_b), setup = two_servers
+    writer_env = {**server_env, "REDIS_URL": redis_url_for(REDIS_DB)}
+    dora_session = json.loads(manage_shell(writer_env, MAKE_DORA))
+
+    async def scenario():
+        dora = await open_socket(port_b, dora_session)
+        alice = await open_socket(port_b, setup["sessions"]["alice"])
+        try:
+            await asyncio.to_thread(manage_shell, writer_env, REVOKE_DORA)
+            assert await asyncio.to_thread(patch_title, port_a, setup["token"], "After dora left") == 200
+            update = await next_frame(alice, 15)
+            assert update["title"] == "After dora left"
+            with pytest.raises(TimeoutError):
+                await next_frame(dora, 1.5)
+
+            await asyncio.to_thread(manage_shell, writer_env, DEACTIVATE_DORA)
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await next_frame(dora, 15)
+            assert closed.value.rcvd.code == 4403
+        finally:
+            await dora.close()
+            await alice.close()
+
+    asyncio.run(scenario())

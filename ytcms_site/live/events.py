@@ -7,6 +7,9 @@ send (Redis down) is logged and never fails the write that caused it.
 
 Rates: per-row work (imports) emits processing_update only; progress frames are throttled to about
 one a second per report / change set, with a final frame that always goes out.
+
+Besides frames, one control message never reaches a browser: `publish_access_changed` tells a
+user's open sockets to recompute their groups when their memberships or flags change (signals.py).
 """
 
 import asyncio
@@ -15,20 +18,23 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, date, datetime
+from functools import partial
 
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 from django.db.models import Count
 
-from ytcms_site.live.groups import QUOTA_GROUP, groups_for_event
+from ytcms_site.live.groups import QUOTA_GROUP, groups_for_event, user_group
 
 logger = logging.getLogger("ytcms.live")
 
 # The consumer method that receives every event (LiveConsumer.live_event).
 MESSAGE_TYPE = "live.event"
+# The consumer method that recomputes a socket's groups (LiveConsumer.live_access_changed).
+ACCESS_CHANGED_TYPE = "live.access_changed"
 PROGRESS_SECONDS = 1.0
 QUOTA_SECONDS = 1.0
 # One admin bulk edit may change up to BULK_EDIT_MAX_VIDEOS videos; a frame per video beyond a page
@@ -56,9 +62,29 @@ async def _send_all(layer, outgoing: Outgoing) -> None:
     for groups, built in outgoing:
         # One id for all the groups of one frame: a user in two of them (a channel-only member of
         # two channels a change set touches) gets it once; the consumer drops the repeat.
-        message = {"type": MESSAGE_TYPE, "id": uuid.uuid4().hex, "frame": built}
+        event_id = uuid.uuid4().hex
         for group in dict.fromkeys(groups):
-            await layer.group_send(group, message)
+            # The group rides along so a socket that has just left it (access revoked) can drop
+            # a copy already queued for it before the revocation was processed.
+            await layer.group_send(
+                group, {"type": MESSAGE_TYPE, "id": event_id, "group": group, "frame": built}
+            )
+
+
+def _deliver(
+    send: Callable[[object], Awaitable[None]], *, what: str, loop: asyncio.AbstractEventLoop | None = None
+) -> None:
+    """Run `send(layer)` to completion from sync code; log, never raise, when it fails."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        if loop is not None and loop.is_running():
+            asyncio.run_coroutine_threadsafe(send(layer), loop).result(timeout=10)
+        else:
+            async_to_sync(send)(layer)
+    except Exception:
+        logger.warning("Live event %s not sent.", what, exc_info=True)
 
 
 def send_now(outgoing: Outgoing, *, loop: asyncio.AbstractEventLoop | None = None) -> None:
@@ -69,16 +95,7 @@ def send_now(outgoing: Outgoing, *, loop: asyncio.AbstractEventLoop | None = Non
     """
     if not outgoing:
         return
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        if loop is not None and loop.is_running():
-            asyncio.run_coroutine_threadsafe(_send_all(layer, outgoing), loop).result(timeout=10)
-        else:
-            async_to_sync(_send_all)(layer, outgoing)
-    except Exception:
-        logger.warning("Live event %s not sent.", outgoing[0][1].get("type"), exc_info=True)
+    _deliver(partial(_send_all, outgoing=outgoing), what=str(outgoing[0][1].get("type")), loop=loop)
 
 
 def _server_loop() -> asyncio.AbstractEventLoop | None:
@@ -106,6 +123,42 @@ def publish(event_type: str, payload: dict, *, content_owner_id, channel_id=None
     """Send one frame to this owner's (and channel's) listeners after commit."""
     groups = groups_for_event(content_owner_id=content_owner_id, channel_id=channel_id)
     send_after_commit(lambda: [(groups, frame(event_type, payload))])
+
+
+# ------------------------------------------------------------------------------ access_changed
+
+# Users whose sockets are owed an access_changed by this thread's next commit. One admin save can
+# touch many memberships of one user (inline formsets, an owner's cascade delete): one message
+# each would make the socket recompute its groups as many times. Left over after a rollback, an id
+# goes out with the next commit: a recompute that finds nothing to change, never a leak.
+_access_pending = threading.local()
+
+
+def _pending_user_ids() -> set:
+    if not hasattr(_access_pending, "user_ids"):
+        _access_pending.user_ids = set()
+    return _access_pending.user_ids
+
+
+async def _send_access_changed(layer, *, user_ids: list) -> None:
+    for user_id in user_ids:
+        await layer.group_send(user_group(user_id), {"type": ACCESS_CHANGED_TYPE})
+
+
+def _flush_access_changed() -> None:
+    pending = _pending_user_ids()
+    if not pending:
+        return
+    user_ids = sorted(pending, key=str)
+    pending.clear()
+    _deliver(partial(_send_access_changed, user_ids=user_ids), what=ACCESS_CHANGED_TYPE)
+
+
+def publish_access_changed(user_ids: Iterable) -> None:
+    """After commit, make these users' open sockets recompute what they may hear (no frame)."""
+    pending = _pending_user_ids()
+    pending.update(user_id for user_id in user_ids if user_id is not None)
+    transaction.on_commit(_flush_access_changed, robust=True)
 
 
 class Throttle:

@@ -5,6 +5,9 @@ and `live.all`. A user joins the owner groups of the owners they may see as a wh
 membership), the channel groups of channels they see only through a channel membership, and a
 superuser joins `live.all` alone: so each user is in exactly one group an event is sent to, and
 nobody gets it twice.
+
+Each socket also joins its user's own group (`user_group`), which carries no frames: only the
+"access changed" control message (events.publish_access_changed) that makes it recompute the rest.
 """
 
 import hashlib
@@ -33,6 +36,10 @@ def owner_group(content_owner_id) -> str:
 
 def channel_group(channel_id) -> str:
     return f"live.channel.{_key(channel_id)}"
+
+
+def user_group(user_id) -> str:
+    return f"live.user.{_key(user_id)}"
 
 
 def groups_for_event(*, content_owner_id=None, channel_id=None) -> list[str]:
