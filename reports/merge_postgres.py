@@ -783,12 +783,14 @@ def merge_chunk(rows: list[tuple], ctx: MergeContext, *, incomplete_videos=froze
 
         # Assets. A chunk of new videos inserts its assets as they come; only when one exists
         # already (another video's asset) are they compared the general way.
-        inserted_assets = 0
-        if all_new:
-            sql, params = _INSERT_ASSETS_DIRECT_SQL
-            _run(cursor, sql, {**named, **params})
-            inserted_assets = cursor.rowcount
-        if not all_new or inserted_assets < len({row[ASSET_ID] for row in rows if row[ASSET_ID]}):
+        inserted_assets, every_asset_new = (
+            _insert_new(
+                cursor, _INSERT_ASSETS_DIRECT_SQL, named, {row[ASSET_ID] for row in rows if row[ASSET_ID]}
+            )
+            if all_new
+            else (0, False)
+        )
+        if not every_asset_new:
             _merge_assets(cursor, ctx, result, named)
         result.assets_created += inserted_assets
 
@@ -802,12 +804,14 @@ def merge_chunk(rows: list[tuple], ctx: MergeContext, *, incomplete_videos=froze
                 f"INSERT INTO {POLICIES} (label, policy_id) SELECT * FROM unnest(%s::text[], %s::text[])",
                 [list(policies), list(policies.values())],
             )
-        inserted_claims = 0
-        if all_new:
-            sql, params = _INSERT_CLAIMS_DIRECT_SQL
-            _run(cursor, sql, {**named, **params})
-            inserted_claims = cursor.rowcount
-        if not all_new or inserted_claims < len({row[CLAIM_ID] for row in rows if row[CLAIM_ID]}):
+        inserted_claims, every_claim_new = (
+            _insert_new(
+                cursor, _INSERT_CLAIMS_DIRECT_SQL, named, {row[CLAIM_ID] for row in rows if row[CLAIM_ID]}
+            )
+            if all_new
+            else (0, False)
+        )
+        if not every_claim_new:
             _merge_claims(cursor, ctx, result, named)
         result.claims_upserted += inserted_claims
 
@@ -856,6 +860,13 @@ def merge_chunk(rows: list[tuple], ctx: MergeContext, *, incomplete_videos=froze
         )
         result.rows_imported, result.rows_unchanged = imported, total - imported
     return result
+
+
+def _insert_new(cursor, statement: tuple[str, dict], named: dict, keys: set) -> tuple[int, bool]:
+    """Run a direct INSERT … ON CONFLICT DO NOTHING of the chunk's `keys`: (rows inserted, all of them?)."""
+    sql, params = statement
+    _run(cursor, sql, {**named, **params})
+    return cursor.rowcount, cursor.rowcount == len(keys)
 
 
 def _merge_assets(cursor, ctx: MergeContext, result: ChunkResult, named: dict) -> None:

@@ -114,16 +114,7 @@ def server_env(shared_database, tmp_path_factory):
     env.pop("REDIS_URL", None)
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=300)
-    out = subprocess.run(
-        [*manage, "shell", "-c", SETUP],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    env["_SETUP"] = out.stdout.strip().splitlines()[-1]
+    env["_SETUP"] = manage_shell(env, SETUP)
     return env
 
 

@@ -196,3 +196,18 @@ def pulls_at_once(emulator, runs: int = 2, **pull_options) -> tuple[list, list]:
         thread.join()
     emulator.state.set_faults(latency_ms=0)
     return results, errors
+
+
+def publish_report(emulator, report_id: str) -> dict:
+    """A daily report of owner A's video-metadata job, published at the emulator's Reporting API."""
+    from syncs.emulator import reporting as emulator_reporting
+
+    return emulator_reporting.publish_report(emulator.state, {"contentOwner": "owner-a", "id": report_id})
+
+
+def downloaded_reports(emulator) -> list[str]:
+    """The report ids whose media was requested, in order (failed requests included)."""
+    return [
+        request["path"].rsplit("/", 1)[-1]
+        for request in api_requests(emulator, "youtubereporting.media.download")
+    ]

@@ -5,26 +5,13 @@ from datetime import timedelta
 import pytest
 
 from reports.models import Report
-from syncs.emulator import reporting as emulator_reporting
 from syncs.models import QuotaLedger, YouTubeCredential, YouTubeReportFile
 from syncs.services.reports_pull import GONE_REASON, youtube_reports_pull
 from syncs.youtube.errors import next_quota_reset
 
-from .conftest import ACCOUNT_A, CLIENT_ID, PROJECT, REFRESH_TOKEN_A, api_requests
+from .conftest import ACCOUNT_A, CLIENT_ID, PROJECT, REFRESH_TOKEN_A, downloaded_reports, publish_report
 
 State = YouTubeReportFile.State
-
-
-def publish(emulator, report_id: str) -> dict:
-    return emulator_reporting.publish_report(emulator.state, {"contentOwner": "owner-a", "id": report_id})
-
-
-def downloaded(emulator) -> list[str]:
-    """The report ids whose media was requested, in order (failed requests included)."""
-    return [
-        request["path"].rsplit("/", 1)[-1]
-        for request in api_requests(emulator, "youtubereporting.media.download")
-    ]
 
 
 def report_row(report_id: str) -> YouTubeReportFile:
@@ -47,7 +34,7 @@ def connected(emulator, owner_a, channel_a1, connect, settings):
 
 
 def test_our_quota_budget_running_out_three_days_running_uses_no_attempt(emulator, connected, settings):
-    publish(emulator, "r-new")
+    publish_report(emulator, "r-new")
     # Listing takes the day's two units (jobs.list, reports.list); the download finds none left.
     settings.YOUTUBE_DAILY_QUOTA, settings.YOUTUBE_QUOTA_RESERVE = 2, 0
 
@@ -65,7 +52,7 @@ def test_our_quota_budget_running_out_three_days_running_uses_no_attempt(emulato
         assert not result.ok
         QuotaLedger.objects.update(units_used=0)  # our ledger's next Pacific day
 
-    assert downloaded(emulator) == []  # our ledger refused each download before sending it
+    assert downloaded_reports(emulator) == []  # our ledger refused each download before sending it
     settings.YOUTUBE_DAILY_QUOTA = 10000
     back = youtube_reports_pull(owner_id="owner-a")
 
@@ -73,11 +60,11 @@ def test_our_quota_budget_running_out_three_days_running_uses_no_attempt(emulato
     assert back.imported == [("r-new", report.pk)] and back.ok
     row = report_row("r-new")
     assert (row.state, row.attempts, row.reason) == (State.IMPORTED, 1, "")
-    assert downloaded(emulator) == ["r-new"]
+    assert downloaded_reports(emulator) == ["r-new"]
 
 
 def test_googles_reporting_quota_answer_three_days_running_uses_no_attempt(emulator, connected):
-    publish(emulator, "r-new")
+    publish_report(emulator, "r-new")
     # The Reporting API's own daily quota at Google: the listing fits, the download does not.
     emulator.state.set_quota_limit(2, api="youtubereporting", project=PROJECT)
 
@@ -94,18 +81,18 @@ def test_googles_reporting_quota_answer_three_days_running_uses_no_attempt(emula
         QuotaLedger.objects.update(units_used=0, exhausted_at=None)  # our ledger's next Pacific day
         next_day(emulator)
 
-    assert downloaded(emulator) == ["r-new"] * 3
+    assert downloaded_reports(emulator) == ["r-new"] * 3
     emulator.state.set_quota_limit(10000, api="youtubereporting", project=PROJECT)
     back = youtube_reports_pull(owner_id="owner-a")
 
     assert [rid for rid, _ in back.imported] == ["r-new"] and back.ok
     assert (report_row("r-new").state, report_row("r-new").attempts) == (State.IMPORTED, 1)
-    assert downloaded(emulator) == ["r-new"] * 4 and Report.objects.count() == 1
+    assert downloaded_reports(emulator) == ["r-new"] * 4 and Report.objects.count() == 1
 
 
 def test_quota_on_a_reports_last_allowed_attempt_does_not_fail_it_for_good(emulator, connected, settings):
-    publish(emulator, "r-prev")
-    publish(emulator, "r-new")
+    publish_report(emulator, "r-prev")
+    publish_report(emulator, "r-new")
     emulator.state.fail_next({"status": 503, "match": "/reports/r-new"}, count=2)
     youtube_reports_pull(owner_id="owner-a")
     youtube_reports_pull(owner_id="owner-a")
@@ -128,7 +115,7 @@ def test_quota_on_a_reports_last_allowed_attempt_does_not_fail_it_for_good(emula
 def test_a_grant_revoked_during_the_run_uses_no_attempt_and_the_report_waits_for_reconnection(
     emulator, connected, connect
 ):
-    publish(emulator, "r-new")
+    publish_report(emulator, "r-new")
 
     def revoke_before_the_download(line: str) -> None:
         # Listing went through; the owner removes ytcms's access before the download.
@@ -157,12 +144,12 @@ def test_a_grant_revoked_during_the_run_uses_no_attempt_and_the_report_waits_for
 
     assert [rid for rid, _ in back.imported] == ["r-new"] and back.ok
     assert (report_row("r-new").state, report_row("r-new").attempts) == (State.IMPORTED, 1)
-    assert downloaded(emulator) == ["r-new"]
+    assert downloaded_reports(emulator) == ["r-new"]
 
 
 def test_a_report_gone_at_youtube_fails_for_good_at_once_and_the_previous_is_imported(emulator, connected):
     for name in ("r-old", "r-prev", "r-gone"):
-        publish(emulator, name)
+        publish_report(emulator, name)
     emulator.state.fail_next(
         {
             "status": 404,
@@ -176,7 +163,7 @@ def test_a_report_gone_at_youtube_fails_for_good_at_once_and_the_previous_is_imp
 
     report = Report.objects.get()
     assert result.imported == [("r-prev", report.pk)]
-    assert downloaded(emulator) == ["r-gone", "r-prev"]
+    assert downloaded_reports(emulator) == ["r-gone", "r-prev"]
     gone = report_row("r-gone")
     assert (gone.state, gone.attempts, gone.reason) == (State.FAILED, 1, GONE_REASON)
     assert (
@@ -188,22 +175,22 @@ def test_a_report_gone_at_youtube_fails_for_good_at_once_and_the_previous_is_imp
 
 def test_a_gone_report_is_never_downloaded_again(emulator, connected):
     for name in ("r-prev", "r-gone"):
-        publish(emulator, name)
+        publish_report(emulator, name)
     emulator.state.fail_next({"status": 404, "reason": "NOT_FOUND", "match": "/reports/r-gone"})
     youtube_reports_pull(owner_id="owner-a")
     emulator.state.clear_requests()
 
     again = youtube_reports_pull(owner_id="owner-a")
-    publish(emulator, "r-next")
+    publish_report(emulator, "r-next")
     later = youtube_reports_pull(owner_id="owner-a")
 
-    assert again.imported == [] and again.ok and downloaded(emulator) == ["r-next"]
+    assert again.imported == [] and again.ok and downloaded_reports(emulator) == ["r-next"]
     assert [rid for rid, _ in later.imported] == ["r-next"]
     assert report_row("r-gone").attempts == 1 and Report.objects.count() == 2
 
 
 def test_a_404_whose_reason_is_a_server_error_is_an_ordinary_attempt(emulator, connected):
-    publish(emulator, "r-new")
+    publish_report(emulator, "r-new")
     # Decided on the reason: this 404 says backendError, which is worth another try.
     emulator.state.fail_next({"status": 404, "reason": "backendError", "match": "/reports/r-new"})
 

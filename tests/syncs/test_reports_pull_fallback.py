@@ -6,27 +6,14 @@ from django.db import connection
 from django.utils import timezone
 
 from reports.models import Report
-from syncs.emulator import reporting as emulator_reporting
 from syncs.models import YouTubeReportFile
 from syncs.services.reports_pull import SUPERSEDED_PREFIX, youtube_reports_pull
 from syncs.youtube.reporting import parse_api_time
 
-from .conftest import api_requests, pulls_at_once
+from .conftest import api_requests, downloaded_reports, publish_report, pulls_at_once
 
 A4 = "content_owner_video_metadata_a4"
 State = YouTubeReportFile.State
-
-
-def publish(emulator, report_id: str) -> dict:
-    return emulator_reporting.publish_report(emulator.state, {"contentOwner": "owner-a", "id": report_id})
-
-
-def downloaded(emulator) -> list[str]:
-    """The report ids whose media was requested, in order (failed requests included)."""
-    return [
-        request["path"].rsplit("/", 1)[-1]
-        for request in api_requests(emulator, "youtubereporting.media.download")
-    ]
 
 
 def break_download(emulator, report_id: str, *, times: int) -> None:
@@ -63,7 +50,7 @@ def connected(emulator, owner_a, channel_a1, connect, settings):
 @pytest.fixture
 def given_up(emulator, connected):
     """r-old and r-prev skipped for r-bad, which then failed its three attempts (as an earlier run left them)."""
-    old, prev, bad = (publish(emulator, name) for name in ("r-old", "r-prev", "r-bad"))
+    old, prev, bad = (publish_report(emulator, name) for name in ("r-old", "r-prev", "r-bad"))
     ledger_row(connected, old, State.SKIPPED, reason=superseded("r-bad"))
     ledger_row(connected, prev, State.SKIPPED, reason=superseded("r-bad"))
     ledger_row(connected, bad, State.FAILED, attempts=3, reason="Backend Error")
@@ -74,7 +61,7 @@ def test_newest_failing_its_last_attempt_falls_back_to_the_previous_report_in_th
     emulator, connected
 ):
     for name in ("r-old", "r-prev", "r-bad"):
-        publish(emulator, name)
+        publish_report(emulator, name)
     break_download(emulator, "r-bad", times=3)
 
     youtube_reports_pull(owner_id="owner-a")
@@ -88,7 +75,7 @@ def test_newest_failing_its_last_attempt_falls_back_to_the_previous_report_in_th
         f"(503 backendError: Backend Error)); imported the previous report r-prev as report #{report.pk} instead"
         in third.summary()
     )
-    assert downloaded(emulator) == ["r-bad", "r-bad", "r-bad", "r-prev"]
+    assert downloaded_reports(emulator) == ["r-bad", "r-bad", "r-bad", "r-prev"]
     rows = {row.youtube_report_id: row for row in YouTubeReportFile.objects.all()}
     assert (rows["r-bad"].state, rows["r-bad"].attempts) == (State.FAILED, 3)
     assert (rows["r-prev"].state, rows["r-prev"].report_id) == (State.IMPORTED, report.pk)
@@ -98,13 +85,13 @@ def test_newest_failing_its_last_attempt_falls_back_to_the_previous_report_in_th
 
 def test_a_failure_before_the_last_attempt_does_not_fall_back(emulator, connected):
     for name in ("r-prev", "r-bad"):
-        publish(emulator, name)
+        publish_report(emulator, name)
     break_download(emulator, "r-bad", times=2)
 
     youtube_reports_pull(owner_id="owner-a")
     second = youtube_reports_pull(owner_id="owner-a")
 
-    assert downloaded(emulator) == ["r-bad", "r-bad"]  # attempt 2 of 3: r-bad is retried next run
+    assert downloaded_reports(emulator) == ["r-bad", "r-bad"]  # attempt 2 of 3: r-bad is retried next run
     assert second.imported == [] and second.owners[0].gave_up == []
     assert (
         "r-bad failed: youtubereporting.media.download" in second.summary()
@@ -116,13 +103,13 @@ def test_a_failure_before_the_last_attempt_does_not_fall_back(emulator, connecte
 def test_a_fresh_previous_report_is_imported_when_the_only_attempt_fails(emulator, connected, settings):
     settings.REPORT_PULL_MAX_ATTEMPTS = 1
     for name in ("r-old", "r-prev", "r-bad"):
-        publish(emulator, name)
+        publish_report(emulator, name)
     break_download(emulator, "r-bad", times=1)
 
     result = youtube_reports_pull(owner_id="owner-a")
 
     assert [rid for rid, _ in result.imported] == ["r-prev"]
-    assert downloaded(emulator) == ["r-bad", "r-prev"]
+    assert downloaded_reports(emulator) == ["r-bad", "r-prev"]
     old = YouTubeReportFile.objects.get(youtube_report_id="r-old")
     assert old.state == State.SKIPPED and old.reason.startswith(f"{SUPERSEDED_PREFIX}r-prev ")
     assert result.owners[0].skipped == [("r-old", old.reason)]
@@ -138,7 +125,7 @@ def test_a_run_finding_the_newest_already_failed_for_good_falls_back(emulator, g
         f"report r-bad failed 3 times; imported the previous report r-prev as report #{report.pk} instead"
         in result.summary()
     )
-    assert downloaded(emulator) == ["r-prev"]
+    assert downloaded_reports(emulator) == ["r-prev"]
     revived = YouTubeReportFile.objects.get(youtube_report_id="r-prev")
     assert (revived.state, revived.attempts, revived.reason) == (State.IMPORTED, 1, "")
 
@@ -157,7 +144,7 @@ def test_a_later_run_imports_nothing_twice(emulator, given_up):
     again = youtube_reports_pull(owner_id="owner-a")
 
     assert again.imported == [] and again.owners[0].gave_up == [] and again.ok
-    assert downloaded(emulator) == []
+    assert downloaded_reports(emulator) == []
     (listing,) = api_requests(emulator, "youtubereporting.jobs.reports.list")
     prev = YouTubeReportFile.objects.get(youtube_report_id="r-prev")
     assert listing["params"]["createdAfter"].startswith(prev.create_time.strftime("%Y-%m-%dT%H:%M:%S"))
@@ -168,34 +155,34 @@ def test_a_later_run_imports_nothing_twice(emulator, given_up):
 def test_the_next_new_report_is_imported_after_a_fallback(emulator, given_up):
     youtube_reports_pull(owner_id="owner-a")
     emulator.state.clear_requests()
-    publish(emulator, "r-next")
+    publish_report(emulator, "r-next")
 
     result = youtube_reports_pull(owner_id="owner-a")
 
     assert [rid for rid, _ in result.imported] == ["r-next"] and result.owners[0].gave_up == []
-    assert downloaded(emulator) == ["r-next"]
+    assert downloaded_reports(emulator) == ["r-next"]
 
 
 def test_a_report_older_than_an_imported_one_is_never_revived(emulator, connected):
-    old, middle, bad = (publish(emulator, name) for name in ("r-old", "r-middle", "r-bad"))
+    old, middle, bad = (publish_report(emulator, name) for name in ("r-old", "r-middle", "r-bad"))
     ledger_row(connected, old, State.SKIPPED, reason=superseded("r-middle"))
     ledger_row(connected, middle, State.IMPORTED, attempts=1)
     ledger_row(connected, bad, State.FAILED, attempts=3, reason="Backend Error")
 
     result = youtube_reports_pull(owner_id="owner-a")
 
-    assert result.imported == [] and downloaded(emulator) == []
+    assert result.imported == [] and downloaded_reports(emulator) == []
     assert YouTubeReportFile.objects.get(youtube_report_id="r-old").state == State.SKIPPED
 
 
 def test_a_report_skipped_for_another_reason_is_not_revived(emulator, connected):
-    other, bad = publish(emulator, "r-other"), publish(emulator, "r-bad")
+    other, bad = publish_report(emulator, "r-other"), publish_report(emulator, "r-bad")
     ledger_row(connected, other, State.SKIPPED, reason="Held back by the rights team.")
     ledger_row(connected, bad, State.FAILED, attempts=3, reason="Backend Error")
 
     result = youtube_reports_pull(owner_id="owner-a")
 
-    assert result.imported == [] and downloaded(emulator) == []
+    assert result.imported == [] and downloaded_reports(emulator) == []
     assert (
         YouTubeReportFile.objects.get(youtube_report_id="r-other").reason == "Held back by the rights team."
     )
@@ -204,12 +191,12 @@ def test_a_report_skipped_for_another_reason_is_not_revived(emulator, connected)
 def test_when_every_report_fails_for_good_the_summary_says_nothing_stood_in(emulator, connected, settings):
     settings.REPORT_PULL_MAX_ATTEMPTS = 1
     for name in ("r-prev", "r-bad"):
-        publish(emulator, name)
+        publish_report(emulator, name)
         break_download(emulator, name, times=1)
 
     result = youtube_reports_pull(owner_id="owner-a")
 
-    assert downloaded(emulator) == ["r-bad", "r-prev"] and result.imported == []
+    assert downloaded_reports(emulator) == ["r-bad", "r-prev"] and result.imported == []
     assert result.owners[0].gave_up == [("r-bad", 1), ("r-prev", 1)]
     assert "report r-bad failed 1 time (last: youtubereporting" in result.summary()
     assert "Backend Error)); report r-prev failed 1 time (last: " in result.summary()
@@ -225,7 +212,7 @@ def test_a_stand_in_another_run_is_downloading_is_not_downloaded(emulator, given
     result = youtube_reports_pull(owner_id="owner-a")
 
     assert result.owners[0].busy == ["r-prev"] and result.imported == []
-    assert downloaded(emulator) == []  # the walk stops at the busy report: r-old is not tried either
+    assert downloaded_reports(emulator) == []  # the walk stops at the busy report: r-old is not tried either
     assert "no earlier report was imported; 1 being downloaded by another run" in result.summary()
 
 
@@ -244,7 +231,7 @@ def test_dry_run_says_it_would_fall_back_and_writes_nothing(emulator, given_up):
     result = youtube_reports_pull(owner_id="owner-a", dry_run=True)
 
     assert "report r-bad failed 3 times; would import the previous report r-prev instead" in result.summary()
-    assert downloaded(emulator) == [] and not Report.objects.exists()
+    assert downloaded_reports(emulator) == [] and not Report.objects.exists()
     assert YouTubeReportFile.objects.get(youtube_report_id="r-prev").state == State.SKIPPED
 
 
@@ -257,14 +244,14 @@ def test_two_runs_falling_back_at_once_download_the_stand_in_once(
         pytest.skip("needs PostgreSQL (DATABASE_URL): SQLite has no row locks")
     settings.REPORT_PULL_MAX_ATTEMPTS = 3
     connect(owner_a)
-    old, prev, bad = (publish(emulator, name) for name in ("r-old", "r-prev", "r-bad"))
+    old, prev, bad = (publish_report(emulator, name) for name in ("r-old", "r-prev", "r-bad"))
     ledger_row(owner_a, old, State.SKIPPED, reason=superseded("r-bad"))
     ledger_row(owner_a, prev, State.SKIPPED, reason=superseded("r-bad"))
     ledger_row(owner_a, bad, State.FAILED, attempts=3, reason="Backend Error")
     results, errors = pulls_at_once(emulator, owner_id="owner-a", only_newest=True)
 
     assert errors == []
-    assert downloaded(emulator) == ["r-prev"]
+    assert downloaded_reports(emulator) == ["r-prev"]
     assert list(Report.objects.values_list("youtube_report_id", flat=True)) == ["r-prev"]
     assert [rid for result in results for rid, _ in result.imported] == ["r-prev"]
     assert YouTubeReportFile.objects.get(youtube_report_id="r-prev").attempts == 1
