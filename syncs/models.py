@@ -284,8 +284,11 @@ class YouTubeReportFile(models.Model):
     class State(models.TextChoices):
         DOWNLOADING = "downloading", "Downloading"
         IMPORTED = "imported", "Imported"
-        SKIPPED = "skipped", "Skipped"
+        # Passed over because a newer report of the job was listed with it (only the newest daily
+        # inventory matters); taken again as a fallback if that newer one fails for good.
+        SKIPPED = "skipped", "Skipped (a newer report was listed)"
         FAILED = "failed", "Download failed"
+        GONE = "gone", "Gone at YouTube"  # 404: expired or withdrawn, never downloadable again
 
     youtube_report_id = models.CharField("report id", max_length=64, unique=True)
     content_owner = models.ForeignKey(ContentOwner, on_delete=models.CASCADE, related_name="youtube_reports")

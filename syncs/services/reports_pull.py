@@ -18,9 +18,9 @@ imported and the older new ones are recorded as skipped, with the reason, and ge
 Fallback: a newest report that fails REPORT_PULL_MAX_ATTEMPTS times is never tried again, and the
 older ones were skipped because of it, so without a fallback the catalogue would stay on an old
 inventory until YouTube publishes the next daily report. The pull therefore falls back to the next
-newest report that is not imported and not failed for good, reviving one that was skipped only
-because a newer one existed (its reason starts with SUPERSEDED_PREFIX; a report skipped for any
-other reason stays skipped). The fallback happens in the same run, right after the final failure:
+newest report that is not imported and not failed for good, reviving one that was skipped
+(state SKIPPED: passed over only because a newer one was listed) unless a report as new or newer
+has been imported since. The fallback happens in the same run, right after the final failure:
 the scheduler pulls once a day, so waiting for the next run would leave the catalogue stale another
 day for no gain, and the previous report is already listed. A run also falls back when it finds the
 newest report already failed for good (a run killed after the final failure, or a final failure on
@@ -36,7 +36,7 @@ download of the owner would fail the same way, so the claim is handed back with 
 were (_release), the walk stops, and the owner's result says what it waits for (waiting_until drives
 the task's retry after the quota reset). Three days without quota must not make a healthy report
 "failed for good". The opposite case is a report YouTube no longer has (ReportGone: reports expire):
-no later attempt can succeed, so it is failed for good at once (reason GONE_REASON) and the fallback
+no later attempt can succeed, so it is failed for good at once (state GONE) and the fallback
 takes the previous report in the same run.
 """
 
@@ -83,11 +83,8 @@ Progress = Callable[[str], None]
 # A download's heartbeat is written at most this often (it tells other runs the claim is alive).
 HEARTBEAT_BYTES = 16 << 20
 PULL_TASK_PATH = "syncs.tasks.reports_pull_from_youtube"
-# How the reason of a report skipped only because a newer one existed begins. Such a report may be
-# revived as a fallback; the reason is the marker so that no new column (migration) is needed.
+# The reasons shown with a skipped report and a report gone at YouTube (the states decide, not these).
 SUPERSEDED_PREFIX = "Superseded by report "
-# The reason of a report failed for good at once because YouTube no longer has it; like
-# SUPERSEDED_PREFIX, the reason is the marker (_failed_for_good), so no column is needed.
 GONE_REASON = "report no longer available at YouTube (404)"
 # Rate limits are the project's or the user's, not one report's [doc core_errors]. The Reporting API
 # also answers an exhausted daily quota this way (429, as other Google Cloud APIs do), not quotaExceeded.
@@ -206,18 +203,14 @@ def _newest_import(owner: ContentOwner) -> datetime | None:
 
 def _revivable(newest_import: datetime | None) -> Q:
     """Skipped only because a newer report existed, and newer than every imported one."""
-    revivable = Q(state=YouTubeReportFile.State.SKIPPED, reason__startswith=SUPERSEDED_PREFIX)
+    revivable = Q(state=YouTubeReportFile.State.SKIPPED)
     return revivable if newest_import is None else revivable & Q(create_time__gt=newest_import)
 
 
 def _failed_for_good(row: YouTubeReportFile) -> bool:
-    return row.state == YouTubeReportFile.State.FAILED and (
-        row.attempts >= settings.REPORT_PULL_MAX_ATTEMPTS or _gone(row)
+    return row.state == YouTubeReportFile.State.GONE or (
+        row.state == YouTubeReportFile.State.FAILED and row.attempts >= settings.REPORT_PULL_MAX_ATTEMPTS
     )
-
-
-def _gone(row: YouTubeReportFile) -> bool:
-    return row.state == YouTubeReportFile.State.FAILED and row.reason.startswith(GONE_REASON)
 
 
 def _cursor(owner: ContentOwner, job_id: str, *, newest_import: datetime | None) -> datetime | None:
@@ -286,9 +279,9 @@ def _claim(owner: ContentOwner, job: dict, report: dict, *, token: str) -> YouTu
                 return None  # another run inserted it first; it is theirs
         if row.state == YouTubeReportFile.State.IMPORTED:
             return None
-        if row.state == YouTubeReportFile.State.SKIPPED and (
-            not row.reason.startswith(SUPERSEDED_PREFIX)
-            or YouTubeReportFile.objects.filter(
+        if (
+            row.state == YouTubeReportFile.State.SKIPPED
+            and YouTubeReportFile.objects.filter(
                 content_owner=owner, state=YouTubeReportFile.State.IMPORTED, create_time__gte=row.create_time
             ).exists()
         ):
@@ -332,7 +325,7 @@ def _skip(owner: ContentOwner, job: dict, report: dict, *, why: str, stale_befor
             except IntegrityError:
                 return False
         if row.state == YouTubeReportFile.State.SKIPPED:
-            if row.reason.startswith(SUPERSEDED_PREFIX) and row.reason != why:
+            if row.reason != why:
                 row.reason = why
                 row.save(update_fields=["reason", "updated_at"])
             return False
@@ -408,11 +401,11 @@ def _import_one(
             pass
 
 
-def _fail(row: YouTubeReportFile, message: str) -> bool:
-    """Record the failed download; False when the claim was lost (the row is another run's now)."""
+def _fail(row: YouTubeReportFile, message: str, *, gone: bool = False) -> bool:
+    """Record the failed download (GONE: never to be tried again); False when the claim was lost."""
     return bool(
         YouTubeReportFile.objects.filter(pk=row.pk, claim_token=row.claim_token).update(
-            state=YouTubeReportFile.State.FAILED,
+            state=YouTubeReportFile.State.GONE if gone else YouTubeReportFile.State.FAILED,
             reason=message[:2000],
             claim_token="",
             updated_at=timezone.now(),
@@ -485,12 +478,10 @@ IMPORTED, BUSY, FAILED, GAVE_UP, HALTED = "imported", "busy", "failed", "gave up
 def _kind(row: YouTubeReportFile | None, *, newest_import: datetime | None) -> str:
     if row is None or row.state == YouTubeReportFile.State.DOWNLOADING:
         return NEW  # a download in progress stays a candidate: the claim says it is busy
-    if row.state == YouTubeReportFile.State.FAILED:
+    if row.state in (YouTubeReportFile.State.FAILED, YouTubeReportFile.State.GONE):
         return FAILED_FOR_GOOD if _failed_for_good(row) else NEW
-    if (
-        row.state == YouTubeReportFile.State.SKIPPED
-        and row.reason.startswith(SUPERSEDED_PREFIX)
-        and (newest_import is None or row.create_time > newest_import)
+    if row.state == YouTubeReportFile.State.SKIPPED and (
+        newest_import is None or row.create_time > newest_import
     ):
         return REVIVABLE
     return DONE
@@ -539,7 +530,7 @@ def _attempt(
             return BUSY, row.attempts
         pulled.imported.append((report["id"], report_pk))
         return IMPORTED, row.attempts
-    recorded = _fail(row, message)
+    recorded = _fail(row, message, gone=gone)
     pulled.failed.append((report["id"], message))
     if recorded and gone:
         pulled.gone.append(report["id"])
@@ -628,7 +619,11 @@ def _pull_owner(
             for job, report in listed
             if kinds[report["id"]] == FAILED_FOR_GOOD and order((job, report)) > order(candidates[0])
         ]
-        pulled.gone = [report_id for report_id, _ in pulled.gave_up if _gone(rows[report_id])]
+        pulled.gone = [
+            report_id
+            for report_id, _ in pulled.gave_up
+            if rows[report_id].state == YouTubeReportFile.State.GONE
+        ]
     stop = 0  # the candidate the walk ended on; the ones after it are superseded by it
     if dry_run:
         if candidates:

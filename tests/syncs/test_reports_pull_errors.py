@@ -165,7 +165,7 @@ def test_a_report_gone_at_youtube_fails_for_good_at_once_and_the_previous_is_imp
     assert result.imported == [("r-prev", report.pk)]
     assert downloaded_reports(emulator) == ["r-gone", "r-prev"]
     gone = report_row("r-gone")
-    assert (gone.state, gone.attempts, gone.reason) == (State.FAILED, 1, GONE_REASON)
+    assert (gone.state, gone.attempts, gone.reason) == (State.GONE, 1, GONE_REASON)
     assert (
         "report r-gone is no longer available at YouTube (404); imported the previous report r-prev "
         f"as report #{report.pk} instead"

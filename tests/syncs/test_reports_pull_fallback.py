@@ -175,19 +175,6 @@ def test_a_report_older_than_an_imported_one_is_never_revived(emulator, connecte
     assert YouTubeReportFile.objects.get(youtube_report_id="r-old").state == State.SKIPPED
 
 
-def test_a_report_skipped_for_another_reason_is_not_revived(emulator, connected):
-    other, bad = publish_report(emulator, "r-other"), publish_report(emulator, "r-bad")
-    ledger_row(connected, other, State.SKIPPED, reason="Held back by the rights team.")
-    ledger_row(connected, bad, State.FAILED, attempts=3, reason="Backend Error")
-
-    result = youtube_reports_pull(owner_id="owner-a")
-
-    assert result.imported == [] and downloaded_reports(emulator) == []
-    assert (
-        YouTubeReportFile.objects.get(youtube_report_id="r-other").reason == "Held back by the rights team."
-    )
-
-
 def test_when_every_report_fails_for_good_the_summary_says_nothing_stood_in(emulator, connected, settings):
     settings.REPORT_PULL_MAX_ATTEMPTS = 1
     for name in ("r-prev", "r-bad"):
