@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import ShowFacets
+from django.contrib.admin.views.main import ChangeList
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -21,6 +22,7 @@ from videos.selectors import (
     effective_policy_labels,
     video_categories,
     video_is_editable_by,
+    video_list_ordering,
     videos_editable_by,
     videos_search,
     videos_visible_to,
@@ -84,7 +86,11 @@ class CategoryFilter(admin.SimpleListFilter):
         categories = video_categories()
         assignable = [(c.category_id, c.title) for c in categories if c.assignable]
         # Not assignable, but reports can still carry them (and some share a name, e.g. Comedy).
-        legacy = [(c.category_id, f"{c.title} ({c.category_id}, not assignable)") for c in categories if not c.assignable]
+        legacy = [
+            (c.category_id, f"{c.title} ({c.category_id}, not assignable)")
+            for c in categories
+            if not c.assignable
+        ]
         return assignable + legacy
 
     def queryset(self, request, queryset):
@@ -152,6 +158,11 @@ class ClaimInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class VideoChangeList(ChangeList):
+    def get_ordering(self, request, queryset):
+        return video_list_ordering(super().get_ordering(request, queryset))
 
 
 @admin.register(Video)
@@ -262,6 +273,9 @@ class VideoAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
             return True
         return video_is_editable_by(user=request.user, video=obj)
 
+    def get_changelist(self, request, **kwargs):
+        return VideoChangeList
+
     def get_changelist_instance(self, request):
         changelist = super().get_changelist_instance(request)
         # The page's sync badges in one query (change-set items: pushing, conflict, failed).
@@ -276,7 +290,8 @@ class VideoAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
         return videos_search(queryset, search_term), False
 
     # ---- list columns
-    @admin.display(description="pending / drift", ordering="has_pending_changes")
+    # The first click lists the videos with pending changes first: they are what a user sorts for.
+    @admin.display(description="pending / drift", ordering="-has_pending_changes")
     def pending_marker(self, video):
         markers = []
         if video.has_pending_changes:
@@ -300,7 +315,9 @@ class VideoAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     @admin.display(description="sync")
     def sync_badge(self, video):
         # data-ytcms-video marks the row for the live updates (ytcms_site/static/ytcms/live-videos.js).
-        status = getattr(video, "sync_status", None) or ("pending" if video.has_pending_changes else "in_sync")
+        status = getattr(video, "sync_status", None) or (
+            "pending" if video.has_pending_changes else "in_sync"
+        )
         return format_html(
             '<span class="ytcms-sync ytcms-sync-{}" data-ytcms-video="{}" data-sync-status="{}">{}</span>',
             status,
@@ -364,9 +381,7 @@ class VideoAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
         # Locked until the admin's transaction ends: a report import or a push writing this row
         # meanwhile waits, instead of having its snapshot overwritten by this save.
         original = Video.objects.select_for_update().get(pk=obj.pk)
-        changes = {
-            name: form.cleaned_data[name] for name in form.changed_data if name in EDITABLE_FIELDS
-        }
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name in EDITABLE_FIELDS}
         try:
             video_update(video=original, changes=changes, user=request.user)
         except VideoValidationError as error:  # the form validated; a race changed the base
@@ -434,9 +449,11 @@ class VideoAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
 
     @admin.action(description="Acknowledge drift (changed on YouTube)", permissions=["change"])
     def acknowledge_drift(self, request, queryset):
-        drifted = queryset.filter(
-            pk__in=videos_editable_by(user=request.user).values("pk"), has_drift=True
-        ).select_related(None).only("pk", "title", "drifted_fields", "has_drift")
+        drifted = (
+            queryset.filter(pk__in=videos_editable_by(user=request.user).values("pk"), has_drift=True)
+            .select_related(None)
+            .only("pk", "title", "drifted_fields", "has_drift")
+        )
         count = videos_acknowledge_drift(videos=drifted, user=request.user)
         self.message_user(request, f"Drift acknowledged on {count:,} videos.", messages.SUCCESS)
 
@@ -524,5 +541,3 @@ class ClaimAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
-
-

@@ -194,10 +194,14 @@ class Video(models.Model):
             # so a page starts at an exact index position however many rows share a time.
             models.Index(fields=["updated_at", "id"], name="video_updated_id"),
             models.Index(fields=["category_id"], name="video_category"),
-            models.Index(fields=["privacy_status"], name="video_privacy"),
+            # The admin's sorts by these columns (videos.selectors.video_list_ordering) read a page
+            # from either end of (column, id); the column alone leaves ~10^5 equal keys to sort
+            # (0.2-1 s at 10^6 rows). The same indexes serve the filters on the column.
+            models.Index(fields=["privacy_status", "id"], name="video_privacy_id"),
+            models.Index(fields=["claimed_status", "id"], name="video_claimed_status_id"),
+            models.Index(fields=["effective_policy", "id"], name="video_effective_policy_id"),
+            models.Index(fields=["has_pending_changes", "id"], name="video_pending_id"),
             # Meta indexes, not db_index=True, for the same reason as Asset's: no pattern_ops twin.
-            models.Index(fields=["claimed_status"], name="video_claimed_status"),
-            models.Index(fields=["effective_policy"], name="video_effective_policy"),
             models.Index(fields=["isrc"], name="video_isrc"),
             models.Index(fields=["custom_id"], name="video_custom_id"),
             models.Index(
