@@ -211,3 +211,14 @@ def downloaded_reports(emulator) -> list[str]:
         request["path"].rsplit("/", 1)[-1]
         for request in api_requests(emulator, "youtubereporting.media.download")
     ]
+
+
+@pytest.fixture
+def pull_ready_owner(emulator, owner_a, channel_a1, connect, settings):
+    """Owner A connected for the report-pull tests: no retries (one broken download is one attempt),
+    three attempts per report, only the newest report imported."""
+    settings.YOUTUBE_MAX_RETRIES = 0
+    settings.REPORT_PULL_MAX_ATTEMPTS = 3
+    settings.REPORT_PULL_ONLY_NEWEST = True
+    connect(owner_a)
+    return owner_a

@@ -2,8 +2,6 @@
 
 from datetime import timedelta
 
-import pytest
-
 from reports.models import Report
 from syncs.models import QuotaLedger, YouTubeCredential, YouTubeReportFile
 from syncs.services.reports_pull import GONE_REASON, youtube_reports_pull
@@ -24,16 +22,9 @@ def next_day(emulator) -> None:
     QuotaLedger.objects.update(exhausted_at=None, units_used=0)
 
 
-@pytest.fixture
-def connected(emulator, owner_a, channel_a1, connect, settings):
-    settings.YOUTUBE_MAX_RETRIES = 0  # one broken download is one attempt
-    settings.REPORT_PULL_MAX_ATTEMPTS = 3
-    settings.REPORT_PULL_ONLY_NEWEST = True
-    connect(owner_a)
-    return owner_a
-
-
-def test_our_quota_budget_running_out_three_days_running_uses_no_attempt(emulator, connected, settings):
+def test_our_quota_budget_running_out_three_days_running_uses_no_attempt(
+    emulator, pull_ready_owner, settings
+):
     publish_report(emulator, "r-new")
     # Listing takes the day's two units (jobs.list, reports.list); the download finds none left.
     settings.YOUTUBE_DAILY_QUOTA, settings.YOUTUBE_QUOTA_RESERVE = 2, 0
@@ -63,7 +54,7 @@ def test_our_quota_budget_running_out_three_days_running_uses_no_attempt(emulato
     assert downloaded_reports(emulator) == ["r-new"]
 
 
-def test_googles_reporting_quota_answer_three_days_running_uses_no_attempt(emulator, connected):
+def test_googles_reporting_quota_answer_three_days_running_uses_no_attempt(emulator, pull_ready_owner):
     publish_report(emulator, "r-new")
     # The Reporting API's own daily quota at Google: the listing fits, the download does not.
     emulator.state.set_quota_limit(2, api="youtubereporting", project=PROJECT)
@@ -90,7 +81,9 @@ def test_googles_reporting_quota_answer_three_days_running_uses_no_attempt(emula
     assert downloaded_reports(emulator) == ["r-new"] * 4 and Report.objects.count() == 1
 
 
-def test_quota_on_a_reports_last_allowed_attempt_does_not_fail_it_for_good(emulator, connected, settings):
+def test_quota_on_a_reports_last_allowed_attempt_does_not_fail_it_for_good(
+    emulator, pull_ready_owner, settings
+):
     publish_report(emulator, "r-prev")
     publish_report(emulator, "r-new")
     emulator.state.fail_next({"status": 503, "match": "/reports/r-new"}, count=2)
@@ -113,7 +106,7 @@ def test_quota_on_a_reports_last_allowed_attempt_does_not_fail_it_for_good(emula
 
 
 def test_a_grant_revoked_during_the_run_uses_no_attempt_and_the_report_waits_for_reconnection(
-    emulator, connected, connect
+    emulator, pull_ready_owner, connect
 ):
     publish_report(emulator, "r-new")
 
@@ -128,7 +121,7 @@ def test_a_grant_revoked_during_the_run_uses_no_attempt_and_the_report_waits_for
     assert first.owners[0].failed == [] and first.owners[0].waiting_until is None and not first.ok
     assert "r-new not downloaded, needs re-authorisation" in first.summary()
     assert "Reconnect" in first.summary() and "not counted as an attempt" in first.summary()
-    assert YouTubeCredential.objects.get(owner=connected).needs_reauthorisation
+    assert YouTubeCredential.objects.get(owner=pull_ready_owner).needs_reauthorisation
 
     for _ in range(2):  # two more days before someone reconnects
         next_day(emulator)
@@ -138,7 +131,8 @@ def test_a_grant_revoked_during_the_run_uses_no_attempt_and_the_report_waits_for
 
     emulator.state.clear_requests()
     connect(
-        connected, refresh_token=emulator.state.issue_refresh_token(client_id=CLIENT_ID, account=ACCOUNT_A)
+        pull_ready_owner,
+        refresh_token=emulator.state.issue_refresh_token(client_id=CLIENT_ID, account=ACCOUNT_A),
     )
     back = youtube_reports_pull(owner_id="owner-a")
 
@@ -147,7 +141,9 @@ def test_a_grant_revoked_during_the_run_uses_no_attempt_and_the_report_waits_for
     assert downloaded_reports(emulator) == ["r-new"]
 
 
-def test_a_report_gone_at_youtube_fails_for_good_at_once_and_the_previous_is_imported(emulator, connected):
+def test_a_report_gone_at_youtube_fails_for_good_at_once_and_the_previous_is_imported(
+    emulator, pull_ready_owner
+):
     for name in ("r-old", "r-prev", "r-gone"):
         publish_report(emulator, name)
     emulator.state.fail_next(
@@ -173,7 +169,7 @@ def test_a_report_gone_at_youtube_fails_for_good_at_once_and_the_previous_is_imp
     assert report_row("r-old").reason.startswith("Superseded by report r-prev ")
 
 
-def test_a_gone_report_is_never_downloaded_again(emulator, connected):
+def test_a_gone_report_is_never_downloaded_again(emulator, pull_ready_owner):
     for name in ("r-prev", "r-gone"):
         publish_report(emulator, name)
     emulator.state.fail_next({"status": 404, "reason": "NOT_FOUND", "match": "/reports/r-gone"})
@@ -189,7 +185,7 @@ def test_a_gone_report_is_never_downloaded_again(emulator, connected):
     assert report_row("r-gone").attempts == 1 and Report.objects.count() == 2
 
 
-def test_a_404_whose_reason_is_a_server_error_is_an_ordinary_attempt(emulator, connected):
+def test_a_404_whose_reason_is_a_server_error_is_an_ordinary_attempt(emulator, pull_ready_owner):
     publish_report(emulator, "r-new")
     # Decided on the reason: this 404 says backendError, which is worth another try.
     emulator.state.fail_next({"status": 404, "reason": "backendError", "match": "/reports/r-new"})

@@ -39,26 +39,17 @@ def superseded(report_id: str) -> str:
 
 
 @pytest.fixture
-def connected(emulator, owner_a, channel_a1, connect, settings):
-    settings.YOUTUBE_MAX_RETRIES = 0  # one broken download is one attempt
-    settings.REPORT_PULL_MAX_ATTEMPTS = 3
-    settings.REPORT_PULL_ONLY_NEWEST = True
-    connect(owner_a)
-    return owner_a
-
-
-@pytest.fixture
-def given_up(emulator, connected):
+def given_up(emulator, pull_ready_owner):
     """r-old and r-prev skipped for r-bad, which then failed its three attempts (as an earlier run left them)."""
     old, prev, bad = (publish_report(emulator, name) for name in ("r-old", "r-prev", "r-bad"))
-    ledger_row(connected, old, State.SKIPPED, reason=superseded("r-bad"))
-    ledger_row(connected, prev, State.SKIPPED, reason=superseded("r-bad"))
-    ledger_row(connected, bad, State.FAILED, attempts=3, reason="Backend Error")
+    ledger_row(pull_ready_owner, old, State.SKIPPED, reason=superseded("r-bad"))
+    ledger_row(pull_ready_owner, prev, State.SKIPPED, reason=superseded("r-bad"))
+    ledger_row(pull_ready_owner, bad, State.FAILED, attempts=3, reason="Backend Error")
     return old, prev, bad
 
 
 def test_newest_failing_its_last_attempt_falls_back_to_the_previous_report_in_the_same_run(
-    emulator, connected
+    emulator, pull_ready_owner
 ):
     for name in ("r-old", "r-prev", "r-bad"):
         publish_report(emulator, name)
@@ -83,7 +74,7 @@ def test_newest_failing_its_last_attempt_falls_back_to_the_previous_report_in_th
     assert rows["r-old"].reason.startswith(f"{SUPERSEDED_PREFIX}r-prev ")  # names what stands in now
 
 
-def test_a_failure_before_the_last_attempt_does_not_fall_back(emulator, connected):
+def test_a_failure_before_the_last_attempt_does_not_fall_back(emulator, pull_ready_owner):
     for name in ("r-prev", "r-bad"):
         publish_report(emulator, name)
     break_download(emulator, "r-bad", times=2)
@@ -100,7 +91,9 @@ def test_a_failure_before_the_last_attempt_does_not_fall_back(emulator, connecte
     assert YouTubeReportFile.objects.get(youtube_report_id="r-prev").state == State.SKIPPED
 
 
-def test_a_fresh_previous_report_is_imported_when_the_only_attempt_fails(emulator, connected, settings):
+def test_a_fresh_previous_report_is_imported_when_the_only_attempt_fails(
+    emulator, pull_ready_owner, settings
+):
     settings.REPORT_PULL_MAX_ATTEMPTS = 1
     for name in ("r-old", "r-prev", "r-bad"):
         publish_report(emulator, name)
@@ -163,11 +156,11 @@ def test_the_next_new_report_is_imported_after_a_fallback(emulator, given_up):
     assert downloaded_reports(emulator) == ["r-next"]
 
 
-def test_a_report_older_than_an_imported_one_is_never_revived(emulator, connected):
+def test_a_report_older_than_an_imported_one_is_never_revived(emulator, pull_ready_owner):
     old, middle, bad = (publish_report(emulator, name) for name in ("r-old", "r-middle", "r-bad"))
-    ledger_row(connected, old, State.SKIPPED, reason=superseded("r-middle"))
-    ledger_row(connected, middle, State.IMPORTED, attempts=1)
-    ledger_row(connected, bad, State.FAILED, attempts=3, reason="Backend Error")
+    ledger_row(pull_ready_owner, old, State.SKIPPED, reason=superseded("r-middle"))
+    ledger_row(pull_ready_owner, middle, State.IMPORTED, attempts=1)
+    ledger_row(pull_ready_owner, bad, State.FAILED, attempts=3, reason="Backend Error")
 
     result = youtube_reports_pull(owner_id="owner-a")
 
@@ -175,7 +168,9 @@ def test_a_report_older_than_an_imported_one_is_never_revived(emulator, connecte
     assert YouTubeReportFile.objects.get(youtube_report_id="r-old").state == State.SKIPPED
 
 
-def test_when_every_report_fails_for_good_the_summary_says_nothing_stood_in(emulator, connected, settings):
+def test_when_every_report_fails_for_good_the_summary_says_nothing_stood_in(
+    emulator, pull_ready_owner, settings
+):
     settings.REPORT_PULL_MAX_ATTEMPTS = 1
     for name in ("r-prev", "r-bad"):
         publish_report(emulator, name)
