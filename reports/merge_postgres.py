@@ -7,14 +7,20 @@ and compare every written row. Each chunk runs in the caller's transaction:
 
   1. binary COPY of the staged rows into a temporary table (no WAL, session-local);
   2. one row per video (first row + aggregates), channels inserted ON CONFLICT DO NOTHING;
-  3. the chunk's existing videos locked (id order), their new state computed in one SELECT;
+  3. the chunk's existing videos' new state computed in one SELECT (no row locks: an UPDATE
+     whose row changed meanwhile, by xmin, makes the chunk merge again);
   4. INSERT of new videos, UPDATE … FROM of changed ones; unchanged videos are not written;
   5. assets and claims computed, then inserted/updated; the counts read from the same tables.
+
+A chunk whose videos are all new (most of a first import; probed by primary key) skips 2–5's
+comparisons: its videos are inserted straight from the stage with the values step 3 would give
+them (_fresh_values), its assets and claims with ON CONFLICT DO NOTHING (any that exists already
+goes through step 5), and every row counts as imported.
 
 A dry run does steps 1–3 and 5's computations and writes nothing but temporary tables.
 
 Bulk mode (a first import that at least doubles the catalogue, see pipeline.ReportRun): writing
-every row into the ~20 secondary indexes of videos_video (two trigram GINs among them), claims
+every row into the ~15 secondary indexes of videos_video (two trigram GINs among them), claims
 and assets costs several times what building them once afterwards costs. bulk_indexes_drop
 drops them (never a primary key or unique index, nor claims' video_id index: the merge's
 lookups and upserts need those), and the foreign keys of these tables,
