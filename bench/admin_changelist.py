@@ -235,8 +235,7 @@ def copy_rows(total: int, channels: list[tuple[Channel, int]], rng: random.Rando
     vocabulary = build_vocabulary(rng)
     cum_weights = list(itertools.accumulate(1 / rank for rank in range(1, len(vocabulary) + 1)))
     artists = [
-        " ".join(w.capitalize() for w in rng.sample(vocabulary[len(ENGLISH_WORDS) :], 2))
-        for _ in range(5000)
+        " ".join(w.capitalize() for w in rng.sample(vocabulary[len(ENGLISH_WORDS) :], 2)) for _ in range(5000)
     ]
     assignment = [channel.pk for channel, size in channels for _ in range(size)]
     rng.shuffle(assignment)
@@ -261,7 +260,11 @@ def copy_rows(total: int, channels: list[tuple[Channel, int]], rng: random.Rando
         for i in range(n):
             row = start + i
             published = published_offsets[row]
-            artist = OLD_ARTIST if published < old_before and rng.random() < OLD_SHARE_BEFORE else rng.choice(artists)
+            artist = (
+                OLD_ARTIST
+                if published < old_before and rng.random() < OLD_SHARE_BEFORE
+                else rng.choice(artists)
+            )
             featured = [artist] + ([rng.choice(artists)] if rng.random() < 0.2 else [])
             w = words[i * 4 : i * 4 + rng.randint(2, 4)]
             name = " ".join(w).title()
@@ -270,14 +273,20 @@ def copy_rows(total: int, channels: list[tuple[Channel, int]], rng: random.Rando
             if rng.random() < MEDIUM_SHARE:
                 name += f" ({MEDIUM_WORD.capitalize()})"
             if rng.random() < COMMON_SHARE:
-                title = f"{artist} - {name} ({COMMON_WORD.capitalize()} at {rng.choice(ENGLISH_WORDS).title()})"
+                title = (
+                    f"{artist} - {name} ({COMMON_WORD.capitalize()} at {rng.choice(ENGLISH_WORDS).title()})"
+                )
             else:
                 title = f"{artist} - {name} {rng.choice(TITLE_SUFFIXES)}".strip()
             tags = rng.sample(TAG_WORDS, rng.randint(0, 6))
             genres = [rng.choice(GENRES)]
             keywords = " | ".join([*tags, *featured, *genres]).upper()
             music = categories[i] == "10"
-            isrc = f"US{rng.choice(('RC1', 'UM7', 'SM1'))}{rng.randint(9, 25):02d}{rng.randint(0, 99999):05d}" if music and rng.random() < 0.5 else ""
+            isrc = (
+                f"US{rng.choice(('RC1', 'UM7', 'SM1'))}{rng.randint(9, 25):02d}{rng.randint(0, 99999):05d}"
+                if music and rng.random() < 0.5
+                else ""
+            )
             custom_id = f"CID{row:08d}" if rng.random() < 0.3 else ""
             claimed = claims[i]
             policy = policies[i] if claimed == "claimed" else ""
@@ -538,7 +547,9 @@ def print_table(scenarios: list[Scenario], count_ms: float) -> None:
     for s in scenarios:
         p50 = statistics.median(s.request_ms)
         rows = f"{'~' if s.estimated else ''}{s.result_count:,}"
-        target, result = (f"{s.target_ms}", "pass" if s.passed else "FAIL") if s.kind != "info" else ("-", "info")
+        target, result = (
+            (f"{s.target_ms}", "pass" if s.passed else "FAIL") if s.kind != "info" else ("-", "info")
+        )
         print(
             f"{s.name:<34} {p50:>8.1f} {percentile(s.request_ms, 0.95):>8.1f} "
             f"{statistics.median(s.db_ms):>8.1f} {statistics.median(s.main_sql_ms):>9.1f} "

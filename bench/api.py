@@ -285,7 +285,9 @@ def main() -> None:
     parser.add_argument("--videos", type=int, default=1_000_000, help="catalogue size (default 1,000,000)")
     parser.add_argument("--requests", type=int, default=30, help="timed requests per scenario (default 30)")
     parser.add_argument("--concurrency", type=int, default=16, help="load threads (default 16)")
-    parser.add_argument("--duration", type=float, default=15, help="seconds of load per endpoint (default 15)")
+    parser.add_argument(
+        "--duration", type=float, default=15, help="seconds of load per endpoint (default 15)"
+    )
     parser.add_argument("--port", type=int, default=8765, help="uvicorn's port on 127.0.0.1 (default 8765)")
     parser.add_argument("--reseed", action="store_true", help="reload the table even if it holds N videos")
     args = parser.parse_args()
@@ -307,23 +309,81 @@ def main() -> None:
     round_trip = seeding.timed_ms(seeding.sql_runner("SELECT 1"), 200)
     rtt = statistics.median(round_trip)
 
-    channels = dict(Channel.objects.filter(content_owner_id=seeding.BENCH_OWNER_ID).values_list("title", "id"))
+    channels = dict(
+        Channel.objects.filter(content_owner_id=seeding.BENCH_OWNER_ID).values_list("title", "id")
+    )
     recent = "2025-05-01T00:00:00Z"
     n = args.requests
     rows = [
         row("first page (no filter)", LIST_URL, api, n, None),
-        row("filtered: privacy=unlisted & category=10", f"{LIST_URL}?privacy=unlisted&category=10", api, n, FILTERED_TARGET_MS),
-        row("filtered: channel (small, 200 videos)", f"{LIST_URL}?channel={channels['Small Indie']}", api, n, FILTERED_TARGET_MS),
-        row("filtered: channel (big, ~40%)", f"{LIST_URL}?channel={channels['Big Label Official']}", api, n, FILTERED_TARGET_MS),
-        row("filtered: claimed & policy=Block…", f"{LIST_URL}?claimed=claimed&policy=Block%20in%20some%20countries", api, n, FILTERED_TARGET_MS),
+        row(
+            "filtered: privacy=unlisted & category=10",
+            f"{LIST_URL}?privacy=unlisted&category=10",
+            api,
+            n,
+            FILTERED_TARGET_MS,
+        ),
+        row(
+            "filtered: channel (small, 200 videos)",
+            f"{LIST_URL}?channel={channels['Small Indie']}",
+            api,
+            n,
+            FILTERED_TARGET_MS,
+        ),
+        row(
+            "filtered: channel (big, ~40%)",
+            f"{LIST_URL}?channel={channels['Big Label Official']}",
+            api,
+            n,
+            FILTERED_TARGET_MS,
+        ),
+        row(
+            "filtered: claimed & policy=Block…",
+            f"{LIST_URL}?claimed=claimed&policy=Block%20in%20some%20countries",
+            api,
+            n,
+            FILTERED_TARGET_MS,
+        ),
         row("filtered: pending=true (~1%)", f"{LIST_URL}?pending=true", api, n, FILTERED_TARGET_MS),
-        row("filtered: published range (2015)", f"{LIST_URL}?published_after=2015-01-01T00:00:00Z&published_before=2016-01-01T00:00:00Z", api, n, FILTERED_TARGET_MS),
-        row("filtered: updated_since, ordering=updated_at", f"{LIST_URL}?updated_since={recent}&ordering=updated_at", api, n, FILTERED_TARGET_MS),
-        row(f"search: common '{seeding.COMMON_WORD}'", f"{LIST_URL}?search={seeding.COMMON_WORD}", api, n, None),
-        row(f"search: medium '{seeding.MEDIUM_WORD}'", f"{LIST_URL}?search={seeding.MEDIUM_WORD}", api, n, None),
+        row(
+            "filtered: published range (2015)",
+            f"{LIST_URL}?published_after=2015-01-01T00:00:00Z&published_before=2016-01-01T00:00:00Z",
+            api,
+            n,
+            FILTERED_TARGET_MS,
+        ),
+        row(
+            "filtered: updated_since, ordering=updated_at",
+            f"{LIST_URL}?updated_since={recent}&ordering=updated_at",
+            api,
+            n,
+            FILTERED_TARGET_MS,
+        ),
+        row(
+            f"search: common '{seeding.COMMON_WORD}'",
+            f"{LIST_URL}?search={seeding.COMMON_WORD}",
+            api,
+            n,
+            None,
+        ),
+        row(
+            f"search: medium '{seeding.MEDIUM_WORD}'",
+            f"{LIST_URL}?search={seeding.MEDIUM_WORD}",
+            api,
+            n,
+            None,
+        ),
         row(f"search: rare '{seeding.RARE_WORD}'", f"{LIST_URL}?search={seeding.RARE_WORD}", api, n, None),
-        row(f"search: old artist '{seeding.OLD_WORD}'", f"{LIST_URL}?search={seeding.OLD_WORD}", api, n, None),
-        row(f"search: '{seeding.MEDIUM_WORD}' & privacy=public", f"{LIST_URL}?search={seeding.MEDIUM_WORD}&privacy=public", api, n, None),
+        row(
+            f"search: old artist '{seeding.OLD_WORD}'", f"{LIST_URL}?search={seeding.OLD_WORD}", api, n, None
+        ),
+        row(
+            f"search: '{seeding.MEDIUM_WORD}' & privacy=public",
+            f"{LIST_URL}?search={seeding.MEDIUM_WORD}&privacy=public",
+            api,
+            n,
+            None,
+        ),
     ]
 
     print(f"walking to page {DEEP_PAGE:,} (ordering -published_at) ...", flush=True)
@@ -335,29 +395,44 @@ def main() -> None:
     deep["passed"] = deep_ratio <= DEEP_PAGE_TARGET_RATIO
     rows += [page_one, deep]
 
-    print(f"load: uvicorn on 127.0.0.1:{args.port}, {args.concurrency} threads, {args.duration:g} s each ...", flush=True)
+    print(
+        f"load: uvicorn on 127.0.0.1:{args.port}, {args.concurrency} threads, {args.duration:g} s each ...",
+        flush=True,
+    )
     connection.close()  # the server's workers open their own
     server = start_uvicorn(args.port)
     try:
         baseline_load = load(args.port, "/api/v1/", key, concurrency=args.concurrency, seconds=args.duration)
         list_load = load(
-            args.port, f"{LIST_URL}?page_size={PAGE_SIZE}", key, concurrency=args.concurrency, seconds=args.duration
+            args.port,
+            f"{LIST_URL}?page_size={PAGE_SIZE}",
+            key,
+            concurrency=args.concurrency,
+            seconds=args.duration,
         )
         filtered_load = load(
-            args.port, f"{LIST_URL}?privacy=unlisted&category=10", key, concurrency=args.concurrency, seconds=args.duration
+            args.port,
+            f"{LIST_URL}?privacy=unlisted&category=10",
+            key,
+            concurrency=args.concurrency,
+            seconds=args.duration,
         )
     finally:
         stop_uvicorn(server)
 
     print()
-    print(f"catalogue: {args.videos:,} videos in {settings.DATABASES['default']['NAME']}; user {seeding.BENCH_USERNAME} "
-          "(rights manager through a Membership, API token)")
+    print(
+        f"catalogue: {args.videos:,} videos in {settings.DATABASES['default']['NAME']}; user {seeding.BENCH_USERNAME} "
+        "(rights manager through a Membership, API token)"
+    )
     print(f"baseline: SELECT 1 round trip p50 {rtt:.2f} ms (the x1 of the xRTT column)")
     print()
     print_rows(rows, rtt)
     print()
-    print(f"concurrency {args.concurrency} against uvicorn --workers 2 (this machine: {os.cpu_count()} cores, "
-          "shared with the load threads):")
+    print(
+        f"concurrency {args.concurrency} against uvicorn --workers 2 (this machine: {os.cpu_count()} cores, "
+        "shared with the load threads):"
+    )
     for name, result in (
         ("baseline /api/v1/ (token, throttles, no query)", baseline_load),
         (f"list, first page of {PAGE_SIZE}", list_load),

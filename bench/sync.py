@@ -122,7 +122,15 @@ def main() -> None:
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(seed, handle)
     emulator = subprocess.Popen(
-        [sys.executable, str(ROOT / "manage.py"), "youtube_emulator", "--port", str(port), "--seed-file", handle.name],
+        [
+            sys.executable,
+            str(ROOT / "manage.py"),
+            "youtube_emulator",
+            "--port",
+            str(port),
+            "--seed-file",
+            handle.name,
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -143,14 +151,18 @@ def main() -> None:
         ApiCall.objects.all().delete()
         YouTubeCredential.objects.filter(owner_id="owner-bench").delete()
         owner, _ = ContentOwner.objects.get_or_create(id="owner-bench", defaults={"name": "Bench"})
-        channel, _ = Channel.objects.get_or_create(id=CHANNEL, defaults={"title": "Bench", "content_owner": owner})
+        channel, _ = Channel.objects.get_or_create(
+            id=CHANNEL, defaults={"title": "Bench", "content_owner": owner}
+        )
         from django.contrib.auth import get_user_model
 
         user, _ = get_user_model().objects.get_or_create(username="bench", defaults={"is_staff": True})
         print(f"Seeding {n:,} videos …", flush=True)
         videos = [video_create(channel=channel, video_id=i, remote=fields, source="api") for i in ids]
         youtube_connect_refresh_token(owner=owner, refresh_token=REFRESH_TOKEN)
-        videos_bulk_edit(videos=videos, edit=BulkEdit(find="Bench", replace="Benched", find_in=("title",)), user=user)
+        videos_bulk_edit(
+            videos=videos, edit=BulkEdit(find="Bench", replace="Benched", find_in=("title",)), user=user
+        )
         changeset = ChangeSet.objects.get(created_by=user, status=ChangeSet.Status.DRAFT)
         changeset_queue(changeset=changeset, user=user, enqueue=False)
         ApiCall.objects.all().delete()
@@ -170,7 +182,9 @@ def main() -> None:
     floor = 50 + 1 / 50
     print(result.summary())
     print(f"{'figure':<40} {'value':>12} {'baseline':>12}")
-    print(f"{'quota units per edited video':<40} {calls['units'] / edited:>12.3f} {floor:>12.3f}  (target <= 50.1)")
+    print(
+        f"{'quota units per edited video':<40} {calls['units'] / edited:>12.3f} {floor:>12.3f}  (target <= 50.1)"
+    )
     print(f"{'API calls per edited video':<40} {api_calls / edited:>12.3f} {1 + 1 / 50:>12.3f}")
     print(f"{'ytcms own ms per video (excl. emulator)':<40} {own / edited * 1000:>12.2f}")
     print(f"{'wall ms per video':<40} {wall / edited * 1000:>12.2f}")

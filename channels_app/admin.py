@@ -176,4 +176,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
     @admin.action(description="Revoke selected tokens", permissions=["change"])
     def revoke(self, request, queryset):
         count = api_tokens_revoke(tokens=list(queryset), user=request.user)
-        self.message_user(request, f"Revoked {count:,} token(s); they stop working at once.", messages.SUCCESS)
+        self.message_user(
+            request, f"Revoked {count:,} token(s); they stop working at once.", messages.SUCCESS
+        )

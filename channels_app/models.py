@@ -67,9 +67,7 @@ EDITING_ROLES = (Role.EDITOR, Role.MANAGER)
 class Membership(models.Model):
     """A user's role in one content owner (all its channels) or in one channel."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     content_owner = models.ForeignKey(
         ContentOwner, null=True, blank=True, on_delete=models.CASCADE, related_name="memberships"
     )
@@ -113,9 +111,7 @@ class ApiToken(models.Model):
     An unsalted SHA-256 is enough for a random 256-bit secret; slow hashes are for passwords.
     """
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100, help_text="What the token is for, e.g. 'BI export'.")
     prefix = models.CharField(max_length=12, unique=True, editable=False)
     key_hash = models.CharField("key (SHA-256)", max_length=64, editable=False)

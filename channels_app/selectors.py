@@ -10,9 +10,7 @@ def _membership_filter(user, roles=None) -> Q:
     if roles is not None:
         memberships = memberships.filter(role__in=roles)
     return Q(
-        content_owner_id__in=memberships.filter(content_owner__isnull=False).values(
-            "content_owner_id"
-        )
+        content_owner_id__in=memberships.filter(content_owner__isnull=False).values("content_owner_id")
     ) | Q(id__in=memberships.filter(channel__isnull=False).values("channel_id"))
 
 
@@ -49,9 +47,7 @@ def content_owners_managed_by(*, user) -> QuerySet[ContentOwner]:
         return ContentOwner.objects.none()
     if user.is_superuser:
         return ContentOwner.objects.all()
-    return ContentOwner.objects.filter(
-        memberships__user=user, memberships__role="manager"
-    ).distinct()
+    return ContentOwner.objects.filter(memberships__user=user, memberships__role="manager").distinct()
 
 
 def channel_role_of(*, user, channel_id: str) -> str | None:
@@ -62,10 +58,7 @@ def channel_role_of(*, user, channel_id: str) -> str | None:
         return "manager"
     roles = set(
         Membership.objects.filter(user=user)
-        .filter(
-            Q(channel_id=channel_id)
-            | Q(content_owner__channels__id=channel_id)
-        )
+        .filter(Q(channel_id=channel_id) | Q(content_owner__channels__id=channel_id))
         .values_list("role", flat=True)
     )
     for role in ("manager", "editor", "viewer"):

@@ -320,7 +320,9 @@ class AssetViewSet(CatalogueReadOnlyViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List policies", responses={200: PolicySerializer(many=True), **LIST_RESPONSES}),
+    list=extend_schema(
+        summary="List policies", responses={200: PolicySerializer(many=True), **LIST_RESPONSES}
+    ),
     retrieve=extend_schema(summary="One policy", responses={200: PolicySerializer, **READ_RESPONSES}),
 )
 class PolicyViewSet(CatalogueReadOnlyViewSet):
@@ -351,4 +353,3 @@ class ClaimViewSet(CatalogueReadOnlyViewSet):
         if self.request.user.is_superuser:
             return claims
         return claims.filter(video__in=videos_visible_to(user=self.request.user))
-

@@ -1460,17 +1460,13 @@ def demo_catalogue_load(
             before = [getattr(video, name) for name in update_fields]
             _complete_from_api(spec, video, fetched_at=fetched_at)
             changed_fields.update(
-                name
-                for name, old in zip(update_fields, before, strict=True)
-                if getattr(video, name) != old
+                name for name, old in zip(update_fields, before, strict=True) if getattr(video, name) != old
             )
             videos.append(video)
         # bulk_update writes one CASE per field over its whole batch: cost grows with the batch
         # squared and with the fields, so small statements of only the fields the report lacked.
         if changed_fields:
-            Video.objects.bulk_update(
-                videos, sorted(changed_fields), batch_size=BULK_UPDATE_BATCH
-            )
+            Video.objects.bulk_update(videos, sorted(changed_fields), batch_size=BULK_UPDATE_BATCH)
         # Claims the report does not list (not active: disputed, inactive, ...) come from the
         # Content ID API, with their status.
         Claim.objects.bulk_create(

@@ -119,7 +119,11 @@ def localization_problems(language: str, texts) -> list | dict:
             continue
         value = texts[name]
         if isinstance(value, str) and "\x00" in value:
-            problems[name] = [ErrorDetail(f"{language} {name} contains a NUL character.", code="null_characters_not_allowed")]
+            problems[name] = [
+                ErrorDetail(
+                    f"{language} {name} contains a NUL character.", code="null_characters_not_allowed"
+                )
+            ]
             continue
         violations = check(value, field=f"localizations.{language}.{name}", label=f"{language} {name}")
         if violations:
@@ -255,9 +259,7 @@ class RemoteStateSerializer(serializers.Serializer):
 
 
 class VideoDetailSerializer(VideoSummarySerializer):
-    content_owner = serializers.CharField(
-        source="channel.content_owner_id", read_only=True, allow_null=True
-    )
+    content_owner = serializers.CharField(source="channel.content_owner_id", read_only=True, allow_null=True)
     description = serializers.CharField(read_only=True)
     default_language = serializers.CharField(read_only=True)
     localizations = LocalizationsField(read_only=True)
@@ -308,7 +310,6 @@ class VideoUpdateSerializer(StrictSerializer):
     notes = TextField(required=False)
 
 
-
 class VideoIdListField(serializers.ListField):
     """Video ids, each exactly 11 characters of A-Z a-z 0-9 _ -; duplicates dropped."""
 
@@ -316,7 +317,9 @@ class VideoIdListField(serializers.ListField):
 
     def to_internal_value(self, data):
         if not isinstance(data, list):
-            raise ValidationError([ErrorDetail("video_ids must be a list of video ids.", code="invalid_type")])
+            raise ValidationError(
+                [ErrorDetail("video_ids must be a list of video ids.", code="invalid_type")]
+            )
         limit = settings.BULK_EDIT_MAX_VIDEOS
         if len(data) > limit:
             raise ValidationError(
@@ -331,7 +334,11 @@ class VideoIdListField(serializers.ListField):
         if not data:
             raise ValidationError([ErrorDetail("video_ids is empty.", code="empty")])
         bad = {
-            index: [ErrorDetail("not a video id (11 characters of A-Z, a-z, 0-9, _ and -).", code="invalid_video_id")]
+            index: [
+                ErrorDetail(
+                    "not a video id (11 characters of A-Z, a-z, 0-9, _ and -).", code="invalid_video_id"
+                )
+            ]
             for index, value in enumerate(data)
             if not (isinstance(value, str) and VIDEO_ID_PATTERN.fullmatch(value))
         }

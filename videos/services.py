@@ -401,7 +401,6 @@ class BulkEditResult:
     unchanged: int
 
 
-
 @transaction.atomic
 def videos_bulk_edit(*, videos: Iterable[Video], edit: BulkEdit, user) -> BulkEditResult:
     """Apply a bulk edit to what we want; videos whose new values break a limit are skipped."""

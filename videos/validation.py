@@ -172,9 +172,7 @@ def _validate_language(field, value) -> list[Violation]:
 
 def validate_localizations(value) -> list[Violation]:
     if not isinstance(value, Mapping):
-        return [
-            Violation("localizations", "invalid_type", "localizations must map languages to texts.")
-        ]
+        return [Violation("localizations", "invalid_type", "localizations must map languages to texts.")]
     problems = []
     for language, texts in value.items():
         problems += _validate_language("localizations", language)
@@ -188,9 +186,7 @@ def validate_localizations(value) -> list[Violation]:
             )
             continue
         if "title" in texts:
-            problems += validate_title(
-                texts["title"], field="localizations", label=f"{language} title"
-            )
+            problems += validate_title(texts["title"], field="localizations", label=f"{language} title")
         if "description" in texts:
             problems += validate_description(
                 texts["description"], field="localizations", label=f"{language} description"

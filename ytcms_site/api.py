@@ -284,9 +284,7 @@ class Position:
 
 
 def _invalid_cursor(message="The cursor is not valid for this list; start again without it."):
-    return exceptions.ValidationError(
-        {"cursor": [exceptions.ErrorDetail(message, code="invalid_cursor")]}
-    )
+    return exceptions.ValidationError({"cursor": [exceptions.ErrorDetail(message, code="invalid_cursor")]})
 
 
 class KeysetCursorPagination(BasePagination):
@@ -333,9 +331,7 @@ class KeysetCursorPagination(BasePagination):
         return page
 
     def get_paginated_response(self, data):
-        return Response(
-            {"next": self.get_next_link(), "previous": self.get_previous_link(), "results": data}
-        )
+        return Response({"next": self.get_next_link(), "previous": self.get_previous_link(), "results": data})
 
     def get_next_link(self):
         if self.next_position is None:
@@ -586,8 +582,7 @@ UNKNOWN_FIELD_EXAMPLE = OpenApiExample(
 def error_responses(*codes: int) -> dict:
     """drf-spectacular responses for the given error statuses, all in the one error format."""
     return {
-        code: OpenApiResponse(ErrorResponseSerializer, description=ERROR_DESCRIPTIONS[code])
-        for code in codes
+        code: OpenApiResponse(ErrorResponseSerializer, description=ERROR_DESCRIPTIONS[code]) for code in codes
     }
 
 

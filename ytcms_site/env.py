@@ -29,9 +29,7 @@ def env_bool(name: str, default: bool, *, environ=None) -> bool:
         return True
     if value.lower() in _FALSE:
         return False
-    raise ImproperlyConfigured(
-        f"{name}={value!r} is not a boolean; use one of {sorted(_TRUE | _FALSE)}."
-    )
+    raise ImproperlyConfigured(f"{name}={value!r} is not a boolean; use one of {sorted(_TRUE | _FALSE)}.")
 
 
 def env_int(name: str, default: int, *, minimum: int | None = None, environ=None) -> int:

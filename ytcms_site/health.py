@@ -139,7 +139,9 @@ def check_youtube_credentials(request) -> dict:
     broken = counts.get("needs_reauthorisation", 0)
     result = {"status": DEGRADED if broken else OK, "counts": counts}
     if _requester_is_staff(request):
-        result["owners"] = dict(credential_model.objects.order_by("owner_id").values_list("owner_id", "status"))
+        result["owners"] = dict(
+            credential_model.objects.order_by("owner_id").values_list("owner_id", "status")
+        )
     return result
 
 

@@ -228,7 +228,10 @@ _JSON_RAW_BREAKS = re.compile("[\x7f-\x9f\u2028\u2029]")
 
 @receiver(setting_changed)
 def _forget_secrets_on_setting_change(*, setting, **kwargs):
-    if setting in {"SECRET_KEY", "SECRET_KEY_FALLBACKS", "ENCRYPTION_KEYS", "DATABASES"} or setting.startswith(
-        "YOUTUBE_"
-    ):
+    if setting in {
+        "SECRET_KEY",
+        "SECRET_KEY_FALLBACKS",
+        "ENCRYPTION_KEYS",
+        "DATABASES",
+    } or setting.startswith("YOUTUBE_"):
         forget_configured_secrets()

@@ -118,7 +118,11 @@ def _discard_broken_connections() -> None:
     for connection in connections.all(initialized_only=True):
         # Close a connection that raised a database error and no longer answers; the next query
         # opens a new one. One inside a transaction is left to whoever opened the transaction.
-        if connection.connection is not None and connection.errors_occurred and not connection.in_atomic_block:
+        if (
+            connection.connection is not None
+            and connection.errors_occurred
+            and not connection.in_atomic_block
+        ):
             connection.close_if_unusable_or_obsolete()
 
 

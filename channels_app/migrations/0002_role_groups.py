@@ -43,9 +43,7 @@ def create_role_groups(apps, schema_editor):
 
 
 def remove_role_groups(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(
-        name__in=[VIEWER_GROUP, RIGHTS_MANAGER_GROUP]
-    ).delete()
+    apps.get_model("auth", "Group").objects.filter(name__in=[VIEWER_GROUP, RIGHTS_MANAGER_GROUP]).delete()
 
 
 class Migration(migrations.Migration):

@@ -6,29 +6,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('channels_app', '0002_role_groups'),
+        ("channels_app", "0002_role_groups"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text="What the token is for, e.g. 'BI export'.", max_length=100)),
-                ('prefix', models.CharField(editable=False, max_length=12, unique=True)),
-                ('key_hash', models.CharField(editable=False, max_length=64, verbose_name='key (SHA-256)')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('last_used', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('expires_at', models.DateTimeField(blank=True, help_text='Leave empty for a token that does not expire.', null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(help_text="What the token is for, e.g. 'BI export'.", max_length=100),
+                ),
+                ("prefix", models.CharField(editable=False, max_length=12, unique=True)),
+                ("key_hash", models.CharField(editable=False, max_length=64, verbose_name="key (SHA-256)")),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("last_used", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "expires_at",
+                    models.DateTimeField(
+                        blank=True, help_text="Leave empty for a token that does not expire.", null=True
+                    ),
+                ),
+                ("revoked_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'API token',
-                'ordering': ['-created'],
+                "verbose_name": "API token",
+                "ordering": ["-created"],
             },
         ),
     ]

@@ -6,93 +6,244 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('syncs', '0001_initial'),
-        ('videos', '0004_video_updated_id'),
+        ("syncs", "0001_initial"),
+        ("videos", "0004_video_updated_id"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ChangeSet',
+            name="ChangeSet",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(blank=True, max_length=255)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('approved', 'Approved'), ('queued', 'Queued'), ('pushing', 'Pushing'), ('done', 'Done'), ('partly_failed', 'Partly failed'), ('has_conflicts', 'Has conflicts'), ('reverted', 'Reverted')], db_index=True, default='draft', max_length=16)),
-                ('needs_approval', models.BooleanField(default=False)),
-                ('approved_at', models.DateTimeField(blank=True, null=True)),
-                ('pushed_at', models.DateTimeField(blank=True, null=True)),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='changesets', to=settings.AUTH_USER_MODEL)),
-                ('revert_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='reverts', to='syncs.changeset')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(blank=True, max_length=255)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("approved", "Approved"),
+                            ("queued", "Queued"),
+                            ("pushing", "Pushing"),
+                            ("done", "Done"),
+                            ("partly_failed", "Partly failed"),
+                            ("has_conflicts", "Has conflicts"),
+                            ("reverted", "Reverted"),
+                        ],
+                        db_index=True,
+                        default="draft",
+                        max_length=16,
+                    ),
+                ),
+                ("needs_approval", models.BooleanField(default=False)),
+                ("approved_at", models.DateTimeField(blank=True, null=True)),
+                ("pushed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="changesets",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "revert_of",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="reverts",
+                        to="syncs.changeset",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'change set',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "change set",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ChangeSetItem',
+            name="ChangeSetItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('field', models.CharField(max_length=80)),
-                ('kind', models.CharField(choices=[('metadata', 'Video metadata (videos.update)'), ('claim_insert', 'New claim (claims.insert)'), ('claim_patch', 'Claim policy (claims.patch)')], default='metadata', max_length=12)),
-                ('payload', models.JSONField(blank=True, default=dict)),
-                ('base_value', models.JSONField(blank=True, null=True)),
-                ('new_value', models.JSONField(blank=True, null=True)),
-                ('theirs_value', models.JSONField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('pushing', 'Pushing'), ('done', 'Done'), ('failed', 'Failed'), ('deferred', 'Deferred'), ('conflict', 'Conflict'), ('skipped', 'Skipped')], db_index=True, default='pending', max_length=10)),
-                ('resolution', models.CharField(blank=True, choices=[('', '—'), ('keep_theirs', "Keep YouTube's value"), ('overwrite', 'Overwrite with ours')], max_length=12)),
-                ('error_reason', models.CharField(blank=True, max_length=100)),
-                ('error_message', models.TextField(blank=True)),
-                ('deferred_until', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('lease_token', models.CharField(blank=True, max_length=32)),
-                ('leased_until', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('changeset', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='syncs.changeset')),
-                ('video', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='changeset_items', to='videos.video')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("field", models.CharField(max_length=80)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("metadata", "Video metadata (videos.update)"),
+                            ("claim_insert", "New claim (claims.insert)"),
+                            ("claim_patch", "Claim policy (claims.patch)"),
+                        ],
+                        default="metadata",
+                        max_length=12,
+                    ),
+                ),
+                ("payload", models.JSONField(blank=True, default=dict)),
+                ("base_value", models.JSONField(blank=True, null=True)),
+                ("new_value", models.JSONField(blank=True, null=True)),
+                ("theirs_value", models.JSONField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("pushing", "Pushing"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                            ("deferred", "Deferred"),
+                            ("conflict", "Conflict"),
+                            ("skipped", "Skipped"),
+                        ],
+                        db_index=True,
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "resolution",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "—"),
+                            ("keep_theirs", "Keep YouTube's value"),
+                            ("overwrite", "Overwrite with ours"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("error_reason", models.CharField(blank=True, max_length=100)),
+                ("error_message", models.TextField(blank=True)),
+                ("deferred_until", models.DateTimeField(blank=True, null=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("lease_token", models.CharField(blank=True, max_length=32)),
+                ("leased_until", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "changeset",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="syncs.changeset",
+                    ),
+                ),
+                (
+                    "video",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="changeset_items",
+                        to="videos.video",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'change set item',
-                'ordering': ['changeset', 'video_id', 'field'],
+                "verbose_name": "change set item",
+                "ordering": ["changeset", "video_id", "field"],
             },
         ),
         migrations.CreateModel(
-            name='SyncRecord',
+            name="SyncRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('fields', models.JSONField(blank=True, default=dict)),
-                ('parts_sent', models.JSONField(blank=True, default=list)),
-                ('etag_before', models.CharField(blank=True, max_length=64)),
-                ('etag_after', models.CharField(blank=True, max_length=64)),
-                ('quota_units', models.PositiveIntegerField(default=0)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('success', 'Success'), ('failed', 'Failed'), ('deferred', 'Deferred'), ('conflict', 'Conflict')], db_index=True, max_length=10)),
-                ('reason', models.CharField(blank=True, help_text='errors[0].reason', max_length=100)),
-                ('message', models.TextField(blank=True)),
-                ('changeset', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='sync_records', to='syncs.changeset')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('video', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='sync_records', to='videos.video')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("fields", models.JSONField(blank=True, default=dict)),
+                ("parts_sent", models.JSONField(blank=True, default=list)),
+                ("etag_before", models.CharField(blank=True, max_length=64)),
+                ("etag_after", models.CharField(blank=True, max_length=64)),
+                ("quota_units", models.PositiveIntegerField(default=0)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("success", "Success"),
+                            ("failed", "Failed"),
+                            ("deferred", "Deferred"),
+                            ("conflict", "Conflict"),
+                        ],
+                        db_index=True,
+                        max_length=10,
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, help_text="errors[0].reason", max_length=100)),
+                ("message", models.TextField(blank=True)),
+                (
+                    "changeset",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="sync_records",
+                        to="syncs.changeset",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "video",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="sync_records",
+                        to="videos.video",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'sync record',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "sync record",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='changeset',
-            index=models.Index(fields=['created_by', 'status'], name='changeset_user_status'),
+            model_name="changeset",
+            index=models.Index(fields=["created_by", "status"], name="changeset_user_status"),
         ),
         migrations.AddConstraint(
-            model_name='changesetitem',
-            constraint=models.UniqueConstraint(fields=('changeset', 'video', 'field'), name='changesetitem_unique_video_field'),
+            model_name="changesetitem",
+            constraint=models.UniqueConstraint(
+                fields=("changeset", "video", "field"), name="changesetitem_unique_video_field"
+            ),
         ),
         migrations.AddIndex(
-            model_name='syncrecord',
-            index=models.Index(fields=['video', '-created_at'], name='syncrecord_video_recent'),
+            model_name="syncrecord",
+            index=models.Index(fields=["video", "-created_at"], name="syncrecord_video_recent"),
         ),
     ]

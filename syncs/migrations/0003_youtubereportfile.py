@@ -5,39 +5,78 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('channels_app', '0003_api_token'),
-        ('reports', '0002_report_permissions'),
-        ('syncs', '0002_changeset_changesetitem_syncrecord_and_more'),
+        ("channels_app", "0003_api_token"),
+        ("reports", "0002_report_permissions"),
+        ("syncs", "0002_changeset_changesetitem_syncrecord_and_more"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='YouTubeReportFile',
+            name="YouTubeReportFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('youtube_report_id', models.CharField(max_length=64, unique=True, verbose_name='report id')),
-                ('job_id', models.CharField(max_length=64)),
-                ('report_type_id', models.CharField(max_length=100)),
-                ('start_time', models.DateTimeField(blank=True, null=True)),
-                ('end_time', models.DateTimeField(blank=True, null=True)),
-                ('create_time', models.DateTimeField(help_text='When YouTube generated the report.')),
-                ('state', models.CharField(choices=[('downloading', 'Downloading'), ('imported', 'Imported'), ('skipped', 'Skipped'), ('failed', 'Download failed')], db_index=True, max_length=12)),
-                ('reason', models.TextField(blank=True, help_text='Why it was skipped, or why the download failed.')),
-                ('bytes_downloaded', models.BigIntegerField(default=0)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('claim_token', models.CharField(blank=True, editable=False, max_length=32)),
-                ('heartbeat_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('content_owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='youtube_reports', to='channels_app.contentowner')),
-                ('report', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='youtube_file', to='reports.report')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("youtube_report_id", models.CharField(max_length=64, unique=True, verbose_name="report id")),
+                ("job_id", models.CharField(max_length=64)),
+                ("report_type_id", models.CharField(max_length=100)),
+                ("start_time", models.DateTimeField(blank=True, null=True)),
+                ("end_time", models.DateTimeField(blank=True, null=True)),
+                ("create_time", models.DateTimeField(help_text="When YouTube generated the report.")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("downloading", "Downloading"),
+                            ("imported", "Imported"),
+                            ("skipped", "Skipped"),
+                            ("failed", "Download failed"),
+                        ],
+                        db_index=True,
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "reason",
+                    models.TextField(blank=True, help_text="Why it was skipped, or why the download failed."),
+                ),
+                ("bytes_downloaded", models.BigIntegerField(default=0)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("claim_token", models.CharField(blank=True, editable=False, max_length=32)),
+                ("heartbeat_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "content_owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="youtube_reports",
+                        to="channels_app.contentowner",
+                    ),
+                ),
+                (
+                    "report",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="youtube_file",
+                        to="reports.report",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'YouTube report file',
-                'ordering': ['-create_time', '-id'],
-                'indexes': [models.Index(fields=['content_owner', 'job_id', '-create_time'], name='ytreport_job_recent')],
+                "verbose_name": "YouTube report file",
+                "ordering": ["-create_time", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["content_owner", "job_id", "-create_time"], name="ytreport_job_recent"
+                    )
+                ],
             },
         ),
     ]

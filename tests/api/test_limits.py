@@ -47,9 +47,9 @@ def test_a_body_without_a_declared_length_is_counted(settings):
     with pytest.raises(APIException) as refused:
         LimitedJSONParser().parse(io.BytesIO(body), "application/json", {"request": request})
     assert refused.value.status_code == 413
-    assert LimitedJSONParser().parse(io.BytesIO(b'{"notes": "ok"}'), "application/json", {"request": request}) == {
-        "notes": "ok"
-    }
+    assert LimitedJSONParser().parse(
+        io.BytesIO(b'{"notes": "ok"}'), "application/json", {"request": request}
+    ) == {"notes": "ok"}
 
 
 def test_deeply_nested_json_is_a_400_not_a_crash(catalogue, alice_api):
@@ -99,8 +99,11 @@ def test_a_bad_rate_setting_stops_start_up():
 
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
-        env={"DJANGO_SETTINGS_MODULE": "ytcms_site.settings", "API_THROTTLE_USER": "2000 per hour",
-             "PATH": "/usr/bin:/bin"},
+        env={
+            "DJANGO_SETTINGS_MODULE": "ytcms_site.settings",
+            "API_THROTTLE_USER": "2000 per hour",
+            "PATH": "/usr/bin:/bin",
+        },
         capture_output=True,
         text=True,
         cwd=str(__import__("django").conf.settings.BASE_DIR),

@@ -37,7 +37,9 @@ def expected_order(videos, ordering: str) -> list[str]:
     descending = ordering.startswith("-")
     if field == "id":
         return sorted((v.pk for v in videos), reverse=descending)
-    valued = sorted((v for v in videos if getattr(v, field) is not None), key=lambda v: (getattr(v, field), v.pk))
+    valued = sorted(
+        (v for v in videos if getattr(v, field) is not None), key=lambda v: (getattr(v, field), v.pk)
+    )
     nulls = sorted((v for v in videos if getattr(v, field) is None), key=lambda v: v.pk)
     ascending = [v.pk for v in valued + nulls]  # NULLs last ascending, first descending
     return ascending[::-1] if descending else ascending
@@ -85,7 +87,9 @@ def test_a_page_follows_filters_and_the_users_scope(ties, bob_api):
 def test_the_cursor_keeps_the_other_query_parameters(ties, alice_api):
     body = alice_api.get("/api/v1/videos/?ordering=updated_at&page_size=2&privacy=public").json()
     query = parse_qs(urlparse(body["next"]).query)
-    assert query["ordering"] == ["updated_at"] and query["page_size"] == ["2"] and query["privacy"] == ["public"]
+    assert (
+        query["ordering"] == ["updated_at"] and query["page_size"] == ["2"] and query["privacy"] == ["public"]
+    )
 
 
 def test_a_deep_page_is_found_by_key_not_by_offset(ties, alice_api):

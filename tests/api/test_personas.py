@@ -17,7 +17,12 @@ B_VIDEOS = {"b1secret001"}
 # (endpoint, what alice sees, what bob sees, what charlie sees)
 LISTS = [
     ("/api/v1/videos/", A_VIDEOS, A1_VIDEOS, B_VIDEOS),
-    ("/api/v1/channels/", {"UCaaaaaaaaaaaaaaaaaaaaaa", "UCbbbbbbbbbbbbbbbbbbbbbb"}, {"UCaaaaaaaaaaaaaaaaaaaaaa"}, {"UCcccccccccccccccccccccc"}),
+    (
+        "/api/v1/channels/",
+        {"UCaaaaaaaaaaaaaaaaaaaaaa", "UCbbbbbbbbbbbbbbbbbbbbbb"},
+        {"UCaaaaaaaaaaaaaaaaaaaaaa"},
+        {"UCcccccccccccccccccccccc"},
+    ),
     ("/api/v1/content-owners/", {"owner-a"}, {"owner-a"}, {"owner-b"}),
     ("/api/v1/assets/", {"A100000000001"}, {"A100000000001"}, {"B200000000001"}),
     ("/api/v1/policies/", {"policy-a"}, {"policy-a"}, {"policy-b"}),
@@ -56,7 +61,9 @@ def test_retrieve_by_id_outside_scope_is_404_like_an_unknown_id(
     # The outsider's 404 says exactly what an id that exists nowhere says.
     some_id = next(iter(alice_sees))
     unknown_id = some_id[:-1] + ("x" if some_id[-1] != "x" else "y")
-    assert charlie_api.get(f"{endpoint}{unknown_id}/").json() == charlie_api.get(f"{endpoint}{some_id}/").json()
+    assert (
+        charlie_api.get(f"{endpoint}{unknown_id}/").json() == charlie_api.get(f"{endpoint}{some_id}/").json()
+    )
 
 
 @pytest.mark.parametrize("endpoint", [row[0] for row in LISTS])
@@ -125,9 +132,7 @@ BULK = "/api/v1/videos/bulk-edit/"
 
 
 def test_bulk_edit_preview_for_alice(catalogue, alice_api):
-    response = alice_api.post(
-        BULK, {"video_ids": sorted(A_VIDEOS), "edit": {"privacy_status": "unlisted"}}
-    )
+    response = alice_api.post(BULK, {"video_ids": sorted(A_VIDEOS), "edit": {"privacy_status": "unlisted"}})
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["preview"] is True and body["selected"] == 3 and body["changing"] == 3

@@ -43,7 +43,12 @@ def test_the_new_endpoints_document_their_bodies_errors_and_examples(client):
         for content in (create["requestBody"]["content"], create["responses"]["400"]["content"])
         for example in content["application/json"].get("examples", {}).values()
     }
-    assert "examples" in paths["/api/v1/changesets/{id}/approve/"]["post"]["responses"]["403"]["content"]["application/json"]
+    assert (
+        "examples"
+        in paths["/api/v1/changesets/{id}/approve/"]["post"]["responses"]["403"]["content"][
+            "application/json"
+        ]
+    )
     # The quota is one object, not a page of them.
     quota = paths["/api/v1/quota/"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     assert quota == {"$ref": "#/components/schemas/Quota"}

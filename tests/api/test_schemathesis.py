@@ -90,9 +90,13 @@ def alices_rows(rights, alice, owner_a, settings, tmp_path):
 
     settings.MEDIA_ROOT = str(tmp_path / "media")  # generated uploads that pass are stored here
     report = report_create_from_upload(
-        uploaded_file=SimpleUploadedFile("a4.csv", b"video_id,video_title\nbad,x\n"), user=alice, content_owner=owner_a
+        uploaded_file=SimpleUploadedFile("a4.csv", b"video_id,video_title\nbad,x\n"),
+        user=alice,
+        content_owner=owner_a,
     )
-    ReportRowError.objects.create(report=report, line_number=2, column="video_id", reason="bad id", raw=["bad", "x"])
+    ReportRowError.objects.create(
+        report=report, line_number=2, column="video_id", reason="bad id", raw=["bad", "x"]
+    )
     video = rights["claim_a"].video
     video_update(video=video, changes={"title": "Known title"}, user=alice)
     changeset = ChangeSet.objects.get(created_by=alice)

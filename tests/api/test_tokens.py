@@ -120,7 +120,9 @@ ADMIN = "/admin/channels_app/apitoken/"
 
 def test_creating_a_token_in_the_admin_shows_the_key_once(catalogue, client, alice):
     client.force_login(alice)
-    response = client.post(f"{ADMIN}add/", {"name": "BI export", "expires_at_0": "", "expires_at_1": ""}, follow=True)
+    response = client.post(
+        f"{ADMIN}add/", {"name": "BI export", "expires_at_0": "", "expires_at_1": ""}, follow=True
+    )
     assert response.status_code == 200
     shown = [str(m) for m in response.context["messages"]]
     [message] = [m for m in shown if "copy it now" in m]
@@ -167,5 +169,7 @@ def test_the_admin_add_page_offers_the_user_field_to_superusers_only(client, bob
 
 def test_a_superuser_may_make_a_token_for_another_account(catalogue, client, root, alice):
     client.force_login(root)
-    client.post(f"{ADMIN}add/", {"user": alice.pk, "name": "integration", "expires_at_0": "", "expires_at_1": ""})
+    client.post(
+        f"{ADMIN}add/", {"user": alice.pk, "name": "integration", "expires_at_0": "", "expires_at_1": ""}
+    )
     assert ApiToken.objects.get(name="integration").user == alice

@@ -69,7 +69,8 @@ def test_tags_of_501_characters_are_refused(catalogue, alice_api):
 
 def test_a_localized_title_error_names_its_path(catalogue, alice_api):
     response = patch(
-        alice_api, {"default_language": "en", "localizations": {"fr": {"title": "t" * 101}, "de": {"title": "ok"}}}
+        alice_api,
+        {"default_language": "en", "localizations": {"fr": {"title": "t" * 101}, "de": {"title": "ok"}}},
     )
     assert response.status_code == 400
     assert error_codes(response) == [("localizations.fr.title", "too_long")]
@@ -216,7 +217,11 @@ def test_bulk_apply_saves_pending_changes_and_skips_videos_that_would_break_a_li
     Video.objects.filter(pk="a1live00001").update(title="t" * 95 + " live")  # 100 characters
     response = alice_api.post(
         BULK,
-        {"video_ids": A_IDS, "edit": {"find": "live", "replace": "LIVE!", "find_in": ["title"]}, "preview": False},
+        {
+            "video_ids": A_IDS,
+            "edit": {"find": "live", "replace": "LIVE!", "find_in": ["title"]},
+            "preview": False,
+        },
     )
     assert response.status_code == 200, response.content
     body = response.json()
@@ -270,10 +275,16 @@ def test_bulk_edit_refuses_10001_videos_by_default(catalogue, alice_api):
         ({"video_ids": [], "edit": {"license": "youtube"}}, [("video_ids", "empty")]),
         ({"video_ids": A_IDS, "edit": {}}, [("edit", "empty_edit")]),
         ({"video_ids": A_IDS, "edit": {"replace": "x"}}, [("edit.replace", "requires_find")]),
-        ({"video_ids": A_IDS, "edit": {"find": "x", "find_in": ["tags"]}}, [("edit.find_in.0", "invalid_choice")]),
+        (
+            {"video_ids": A_IDS, "edit": {"find": "x", "find_in": ["tags"]}},
+            [("edit.find_in.0", "invalid_choice")],
+        ),
         ({"video_ids": A_IDS, "edit": {"view_count": 1}}, [("edit.view_count", "unknown_field")]),
         ({"video_ids": A_IDS, "edit": {"license": "youtube"}, "apply": True}, [("apply", "unknown_field")]),
-        ({"video_ids": A_IDS, "edit": {"license": "youtube"}, "preview": "no"}, [("preview", "invalid_type")]),
+        (
+            {"video_ids": A_IDS, "edit": {"license": "youtube"}, "preview": "no"},
+            [("preview", "invalid_type")],
+        ),
         ({"edit": {"license": "youtube"}}, [("video_ids", "required")]),
     ],
 )

@@ -168,9 +168,7 @@ async def test_videos_over_todays_budget_are_told_deferred_one_by_one(
 
     await in_thread(changeset_push)(changeset=changeset, user=alice)
 
-    statuses = {
-        (f["video_id"], f["status"]): f for f in of_type(await frames(socket), "sync_status_update")
-    }
+    statuses = {(f["video_id"], f["status"]): f for f in of_type(await frames(socket), "sync_status_update")}
     assert set(statuses) == {("a1live00001", "done"), ("a1song00001", "deferred")}
     deferred = statuses["a1song00001", "deferred"]
     assert deferred["changeset_id"] == changeset.pk and "quota budget" in deferred["error"]

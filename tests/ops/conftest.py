@@ -17,7 +17,10 @@ from ytcms_site.env import database_from_url
 @pytest.fixture
 def local_backups(settings, tmp_path):
     """The `backups` storage in a folder of this test's own."""
-    settings.STORAGES = {**settings.STORAGES, "backups": backup_storage(var_dir=tmp_path, s3_bucket_name=None)}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "backups": backup_storage(var_dir=tmp_path, s3_bucket_name=None),
+    }
     return tmp_path / "backups"
 
 

@@ -49,13 +49,20 @@ def round_trip(catalogue, local_backups, restore_target):
 
     output = run("restore_db", backup.key, "--into", restore_target["url"])
     assert "restored" in output and "match the manifest" in output
-    assert {"Midnight Song", "Live at Dawn", "Studio Clip", "Secret Midnight Demo"} <= titles_in(restore_target["url"])
+    assert {"Midnight Song", "Live at Dawn", "Studio Clip", "Secret Midnight Demo"} <= titles_in(
+        restore_target["url"]
+    )
 
     output = run("verify_backup", backup.key)
     assert f"verified {backup.key}" in output
     record = json.loads((local_backups / f"{backup.key}.verified.json").read_text())
     assert record["ok"] is True
-    assert [check["name"] for check in record["checks"]] == ["checksum", "restore", "migrations", "row counts"]
+    assert [check["name"] for check in record["checks"]] == [
+        "checksum",
+        "restore",
+        "migrations",
+        "row counts",
+    ]
     assert manifest["sha256"][:16] in record["checks"][0]["detail"]
     assert "ok " in run("list_backups")
     return backup
@@ -70,7 +77,9 @@ def test_sqlite_backup_restores_and_verifies_with_equal_checksums(catalogue, loc
 
 @postgresql_only
 @transactional
-def test_postgresql_backup_restores_and_verifies_with_equal_checksums(catalogue, local_backups, restore_target):
+def test_postgresql_backup_restores_and_verifies_with_equal_checksums(
+    catalogue, local_backups, restore_target
+):
     backup = round_trip(catalogue, local_backups, restore_target)
     assert backup.key.endswith(".pgdump")
     assert backup.manifest["dump_tool"].startswith("pg_dump")
@@ -155,8 +164,10 @@ def live_target(monkeypatch):
     monkeypatch.setattr(
         restore_db,
         "backup_restore",
-        lambda **kwargs: restored.append(kwargs)
-        or services.Restore(kwargs["key"], kwargs["target"]["NAME"], True, "all rows match", []),
+        lambda **kwargs: (
+            restored.append(kwargs)
+            or services.Restore(kwargs["key"], kwargs["target"]["NAME"], True, "all rows match", [])
+        ),
     )
     return restored
 
@@ -189,7 +200,9 @@ def test_restore_over_the_live_database_refuses_end_of_input(live_target):
 
 
 def test_restore_over_the_live_database_goes_on_with_the_typed_name(live_target):
-    output = run("restore_db", "ytcms-x.pgdump", "--into", LIVE_URL, "--force-live", stdin=io.StringIO("ytcms_live\n"))
+    output = run(
+        "restore_db", "ytcms-x.pgdump", "--into", LIVE_URL, "--force-live", stdin=io.StringIO("ytcms_live\n")
+    )
     assert "restored ytcms-x.pgdump" in output
     assert [restore["target"]["NAME"] for restore in live_target] == ["ytcms_live"]
 
@@ -218,16 +231,22 @@ def test_a_url_with_a_password_is_never_echoed(live_target):
 
 def test_older_pg_dump_than_the_server_is_refused_with_the_fix():
     with pytest.raises(store.BackupError, match="postgresql-client-16"):
-        engines.pg_version_note(client_major=15, client_text="pg_dump 15.2", server_major=16, server_text="16.1")
+        engines.pg_version_note(
+            client_major=15, client_text="pg_dump 15.2", server_major=16, server_text="16.1"
+        )
 
 
 def test_newer_pg_dump_than_the_server_is_noted():
-    note = engines.pg_version_note(client_major=16, client_text="pg_dump 16.1", server_major=15, server_text="15.20")
+    note = engines.pg_version_note(
+        client_major=16, client_text="pg_dump 16.1", server_major=15, server_text="15.20"
+    )
     assert "newer than the PostgreSQL 15.20 server" in note
 
 
 def test_same_major_versions_are_said_to_match():
-    note = engines.pg_version_note(client_major=15, client_text="pg_dump 15.20", server_major=15, server_text="15.4")
+    note = engines.pg_version_note(
+        client_major=15, client_text="pg_dump 15.20", server_major=15, server_text="15.4"
+    )
     assert "matches" in note
 
 

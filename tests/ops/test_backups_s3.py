@@ -28,7 +28,9 @@ def run(*args, **options) -> str:
 
 
 @transactional
-def test_s3_backup_is_encrypted_infrequent_access_and_round_trips(catalogue, s3_backups, s3_client, restore_target):
+def test_s3_backup_is_encrypted_infrequent_access_and_round_trips(
+    catalogue, s3_backups, s3_client, restore_target
+):
     run("backup_db")
     (backup,) = backups_list(with_storage_class=True)
 
@@ -48,10 +50,14 @@ def test_s3_backup_is_encrypted_infrequent_access_and_round_trips(catalogue, s3_
 
 
 @transactional
-def test_s3_backup_interrupted_before_the_manifest_is_not_listed(catalogue, s3_backups, s3_client, monkeypatch):
+def test_s3_backup_interrupted_before_the_manifest_is_not_listed(
+    catalogue, s3_backups, s3_client, monkeypatch
+):
     from ytcms_site.backups import services
 
-    monkeypatch.setattr(services.store, "write_json", lambda *a, **k: (_ for _ in ()).throw(OSError("connection reset")))
+    monkeypatch.setattr(
+        services.store, "write_json", lambda *a, **k: (_ for _ in ()).throw(OSError("connection reset"))
+    )
     with pytest.raises(OSError):
         backup_create()
     assert backups_list() == []
@@ -93,13 +99,18 @@ def test_no_such_bucket_on_verify_of_a_key_says_so(missing_bucket):
 
 @pytest.mark.django_db
 def test_no_such_key_names_the_backup(s3_backups):
-    with pytest.raises(CommandError, match="No backup 'ytcms-20200101T000000Z-sqlite-000000.sqlite3.gz' in s3://"):
+    with pytest.raises(
+        CommandError, match="No backup 'ytcms-20200101T000000Z-sqlite-000000.sqlite3.gz' in s3://"
+    ):
         run("verify_backup", "ytcms-20200101T000000Z-sqlite-000000.sqlite3.gz")
 
 
 def access_denied(operation):
     return ClientError(
-        {"Error": {"Code": "AccessDenied", "Message": "Access Denied"}, "ResponseMetadata": {"HTTPStatusCode": 403}},
+        {
+            "Error": {"Code": "AccessDenied", "Message": "Access Denied"},
+            "ResponseMetadata": {"HTTPStatusCode": 403},
+        },
         operation,
     )
 
@@ -117,7 +128,9 @@ def test_access_denied_on_listing_names_the_permissions_needed(s3_backups, monke
 
 
 @transactional
-def test_access_denied_on_upload_is_mapped_even_through_boto3s_upload_error(catalogue, s3_backups, monkeypatch):
+def test_access_denied_on_upload_is_mapped_even_through_boto3s_upload_error(
+    catalogue, s3_backups, monkeypatch
+):
     from boto3.exceptions import S3UploadFailedError
 
     storage = backups_in_settings()

@@ -13,7 +13,8 @@ CHROMIUM = "/usr/bin/chromium"
 
 pytestmark = [
     pytest.mark.skipif(
-        not shutil.which(CHROMIUM), reason="needs Debian's Chromium at /usr/bin/chromium (bin/test installs it)"
+        not shutil.which(CHROMIUM),
+        reason="needs Debian's Chromium at /usr/bin/chromium (bin/test installs it)",
     ),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
@@ -52,7 +53,9 @@ def test_admin_pages_run_under_the_content_security_policy(live_server, catalogu
         try:
             page = browser.new_page()
             page.add_init_script(RECORD_VIOLATIONS)
-            page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
+            page.on(
+                "console", lambda message: message.type == "error" and console_errors.append(message.text)
+            )
 
             response = page.goto(f"{live_server.url}/admin/login/?next=/admin/")
             header = response.headers["content-security-policy"]

@@ -21,7 +21,9 @@ def staff(django_user_model):
 
 
 def sign_in(client, username, password, **extra):
-    return client.post("/admin/login/", {"username": username, "password": password, "next": "/admin/"}, **extra)
+    return client.post(
+        "/admin/login/", {"username": username, "password": password, "next": "/admin/"}, **extra
+    )
 
 
 def test_the_limit_of_failures_locks_out_even_the_right_password(client, staff, settings):
@@ -103,7 +105,10 @@ def test_every_page_carries_the_content_security_policy(client):
 
 
 def test_the_policy_lets_the_youtube_connect_form_reach_googles_consent_page(client):
-    assert "form-action 'self' https://accounts.google.com" in client.get("/admin/login/")["Content-Security-Policy"]
+    assert (
+        "form-action 'self' https://accounts.google.com"
+        in client.get("/admin/login/")["Content-Security-Policy"]
+    )
 
 
 def test_the_nonce_in_the_header_is_the_one_the_templates_get(rf):

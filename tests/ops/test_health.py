@@ -35,7 +35,9 @@ def task_row(**fields) -> DBTaskResult:
 
 def waiting_task(*, seconds: int) -> DBTaskResult:
     task = task_row()
-    DBTaskResult.objects.filter(pk=task.pk).update(enqueued_at=timezone.now() - datetime.timedelta(seconds=seconds))
+    DBTaskResult.objects.filter(pk=task.pk).update(
+        enqueued_at=timezone.now() - datetime.timedelta(seconds=seconds)
+    )
     return task
 
 
@@ -85,7 +87,9 @@ def test_readyz_with_a_broken_database_url_is_503(client, monkeypatch, tmp_path)
 def test_readyz_with_the_channel_layer_down_is_503(client, monkeypatch, settings):
     from channels_redis.core import RedisChannelLayer
 
-    monkeypatch.setattr(health, "get_channel_layer", lambda: RedisChannelLayer(hosts=["redis://127.0.0.1:1/0"]))
+    monkeypatch.setattr(
+        health, "get_channel_layer", lambda: RedisChannelLayer(hosts=["redis://127.0.0.1:1/0"])
+    )
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["channel_layer"]["status"] == "error"

@@ -108,12 +108,18 @@ SECRET_SHAPES = [
     ("Authorization: Bearer ya29.a0AfH6SMBx-secret_token", "ya29.a0AfH6SMBx"),
     ("token ya29.A0ARrdaM-abc.def_ghi", "A0ARrdaM"),
     ("refresh 1//0gLkQ2-verySecretRefreshToken_x", "verySecretRefreshToken"),
-    ("POST /token body=grant_type=refresh_token&refresh_token=1%2F%2F0gSecretValue&client_id=x", "0gSecretValue"),
+    (
+        "POST /token body=grant_type=refresh_token&refresh_token=1%2F%2F0gSecretValue&client_id=x",
+        "0gSecretValue",
+    ),
     ("GET /cb?state=s&code=4/0AX4XfWsecretcode&scope=x", "0AX4XfWsecretcode"),
     ("access_token=abc.def.ghi-secret&expires_in=3599", "abc.def.ghi-secret"),
     ('{"client_secret": "GOCSPX-secretvalue123", "client_id": "x"}', "GOCSPX-secretvalue123"),
     ("{'refresh_token': 'plain-secret-value-42'}", "plain-secret-value-42"),
-    ("GET https://youtube.googleapis.com/youtube/v3/videos?key=AIzaSyA1234567890abcdefghijklmnopqrstu", "AIzaSyA12345"),
+    (
+        "GET https://youtube.googleapis.com/youtube/v3/videos?key=AIzaSyA1234567890abcdefghijklmnopqrstu",
+        "AIzaSyA12345",
+    ),
     ("could not connect to postgres://ytcms:db-pass-secret@db:5432/ytcms", "db-pass-secret"),
     ("Authorization: Token ytc_Qm9vT2ZUaGVBcGlUb2tlbnNBcmVMb25nRW5vdWdo", "Qm9vT2ZUaGVBcGlUb2tlbnNB"),
 ]
@@ -166,7 +172,9 @@ def test_ordinary_text_is_left_alone():
 
 
 def test_plain_formatter_alone_escapes_and_redacts():
-    record = logging.LogRecord("x", logging.INFO, __file__, 1, "t %s", (f"a\n{FAKE_LINE} Bearer abc.def",), None)
+    record = logging.LogRecord(
+        "x", logging.INFO, __file__, 1, "t %s", (f"a\n{FAKE_LINE} Bearer abc.def",), None
+    )
     line = PlainFormatter().format(record)
     assert "\n" not in line and "abc.def" not in line
 

@@ -13,7 +13,9 @@ UTC = datetime.UTC
 
 def fake(created: datetime.datetime) -> Backup:
     key = f"ytcms-{created:%Y%m%dT%H%M%SZ}-sqlite-000000.sqlite3.gz"
-    return Backup(key=key, manifest={"created_at": created.isoformat(), "size": 1, "database_vendor": "sqlite"})
+    return Backup(
+        key=key, manifest={"created_at": created.isoformat(), "size": 1, "database_vendor": "sqlite"}
+    )
 
 
 def at(year, month, day, hour=3) -> datetime.datetime:
@@ -88,7 +90,9 @@ def test_rotation_deletes_the_others_with_their_manifests_and_records(local_back
     assert remaining == keys[:3] + [keys[20]]
     assert sorted(rotation.deleted) == sorted(set(keys) - set(remaining))
     files = {path.name for path in local_backups.iterdir()}
-    assert files == {name for key in remaining for name in (key, f"{key}.manifest.json", f"{key}.verified.json")}
+    assert files == {
+        name for key in remaining for name in (key, f"{key}.manifest.json", f"{key}.verified.json")
+    }
 
 
 @pytest.mark.django_db

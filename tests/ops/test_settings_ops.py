@@ -39,7 +39,12 @@ def environ(tmp_path):
 
 def run(code, env, *args):
     return subprocess.run(
-        [sys.executable, "-c", code, *args], env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", code, *args],
+        env=env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

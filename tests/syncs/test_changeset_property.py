@@ -74,4 +74,3 @@ def test_a_push_changes_exactly_the_edited_fields(emulator, channel_a1, owner_a,
     assert changed == {name for name, value in edits.items() if value != before_fields[name]}
     for name, value in edits.items():
         assert after[name] == value
-

@@ -258,9 +258,7 @@ def test_a_permanent_error_fails_the_item_with_youtubes_reason(emulator, catalog
     assert SyncRecord.objects.get().reason == "forbidden"
 
 
-def test_invalid_grant_parks_the_owners_items_until_reconnected(
-    emulator, catalogue, owner_a, alice, connect
-):
+def test_invalid_grant_parks_the_owners_items_until_reconnected(emulator, catalogue, owner_a, alice, connect):
     from syncs.services.credentials import credential_mark_needs_reauthorisation
 
     credential = connect(owner_a)

@@ -122,7 +122,9 @@ def _form_data(video, **overrides):
 
 def test_manager_edit_changes_what_we_want_and_marks_it_pending(as_user, alice, catalogue):
     video = catalogue["a1_song"]
-    response = as_user(alice).post(change_url(video.pk), _form_data(video, title="Midnight Song (Remastered)"))
+    response = as_user(alice).post(
+        change_url(video.pk), _form_data(video, title="Midnight Song (Remastered)")
+    )
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
     video.refresh_from_db()
     assert video.title == "Midnight Song (Remastered)"
@@ -207,7 +209,9 @@ def _bulk_post(client, ids, **fields):
 
 def test_bulk_edit_action_hidden_from_viewers(as_user, bob, catalogue):
     response = as_user(bob).get(CHANGELIST)
-    assert "bulk_edit" not in dict(response.context["cl"].model_admin.get_action_choices(response.wsgi_request))
+    assert "bulk_edit" not in dict(
+        response.context["cl"].model_admin.get_action_choices(response.wsgi_request)
+    )
 
 
 def test_bulk_edit_shows_form_then_preview_without_saving(as_user, alice, catalogue):
@@ -225,21 +229,29 @@ def test_bulk_edit_shows_form_then_preview_without_saving(as_user, alice, catalo
     assert Video.objects.get(pk="a1song00001").privacy_status == "public"
 
 
-def test_bulk_edit_apply_saves_valid_videos_and_skips_those_over_a_limit(as_user, alice, catalogue, make_video, channel_a1):
+def test_bulk_edit_apply_saves_valid_videos_and_skips_those_over_a_limit(
+    as_user, alice, catalogue, make_video, channel_a1
+):
     long_title = "L" * 95 + " Song"  # 100 chars: replacing "Song" with "Recording" breaks the limit
     make_video(channel_a1, video_id="a1long00001", title=long_title)
     client = as_user(alice)
     ids = ["a1song00001", "a1long00001"]
-    preview = _bulk_post(client, ids, bulk_edit_step="preview", find="Song", replace="Recording", find_in=["title"])
+    preview = _bulk_post(
+        client, ids, bulk_edit_step="preview", find="Song", replace="Recording", find_in=["title"]
+    )
     assert "title is 105 characters; YouTube allows 100." in preview.content.decode()
 
-    response = _bulk_post(client, ids, bulk_edit_step="apply", find="Song", replace="Recording", find_in=["title"])
+    response = _bulk_post(
+        client, ids, bulk_edit_step="apply", find="Song", replace="Recording", find_in=["title"]
+    )
     assert response.status_code == 302
     assert Video.objects.get(pk="a1song00001").title == "Midnight Recording"
     assert Video.objects.get(pk="a1long00001").title == long_title
 
 
-def test_bulk_edit_leaves_out_videos_the_user_may_only_view(as_user, django_user_model, catalogue, channel_a1, channel_a2):
+def test_bulk_edit_leaves_out_videos_the_user_may_only_view(
+    as_user, django_user_model, catalogue, channel_a1, channel_a2
+):
     from django.contrib.auth.models import Group
 
     from channels_app.models import Membership
@@ -306,5 +318,7 @@ def test_acknowledge_drift_action(as_user, alice, catalogue):
 
 def test_viewer_cannot_acknowledge_drift(as_user, bob, catalogue):
     _drift(catalogue["a1_live"], title="Live at Dusk")
-    as_user(bob).post(CHANGELIST, {"action": "acknowledge_drift", ACTION_CHECKBOX_NAME: ["a1live00001"], "index": "0"})
+    as_user(bob).post(
+        CHANGELIST, {"action": "acknowledge_drift", ACTION_CHECKBOX_NAME: ["a1live00001"], "index": "0"}
+    )
     assert Video.objects.get(pk="a1live00001").has_drift

@@ -109,7 +109,9 @@ def test_remote_state_matching_our_edit_clears_pending(song, alice):
 
 
 def test_edit_of_a_field_youtube_state_does_not_know_stays_pending(channel_a1, alice):
-    video = Video.objects.create(id="unknown0001", channel=channel_a1, title="T", remote_snapshot={"title": "T"})
+    video = Video.objects.create(
+        id="unknown0001", channel=channel_a1, title="T", remote_snapshot={"title": "T"}
+    )
     video_update(video=video, changes={"description": "Written here"}, user=alice)
     video.refresh_from_db()
     assert video.pending_fields == ["description"]
@@ -143,7 +145,10 @@ def test_bulk_unassignable_category_is_flagged(song):
 
 def test_bulk_privacy_public_on_a_scheduled_video_is_flagged(channel_a1, make_video):
     video = make_video(
-        channel_a1, video_id="sched000002", privacy_status="private", publish_at=datetime(2030, 1, 1, tzinfo=UTC)
+        channel_a1,
+        video_id="sched000002",
+        privacy_status="private",
+        publish_at=datetime(2030, 1, 1, tzinfo=UTC),
     )
     row = videos_bulk_edit_preview(videos=[video], edit=BulkEdit(privacy_status="public")).rows[0]
     assert row.violations[0].code == "requires_private"
@@ -189,7 +194,9 @@ def test_youtube_change_between_reads_is_drift(song):
 
 
 def test_same_values_on_a_second_read_are_not_drift(song):
-    video_apply_remote_state(video=song, remote={"title": "Song", "tags": ["pop", "live set"]}, source="report")
+    video_apply_remote_state(
+        video=song, remote={"title": "Song", "tags": ["pop", "live set"]}, source="report"
+    )
     assert song.drifted_fields == []
     assert not song.has_drift
 
@@ -202,7 +209,9 @@ def test_drift_on_a_field_with_a_pending_edit_keeps_our_edit(song, alice):
 
 
 def test_first_read_of_a_field_is_not_drift(channel_a1, alice):
-    video = Video.objects.create(id="firstread01", channel=channel_a1, title="T", remote_snapshot={"title": "T"})
+    video = Video.objects.create(
+        id="firstread01", channel=channel_a1, title="T", remote_snapshot={"title": "T"}
+    )
     video_apply_remote_state(video=video, remote={"description": "Known now"}, source="report")
     assert not video.has_drift
 

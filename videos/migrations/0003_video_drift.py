@@ -4,30 +4,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('channels_app', '0002_role_groups'),
-        ('videos', '0002_categories_and_trigram_indexes'),
+        ("channels_app", "0002_role_groups"),
+        ("videos", "0002_categories_and_trigram_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='video',
-            name='drift_detected_at',
+            model_name="video",
+            name="drift_detected_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='video',
-            name='drifted_fields',
+            model_name="video",
+            name="drifted_fields",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.AddField(
-            model_name='video',
-            name='has_drift',
+            model_name="video",
+            name="has_drift",
             field=models.BooleanField(default=False),
         ),
         migrations.AddIndex(
-            model_name='video',
-            index=models.Index(condition=models.Q(('has_drift', True)), fields=['has_drift'], name='video_drift'),
+            model_name="video",
+            index=models.Index(
+                condition=models.Q(("has_drift", True)), fields=["has_drift"], name="video_drift"
+            ),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('channels_app', '0003_api_token'),
-        ('videos', '0004_video_updated_id'),
+        ("channels_app", "0003_api_token"),
+        ("videos", "0004_video_updated_id"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='video',
-            index=models.Index(fields=['title', 'id'], name='video_title_id'),
+            model_name="video",
+            index=models.Index(fields=["title", "id"], name="video_title_id"),
         ),
     ]

@@ -202,7 +202,10 @@ def pg_dump(settings_dict: dict, out_path: Path) -> DumpFacts:
     with private_connection(settings_dict) as connection:
         server_major, server_text = _server_version(connection)
         note = pg_version_note(
-            client_major=client_major, client_text=client_text, server_major=server_major, server_text=server_text
+            client_major=client_major,
+            client_text=client_text,
+            server_major=server_major,
+            server_text=server_text,
         )
         connection.set_autocommit(False)
         try:
@@ -297,7 +300,9 @@ def sqlite_dump(connection, out_path: Path) -> DumpFacts:
                 migrations = latest_migrations(copy_db, cursor)
         with open(copy_path, "rb") as source, gzip.open(out_path, "wb", compresslevel=6) as target:
             shutil.copyfileobj(source, target, 1024 * 1024)
-    return DumpFacts(counts, migrations, sqlite3.sqlite_version, f"sqlite3 {sqlite3.sqlite_version} backup API")
+    return DumpFacts(
+        counts, migrations, sqlite3.sqlite_version, f"sqlite3 {sqlite3.sqlite_version} backup API"
+    )
 
 
 def sqlite_restore(dump_path: Path, target_path: str) -> None:

@@ -244,7 +244,9 @@ def _compare_counts(expected: dict[str, int], actual: dict[str, int]) -> tuple[b
         elif expected[table] != actual[table]:
             differences.append(f"{table} {actual[table]} rows, manifest {expected[table]}")
     if differences:
-        shown = "; ".join(differences[:10]) + (f"; and {len(differences) - 10} more" if len(differences) > 10 else "")
+        shown = "; ".join(differences[:10]) + (
+            f"; and {len(differences) - 10} more" if len(differences) > 10 else ""
+        )
         return False, shown
     return True, f"{len(expected)} tables, {sum(expected.values()):,} rows match the manifest"
 
@@ -295,7 +297,9 @@ def backup_verify(*, key: str | None = None, progress: Progress = _quiet) -> Ver
         "ok": verification.ok,
         "verified_at": timezone.now().astimezone(datetime.UTC).isoformat(),
         "ytcms_version": ytcms_site.__version__,
-        "checks": [{"name": check.name, "ok": check.ok, "detail": check.detail} for check in verification.checks],
+        "checks": [
+            {"name": check.name, "ok": check.ok, "detail": check.detail} for check in verification.checks
+        ],
     }
     store.write_json(backup_storage(), backup.key + VERIFIED_SUFFIX, record)
     log = logger.info if verification.ok else logger.error
@@ -304,7 +308,9 @@ def backup_verify(*, key: str | None = None, progress: Progress = _quiet) -> Ver
         backup.key,
         "passed" if verification.ok else "FAILED",
         time.monotonic() - started,
-        "; ".join(f"{check.name} {'ok' if check.ok else 'FAILED: ' + check.detail}" for check in verification.checks),
+        "; ".join(
+            f"{check.name} {'ok' if check.ok else 'FAILED: ' + check.detail}" for check in verification.checks
+        ),
     )
     return verification
 
@@ -380,7 +386,9 @@ def backup_restore(*, key: str, target: dict, progress: Progress = _quiet) -> Re
     started = time.monotonic()
     backup = backup_get(key=key)
     if vendor_of(target) != backup.vendor:
-        raise BackupError(f"{backup.key} is a {backup.vendor} backup; it cannot be restored into {vendor_of(target)}.")
+        raise BackupError(
+            f"{backup.key} is a {backup.vendor} backup; it cannot be restored into {vendor_of(target)}."
+        )
     with _temporary_directory("ytcms-restore-") as scratch:
         progress(f"downloading {backup.key} …")
         dump_path = _download_checked(backup, scratch)

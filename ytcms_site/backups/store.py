@@ -93,14 +93,23 @@ def s3_error_message(storage, error, *, key: str | None = None) -> BackupError:
             f"The S3 bucket {bucket!r} does not exist (S3_BUCKET_NAME). Create it, or correct "
             f"S3_BUCKET_NAME / AWS_REGION / AWS_S3_ENDPOINT_URL."
         )
-    if code in {"AccessDenied", "403", "Forbidden", "AllAccessDisabled", "InvalidAccessKeyId", "SignatureDoesNotMatch"}:
+    if code in {
+        "AccessDenied",
+        "403",
+        "Forbidden",
+        "AllAccessDisabled",
+        "InvalidAccessKeyId",
+        "SignatureDoesNotMatch",
+    }:
         return BackupStorageError(
             f"S3 denied access to bucket {bucket!r} ({code}). The credentials in use need "
             f"s3:ListBucket on the bucket and s3:GetObject, s3:PutObject and s3:DeleteObject on "
             f"backups/*; check AWS_ACCESS_KEY_ID / the instance role."
         )
     if code in {"NoSuchKey", "404", "NotFound"}:
-        return BackupNotFound(f"No backup {key!r} in {describe(storage)}; `manage.py list_backups` lists them.")
+        return BackupNotFound(
+            f"No backup {key!r} in {describe(storage)}; `manage.py list_backups` lists them."
+        )
     return BackupStorageError(f"S3 request failed ({code or type(error).__name__}): {text}")
 
 
@@ -136,7 +145,9 @@ def storage_errors(storage, *, key: str | None = None):
             "AWS_SECRET_ACCESS_KEY, or give the machine an instance role."
         ) from error
     except EndpointConnectionError as error:
-        raise BackupStorageError(f"Cannot reach S3 at {error.kwargs.get('endpoint_url', '?')}: {error}") from error
+        raise BackupStorageError(
+            f"Cannot reach S3 at {error.kwargs.get('endpoint_url', '?')}: {error}"
+        ) from error
     except BotoCoreError as error:
         raise BackupStorageError(f"S3 request failed: {error}") from error
     except PermissionError as error:

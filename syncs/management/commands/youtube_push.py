@@ -81,7 +81,9 @@ class Command(BaseCommand):
                 self.stdout.flush()
                 self._bar_open = True
             else:
-                self.stdout.write(f"  {line} | {numbers['progress']}% of {numbers['total']:,} items: {counts}")
+                self.stdout.write(
+                    f"  {line} | {numbers['progress']}% of {numbers['total']:,} items: {counts}"
+                )
 
         return progress
 

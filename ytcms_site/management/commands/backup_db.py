@@ -12,7 +12,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--database", default="default", help="Database alias to back up (default: default).")
+        parser.add_argument(
+            "--database", default="default", help="Database alias to back up (default: default)."
+        )
         parser.add_argument(
             "--rotate",
             action="store_true",
@@ -35,5 +37,9 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"rotation: kept {len(rotation.kept)} (daily {settings.BACKUP_KEEP_DAILY}, monthly "
                     f"{settings.BACKUP_KEEP_MONTHLY}), deleted {len(rotation.deleted)}"
-                    + (f", removed {len(rotation.leftovers_deleted)} leftovers" if rotation.leftovers_deleted else "")
+                    + (
+                        f", removed {len(rotation.leftovers_deleted)} leftovers"
+                        if rotation.leftovers_deleted
+                        else ""
+                    )
                 )

@@ -55,7 +55,9 @@ class Command(BaseCommand):
         where = _where(target)
         live_alias = live_database_alias(target)
         if live_alias is not None:
-            self._confirm_live(target, where, live_alias, force_live=force_live, interactive=interactive, **options)
+            self._confirm_live(
+                target, where, live_alias, force_live=force_live, interactive=interactive, **options
+            )
         with command_errors():
             result = backup_restore(key=key, target=target, progress=self.stdout.write)
         for problem in result.migration_problems:
@@ -81,7 +83,9 @@ class Command(BaseCommand):
             )
         stdin = options.get("stdin") or sys.stdin
         self.stdout.write(
-            self.style.WARNING(f"This replaces the live {where} with the backup. Type its name ({name}) to go on: "),
+            self.style.WARNING(
+                f"This replaces the live {where} with the backup. Type its name ({name}) to go on: "
+            ),
             ending="",
         )
         self.stdout.flush()
