@@ -3,7 +3,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
+from django.views.decorators.http import require_POST
 
 from channels_app.admin import ContentOwnerAdmin
 from channels_app.models import ContentOwner
@@ -168,31 +170,30 @@ class ContentOwnerWithYouTubeAdmin(ContentOwnerAdmin):
     def may_connect(self, request, owner) -> bool:
         return content_owners_managed_by(user=request.user).filter(pk=owner.pk).exists()
 
-    def youtube_connect_view(self, request, object_id):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
+    def _owner_to_connect(self, request, object_id):
+        """The owner a connect/pull button acts on: in the user's scope (else 404), theirs to manage."""
         owner = self.get_queryset(request).filter(pk=object_id).first()
         if owner is None:
             raise Http404("No content owner matches the given query.")
         if not self.may_connect(request, owner):
             raise PermissionDenied
+        return owner
+
+    @method_decorator(require_POST)
+    def youtube_connect_view(self, request, object_id):
+        owner = self._owner_to_connect(request, object_id)
         try:
             return youtube_connect_start(request, owner)
         except ValueError as error:
             self.message_user(request, str(error), messages.ERROR)
             return HttpResponseRedirect(reverse("admin:channels_app_contentowner_change", args=[owner.pk]))
 
+    @method_decorator(require_POST)
     def youtube_pull_reports_view(self, request, object_id):
         """Queue the Reporting API pull of this owner; the task worker downloads and imports."""
         from syncs.tasks import reports_pull_from_youtube
 
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        owner = self.get_queryset(request).filter(pk=object_id).first()
-        if owner is None:
-            raise Http404("No content owner matches the given query.")
-        if not self.may_connect(request, owner):
-            raise PermissionDenied
+        owner = self._owner_to_connect(request, object_id)
         if credential_status_of(owner_id=owner.pk) is None:
             self.message_user(
                 request, f"{owner} is not connected to YouTube: connect it first.", messages.ERROR

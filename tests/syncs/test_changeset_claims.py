@@ -22,6 +22,19 @@ def _push(user):
     return changeset
 
 
+def _claim_with_a_tracking_policy_and_push(catalogue, owner_a, alice, connect):
+    """Alice claims a1song00001 with asset A111 and a custom "track" policy; the push inserts it."""
+    connect(owner_a)
+    changeset_add_claim_insert(
+        user=alice,
+        video=catalogue["a1_song"],
+        asset_id="A111",
+        content_type="audio",
+        rules=[{"action": "track"}],
+    )
+    return _push(alice)
+
+
 @pytest.fixture
 def claimed(emulator, catalogue, owner_a):
     """Claim C1 of asset A111 on a1song00001 with the saved policy P-monetize, on both sides."""
@@ -76,15 +89,7 @@ def test_claims_insert_sends_the_documented_body(emulator, catalogue, owner_a, a
 def test_a_repeated_claims_insert_finds_the_claim_and_does_not_claim_twice(
     emulator, catalogue, owner_a, alice, connect
 ):
-    connect(owner_a)
-    changeset_add_claim_insert(
-        user=alice,
-        video=catalogue["a1_song"],
-        asset_id="A111",
-        content_type="audio",
-        rules=[{"action": "track"}],
-    )
-    changeset = _push(alice)
+    changeset = _claim_with_a_tracking_policy_and_push(catalogue, owner_a, alice, connect)
     # A worker killed after the insert, before it recorded the answer: its lease has gone stale.
     ChangeSetItem.objects.update(
         status=ChangeSetItem.Status.PUSHING,
@@ -181,16 +186,8 @@ def test_revert_of_a_policy_change_patches_the_previous_policy_back(
 
 
 def test_revert_of_a_claims_insert_releases_the_claim(emulator, catalogue, owner_a, alice, connect):
-    connect(owner_a)
     Asset.objects.create(id="A111", content_owner=owner_a, title="Midnight Song (asset)")
-    changeset_add_claim_insert(
-        user=alice,
-        video=catalogue["a1_song"],
-        asset_id="A111",
-        content_type="audio",
-        rules=[{"action": "track"}],
-    )
-    changeset = _push(alice)
+    changeset = _claim_with_a_tracking_policy_and_push(catalogue, owner_a, alice, connect)
     (made,) = emulator.state.claims_for(video_id="a1song00001")
     assert ChangeSetItem.objects.get(changeset=changeset).payload["claimId"] == made["id"]
     assert Claim.objects.get(pk=made["id"]).status == Claim.Status.ACTIVE
@@ -224,15 +221,7 @@ def test_revert_of_a_claims_insert_releases_the_claim(emulator, catalogue, owner
 def test_a_claim_already_released_on_youtube_is_done_without_a_patch(
     emulator, catalogue, owner_a, alice, connect
 ):
-    connect(owner_a)
-    changeset_add_claim_insert(
-        user=alice,
-        video=catalogue["a1_song"],
-        asset_id="A111",
-        content_type="audio",
-        rules=[{"action": "track"}],
-    )
-    changeset = _push(alice)
+    changeset = _claim_with_a_tracking_policy_and_push(catalogue, owner_a, alice, connect)
     (made,) = emulator.state.claims_for(video_id="a1song00001")
     emulator.state.claims[made["id"]]["resource"]["status"] = "inactive"  # released in Studio
 
@@ -247,15 +236,7 @@ def test_a_claim_already_released_on_youtube_is_done_without_a_patch(
 def test_a_claim_disputed_on_youtube_is_a_conflict_not_a_release(
     emulator, catalogue, owner_a, alice, connect
 ):
-    connect(owner_a)
-    changeset_add_claim_insert(
-        user=alice,
-        video=catalogue["a1_song"],
-        asset_id="A111",
-        content_type="audio",
-        rules=[{"action": "track"}],
-    )
-    changeset = _push(alice)
+    changeset = _claim_with_a_tracking_policy_and_push(catalogue, owner_a, alice, connect)
     (made,) = emulator.state.claims_for(video_id="a1song00001")
     emulator.state.claims[made["id"]]["resource"]["status"] = "disputed"
 

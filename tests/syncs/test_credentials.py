@@ -411,3 +411,11 @@ def test_plain_http_outside_this_machine_is_refused_with_a_message(
 
     assert "OAuth needs https" in response.content.decode()
     assert emulator.state.requests() == []
+
+
+@pytest.mark.parametrize("name", ["youtube_connect", "youtube_pull_reports"])
+def test_the_owner_buttons_answer_only_a_post_in_scope(name, owner_a, owner_b, alice, client):
+    client.force_login(alice)
+    url_name = f"admin:channels_app_contentowner_{name}"
+    assert client.get(reverse(url_name, args=["owner-a"])).status_code == 405
+    assert client.post(reverse(url_name, args=["owner-b"])).status_code == 404  # not alice's
