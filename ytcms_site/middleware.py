@@ -7,6 +7,7 @@ import uuid
 
 from asgiref.sync import async_to_sync, iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.cache import caches
 from django.core.signals import request_finished
@@ -203,9 +204,25 @@ def _client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+def login_username_key(username: str) -> str:
+    """The one spelling of a username that every variant of it signs in as.
+
+    AuthenticationForm strips the posted name and NFKC-normalises it (UsernameField, the same
+    AbstractBaseUser.normalize_username) before authenticating, so "ａlice", "ªlice" and "𝐚lice"
+    sign in as "alice"; casefold then merges spellings that differ only in case.
+    """
+    normalized = get_user_model().normalize_username(username.strip())
+    return normalized.strip().casefold()
+
+
 def _throttle_key(username: str, ip: str) -> str:
-    digest = hashlib.sha256(f"{username.strip().lower()}\x00{ip}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{login_username_key(username)}\x00{ip}".encode()).hexdigest()
     return f"login-failures:{digest}"
+
+
+def _address_throttle_key(ip: str) -> str:
+    digest = hashlib.sha256(ip.encode()).hexdigest()
+    return f"login-failures-address:{digest}"
 
 
 def _throttle_cache():
@@ -220,12 +237,38 @@ def _login_path() -> str | None:
 
 
 def login_failures(*, username: str, ip: str) -> int:
+    """Failed sign-ins for this username (in any spelling) from this address, in the window."""
     try:
         return _throttle_cache().get(_throttle_key(username, ip), 0)
     except Exception:
         # The cache (Redis) is down: sign-in must keep working; the error is logged.
         security_logger.exception("login throttle cache unavailable; not throttling")
         return 0
+
+
+def login_failures_from_address(*, ip: str) -> int:
+    """Failed sign-ins from this address in the window, whatever usernames they tried."""
+    try:
+        return _throttle_cache().get(_address_throttle_key(ip), 0)
+    except Exception:
+        security_logger.exception("login throttle cache unavailable; not throttling")
+        return 0
+
+
+def login_failures_forget(*, ip: str, username: str | None = None) -> None:
+    """Clear the failures of username from ip; without a username, those of the address itself."""
+    key = _throttle_key(username, ip) if username is not None else _address_throttle_key(ip)
+    _throttle_cache().delete(key)
+
+
+def _count(cache, key: str, window: int) -> int:
+    # The window starts at the first failure; incr keeps the expiry of the key it updates.
+    cache.add(key, 0, timeout=window)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        return 1
 
 
 @receiver(user_login_failed, dispatch_uid="ytcms_login_throttle_failed")
@@ -235,40 +278,44 @@ def _count_login_failure(sender, credentials, request=None, **kwargs):
     username = credentials.get("username") or ""
     ip = _client_ip(request)
     cache = _throttle_cache()
-    key = _throttle_key(username, ip)
     window = settings.LOGIN_FAILURE_WINDOW_SECONDS
     try:
-        # The window starts at the first failure; incr keeps the expiry of the key it updates.
-        cache.add(key, 0, timeout=window)
-        try:
-            failures = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=window)
-            failures = 1
+        failures = _count(cache, _throttle_key(username, ip), window)
+        from_address = _count(cache, _address_throttle_key(ip), window)
     except Exception:
         security_logger.exception("login throttle cache unavailable; failure not counted")
         return
-    security_logger.warning("failed admin sign-in for %r from %s (%d in the window)", username, ip, failures)
+    security_logger.warning(
+        "failed admin sign-in for %r from %s (%d in the window; %d from the address)",
+        username,
+        ip,
+        failures,
+        from_address,
+    )
 
 
 @receiver(user_logged_in, dispatch_uid="ytcms_login_throttle_succeeded")
 def _forget_login_failures(sender, request=None, user=None, **kwargs):
+    # Only the account's own count: the address's count stays, or one account of the attacker's
+    # own, signed into between guesses, would reset the limit on trying everyone else's.
     if request is None or user is None:
         return
-    username = request.POST.get("username") if request.method == "POST" else None
     try:
-        _throttle_cache().delete(_throttle_key(username or user.get_username(), _client_ip(request)))
+        login_failures_forget(ip=_client_ip(request), username=user.get_username())
     except Exception:
         security_logger.exception("login throttle cache unavailable; failures not cleared")
 
 
 class LoginThrottleMiddleware:
-    """Refuse admin sign-in attempts for a username from an address after too many failures.
+    """Refuse admin sign-in attempts after too many failures, per account and per address.
 
     LOGIN_FAILURE_LIMIT failed attempts for one username from one address within
-    LOGIN_FAILURE_WINDOW_SECONDS lock that pair out until the window ends: the sign-in form answers
-    429 without checking the password, so a correct guess during the lockout is worth nothing.
-    Failures are counted by the user_login_failed signal in the LOGIN_THROTTLE_CACHE cache.
+    LOGIN_FAILURE_WINDOW_SECONDS lock that pair out until the window ends, and
+    LOGIN_FAILURE_LIMIT_PER_ADDRESS failures from one address, whatever the usernames, lock the
+    address: the sign-in form answers 429 without checking the password, so a correct guess during
+    the lockout is worth nothing. The username is keyed as Django authenticates it
+    (login_username_key), so no spelling of it escapes the count. Failures are counted by the
+    user_login_failed signal in the LOGIN_THROTTLE_CACHE cache.
     """
 
     def __init__(self, get_response):
@@ -278,20 +325,25 @@ class LoginThrottleMiddleware:
         if request.method == "POST" and request.path == _login_path():
             username = request.POST.get("username", "")
             ip = _client_ip(request)
-            failures = login_failures(username=username, ip=ip)
-            if failures >= settings.LOGIN_FAILURE_LIMIT:
-                minutes = max(1, settings.LOGIN_FAILURE_WINDOW_SECONDS // 60)
+            if login_failures_from_address(ip=ip) >= settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS:
+                security_logger.warning("admin sign-in from %s refused: address locked out", ip)
+                return self._locked_out(request, "from your address")
+            if login_failures(username=username, ip=ip) >= settings.LOGIN_FAILURE_LIMIT:
                 security_logger.warning("admin sign-in for %r from %s refused: locked out", username, ip)
-                response = error_response(
-                    request,
-                    status=429,
-                    title="Too many failed sign-in attempts",
-                    message=(
-                        f"Too many failed sign-in attempts for this account from your address. "
-                        f"Sign-in is locked for up to {minutes} minutes; try again later or ask an "
-                        f"administrator to reset your password."
-                    ),
-                )
-                response["Retry-After"] = str(settings.LOGIN_FAILURE_WINDOW_SECONDS)
-                return response
+                return self._locked_out(request, "for this account from your address")
         return self.get_response(request)
+
+    @staticmethod
+    def _locked_out(request, scope: str):
+        minutes = max(1, settings.LOGIN_FAILURE_WINDOW_SECONDS // 60)
+        response = error_response(
+            request,
+            status=429,
+            title="Too many failed sign-in attempts",
+            message=(
+                f"Too many failed sign-in attempts {scope}. Sign-in is locked for up to "
+                f"{minutes} minutes; try again later or ask an administrator to reset your password."
+            ),
+        )
+        response["Retry-After"] = str(settings.LOGIN_FAILURE_WINDOW_SECONDS)
+        return response

@@ -451,6 +451,9 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 # Admin sign-in throttling (ytcms_site.middleware.LoginThrottleMiddleware).
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900, minimum=1)
+# Failures from one address whatever the usernames (one address trying many accounts); higher,
+# since an office or a carrier NAT puts many people behind one address.
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env_int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 50, minimum=1)
 # How many proxies of ours append to X-Forwarded-For in front of the site (0: use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 # Failures must be counted across processes, so the counter lives in Redis when there is one.
