@@ -4,7 +4,6 @@ report_ingest is what the background task and `manage.py import_report` call; th
 (parsing, chunking, merging, kill safety) is reports.pipeline.
 """
 
-import csv
 import hashlib
 import io
 import logging
@@ -24,7 +23,7 @@ from reports import s3
 from reports.models import Report, ReportRowError
 from reports.parsing import ReportFileError, RowError, write_failed_rows
 from reports.pipeline import ReportRun, SourceError, Superseded, new_run_token
-from reports.sheets import EDIT_SHEET_COLUMNS, SheetRow, parse_edit_sheet, write_edit_sheet
+from reports.sheets import SheetRow, parse_edit_sheet, write_edit_sheet
 from ytcms_site.live.events import ReportProgress
 
 logger = logging.getLogger(__name__)
@@ -385,7 +384,7 @@ def report_failed_rows_csv(*, report: Report, batch: int = 2000) -> Iterator[str
 def edit_sheet_rows(videos: Iterable, *, batch: int = 1000) -> Iterator[str]:
     """The edit sheet of these videos, as text chunks for a streamed download (formula-escaped)."""
     head = io.StringIO()
-    csv.writer(head).writerow(EDIT_SHEET_COLUMNS)
+    write_edit_sheet([], head)
     head_text = head.getvalue()
     yield "\ufeff" + head_text
     pending = []

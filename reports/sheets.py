@@ -12,15 +12,15 @@ Semantics follow Studio's bulk edit: only what the sheet says changes.
 - Values are typed as in reports: booleans TRUE/FALSE (also Yes/No, 1/0), times ISO 8601 in
   UTC, categories by id or US name, privacy public/unlisted/private, license youtube or
   creativeCommon.
-- Every exported cell is escaped against formula injection (a leading quote); reading strips
-  exactly that quote, so an exported sheet imported unchanged yields exactly the exported
-  values. A field whose value is literally "(none)" is exported as '(none) and read back as text.
+- Every exported cell is escaped against formula injection (reports/parsing/formulas.py: quotes
+  before a formula at the start or after a separator, the cell quoted); reading strips exactly
+  those quotes, so an exported sheet imported unchanged yields exactly the exported values.
+  A field whose value is literally "(none)" is exported as '(none) and read back as text.
 Text is kept exactly as written (no stripping), so what was exported comes back unchanged.
 Limits (title length, tag budget, assignable categories...) are not checked here: the
 services run videos/validation.py. Only cells that cannot be read as their type are RowErrors.
 """
 
-import csv
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,7 +29,7 @@ from typing import BinaryIO, TextIO
 from reports.parsing import ReportFileError, ReportLimits, RowError, values
 from reports.parsing.base import excerpt, printable
 from reports.parsing.columns import normalise_header
-from reports.parsing.formulas import escape_formula, unescape_formula
+from reports.parsing.formulas import SpreadsheetCsvWriter, escape_formula, unescape_formula
 from reports.parsing.records import iter_records
 from reports.parsing.streams import open_report
 
@@ -148,13 +148,11 @@ def write_edit_sheet(videos: Iterable, out: TextIO) -> int:
     empty cells. A list item containing "|" cannot be written and raises ValueError. For
     Excel, open `out` with encoding="utf-8-sig".
     """
-    writer = csv.writer(out)
+    writer = SpreadsheetCsvWriter(out, escape=_escape)
     writer.writerow(EDIT_SHEET_COLUMNS)
     count = 0
     for video in videos:
-        writer.writerow(
-            [_escape(format_cell(column, _read_field(video, column))) for column in EDIT_SHEET_COLUMNS]
-        )
+        writer.writerow([format_cell(column, _read_field(video, column)) for column in EDIT_SHEET_COLUMNS])
         count += 1
     return count
 

@@ -12,7 +12,7 @@ converters), reader (ReportReader), failed_rows (the failed-rows CSV), formulas 
 
 from .base import ReportFileError, ReportLimits, RowError
 from .failed_rows import write_failed_rows
-from .formulas import escape_formula, unescape_formula
+from .formulas import SpreadsheetCsvWriter, escape_formula, unescape_formula
 from .reader import ReportReader, ReportRow
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "ReportReader",
     "ReportRow",
     "RowError",
+    "SpreadsheetCsvWriter",
     "escape_formula",
     "unescape_formula",
     "write_failed_rows",

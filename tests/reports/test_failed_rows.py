@@ -71,7 +71,8 @@ def test_undecodable_bytes_are_written_as_replacement_characters():
 def test_header_cells_are_escaped_too():
     out = io.StringIO()
     write_failed_rows([], ["video_id", "=HYPERLINK()"], out)
-    assert out.getvalue().splitlines()[0] == "error,video_id,'=HYPERLINK()"
+    # Escaped, and quoted so that a spreadsheet splitting on another separator keeps it one cell.
+    assert out.getvalue().splitlines()[0] == 'error,video_id,"\'=HYPERLINK()"'
 
 
 def test_rows_keep_their_line_numbers_in_order():
