@@ -1,7 +1,9 @@
 """API tokens: issue, revoke, and authenticate `Authorization: Token <key>` (or `Bearer <key>`).
 
 Only the SHA-256 of a key is stored; the key itself is shown once, when it is made. A token is
-refused once revoked or past its expiry, and when its user is no longer active.
+refused once revoked or past its expiry, and whenever its user may no longer use the site
+(`user_may_use_site`: deactivated, no longer staff, or left without any membership), checked on
+every request so that taking someone's access away also ends their scripts.
 """
 
 import hashlib
@@ -19,6 +21,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
 from channels_app.models import ApiToken
+from channels_app.selectors import user_may_use_site
 
 KEY_PREFIX = "ytc_"
 # 32 random bytes: 43 URL-safe characters after the "ytc_" marker.
@@ -94,6 +97,10 @@ def api_token_for_key(key: str) -> ApiToken:
         raise exceptions.AuthenticationFailed("This API token has expired.", code="token_expired")
     if not token.user.is_active:
         raise exceptions.AuthenticationFailed("The token's user is inactive.", code="user_inactive")
+    if not user_may_use_site(user=token.user):
+        raise exceptions.AuthenticationFailed(
+            "The token's user no longer has access to ytcms.", code="user_without_access"
+        )
     if token.last_used is None or now - token.last_used >= LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used=now)
         token.last_used = now

@@ -14,6 +14,17 @@ def _membership_filter(user, roles=None) -> Q:
     ) | Q(id__in=memberships.filter(channel__isnull=False).values("channel_id"))
 
 
+def user_may_use_site(*, user) -> bool:
+    """Active staff with at least one membership, or a superuser: may sign in to the API at all.
+
+    API tokens and API sessions both ask this on every request, so a token stops working the
+    moment its user is deactivated, loses the staff flag or loses their last membership.
+    """
+    if not (user and user.is_authenticated and user.is_active and user.is_staff):
+        return False
+    return user.is_superuser or Membership.objects.filter(user=user).exists()
+
+
 def channels_visible_to(*, user) -> QuerySet[Channel]:
     if not user.is_authenticated or not user.is_active:
         return Channel.objects.none()

@@ -34,13 +34,24 @@ from rest_framework.settings import api_settings
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from channels_app.models import ApiToken
+from channels_app.selectors import user_may_use_site
 from videos.services import VideoValidationError
 
 # ----------------------------------------------------------------------------- permission
 
 
+def request_may_use_site(request) -> bool:
+    """`user_may_use_site` for this request: a session is asked here, a token when it authenticated.
+
+    Checked on every request, so a session whose user lost the staff flag or every membership
+    since signing in stops at once; a token's check already ran (ApiTokenAuthentication), and
+    asking again would cost a second query per request.
+    """
+    return isinstance(request.auth, ApiToken) or user_may_use_site(user=request.user)
+
+
 class CatalogueReadPermission(permissions.BasePermission):
-    """Signed in, active, and holding the model's view permission, as the admin requires.
+    """May use the site (`user_may_use_site`) and holds the model's view permission, as the admin requires.
 
     Which rows a user sees is not decided here but by the view's queryset (the selectors), so an
     object outside the user's memberships is a 404, never a 403. Writes check the edit rules in
@@ -51,7 +62,7 @@ class CatalogueReadPermission(permissions.BasePermission):
 
     def has_permission(self, request, view):
         user = request.user
-        if not (user and user.is_authenticated and user.is_active):
+        if not request_may_use_site(request):
             return False
         model = getattr(view, "model", None)
         if model is None:
@@ -60,15 +71,15 @@ class CatalogueReadPermission(permissions.BasePermission):
 
 
 class StaffRecordsPermission(permissions.BasePermission):
-    """Signed in, active and staff: the admin lets every staff user read change sets, the audit
-    trail and the quota ledger (StaffReadOnlyAdmin), with no model permission; the selectors
-    decide which rows, and actions check their own rules (changeset_may_act)."""
+    """May use the site (active staff with a membership, or a superuser): the admin lets every
+    staff user read change sets, the audit trail and the quota ledger (StaffReadOnlyAdmin), with
+    no model permission; the selectors decide which rows, and actions check their own rules
+    (changeset_may_act)."""
 
     message = "Your account may not read change sets, the audit trail or the quota."
 
     def has_permission(self, request, view):
-        user = request.user
-        return bool(user and user.is_authenticated and user.is_active and user.is_staff)
+        return request_may_use_site(request)
 
 
 class StateConflict(exceptions.APIException):

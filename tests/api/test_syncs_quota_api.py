@@ -130,7 +130,13 @@ def test_non_staff_and_anonymous_users_may_not_read_the_trail(trail, alice, api_
     assert APIClient().get(URL).status_code == 401
     alice.is_staff = False
     alice.save()
+    # Her token no longer authenticates (tests/api/test_token_access_loss.py); a session is refused.
     response = api_for(alice).get(URL)
+    assert response.status_code == 401
+    assert error_codes(response) == [(None, "user_without_access")]
+    browser = APIClient()
+    browser.force_login(alice)
+    response = browser.get(URL)
     assert response.status_code == 403
     assert error_codes(response) == [(None, "permission_denied")]
 
@@ -260,7 +266,10 @@ def test_quota_is_read_only_and_needs_a_staff_account(alice, alice_api, api_for)
     assert APIClient().get("/api/v1/quota/").status_code == 401
     alice.is_staff = False
     alice.save()
-    assert api_for(alice).get("/api/v1/quota/").status_code == 403
+    assert api_for(alice).get("/api/v1/quota/").status_code == 401
+    browser = APIClient()
+    browser.force_login(alice)
+    assert browser.get("/api/v1/quota/").status_code == 403
 
 
 @pytest.mark.parametrize(
