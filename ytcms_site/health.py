@@ -7,7 +7,9 @@ revoked grant is the same on every instance, and taking them all out of the load
 also take away the admin page where a manager reconnects the owner.
 
 Neither needs a login and neither shows a secret: failed checks name the kind of error; the details
-go to the log with the request id.
+go to the log with the request id. Neither names a content owner or counts their credentials for
+anyone but a superuser: a load balancer needs only the status code, and a rights manager of one
+owner must not learn how many others there are or which of them lost their grant.
 """
 
 import asyncio
@@ -120,29 +122,36 @@ def check_worker() -> dict:
     return {"status": OK, "detail": "idle", **result}
 
 
-def _requester_is_staff(request) -> bool:
+def _requester_is_superuser(request) -> bool:
     try:
-        return bool(request.user.is_authenticated and request.user.is_staff)
+        user = request.user
+        return bool(user.is_authenticated and user.is_active and user.is_staff and user.is_superuser)
     except Exception:  # no session table, no database: treat as anonymous
         return False
 
 
 def check_youtube_credentials(request) -> dict:
-    """Count the content owners' YouTube credentials by status; per owner for signed-in staff."""
+    """Whether a content owner's YouTube credential needs re-authorisation.
+
+    Everyone gets the bare status (ok or degraded); a signed-in superuser also gets the counts by
+    status and each owner's, which span every content owner.
+    """
     try:
         credential_model = apps.get_model("syncs", "YouTubeCredential")
     except LookupError:
         return {"status": SKIPPED, "detail": "YouTube credentials are not part of this version"}
+    if not _requester_is_superuser(request):
+        broken = credential_model.objects.filter(status="needs_reauthorisation").exists()
+        return {"status": DEGRADED if broken else OK}
     counts = dict(
         credential_model.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n")
     )
     broken = counts.get("needs_reauthorisation", 0)
-    result = {"status": DEGRADED if broken else OK, "counts": counts}
-    if _requester_is_staff(request):
-        result["owners"] = dict(
-            credential_model.objects.order_by("owner_id").values_list("owner_id", "status")
-        )
-    return result
+    return {
+        "status": DEGRADED if broken else OK,
+        "counts": counts,
+        "owners": dict(credential_model.objects.order_by("owner_id").values_list("owner_id", "status")),
+    }
 
 
 def _run(name: str, check) -> dict:
