@@ -67,7 +67,8 @@ class ContentOwnerAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
 @admin.register(Channel)
 class ChannelAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     list_display = ("title", "id", "content_owner", "is_linked", "country", "video_count")
-    list_filter = ("is_linked", "content_owner")
+    # Only the owners of the channels the user may see, not every owner's name.
+    list_filter = ("is_linked", ("content_owner", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("content_owner",)
     search_fields = ("title", "id__exact")
     inlines = [ChannelMembershipInline]

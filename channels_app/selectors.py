@@ -1,5 +1,7 @@
 """Who may see and edit which channels: the one place access is decided."""
 
+import hashlib
+
 from django.db.models import Q, QuerySet
 
 from channels_app.models import EDITING_ROLES, Channel, ContentOwner, Membership
@@ -23,6 +25,20 @@ def user_may_use_site(*, user) -> bool:
     if not (user and user.is_authenticated and user.is_active and user.is_staff):
         return False
     return user.is_superuser or Membership.objects.filter(user=user).exists()
+
+
+def membership_scope_key(*, user) -> str:
+    """Same memberships, same key: 'all' for superusers, else a digest of owners and channels.
+
+    Users with the same key see the same rows, so per-scope caches key on it, not on the user.
+    """
+    if user.is_active and user.is_superuser:
+        return "all"
+    memberships = Membership.objects.filter(user=user).values_list("content_owner_id", "channel_id")
+    owners = sorted({str(owner) for owner, _ in memberships if owner})
+    channels = sorted({str(channel) for _, channel in memberships if channel})
+    text = "o:" + ",".join(owners) + "|c:" + ",".join(channels)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def channels_visible_to(*, user) -> QuerySet[Channel]:
@@ -51,6 +67,21 @@ def content_owners_visible_to(*, user) -> QuerySet[ContentOwner]:
         Q(id__in=memberships.values("content_owner_id"))
         | Q(channels__id__in=memberships.values("channel_id"))
     ).distinct()
+
+
+def content_owners_joined_by(*, user) -> QuerySet[ContentOwner]:
+    """The owners the user holds an owner-level membership of (any role); a channel's does not count.
+
+    For records that belong to the owner as a whole and name no channel (the YouTube API-call
+    log): a member of one channel must not read what was done for the owner's other channels.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return ContentOwner.objects.none()
+    if user.is_superuser:
+        return ContentOwner.objects.all()
+    return ContentOwner.objects.filter(
+        id__in=Membership.objects.filter(user=user, content_owner__isnull=False).values("content_owner_id")
+    )
 
 
 def content_owners_managed_by(*, user) -> QuerySet[ContentOwner]:

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from channels_app.admin import ContentOwnerAdmin
 from channels_app.models import ContentOwner
-from channels_app.selectors import content_owners_managed_by, content_owners_visible_to
+from channels_app.selectors import content_owners_managed_by
 from syncs.changesets.preview import changeset_preview
 from syncs.changesets.selectors import changeset_may_act, changesets_visible_to, sync_records_visible_to
 from syncs.changesets.services import (
@@ -28,7 +28,7 @@ from syncs.models import (
     YouTubeCredential,
     YouTubeReportFile,
 )
-from syncs.selectors import credential_status_of
+from syncs.selectors import api_calls_visible_to, credential_status_of, youtube_report_files_visible_to
 from syncs.views import youtube_connect_start
 from syncs.youtube.errors import pacific_day
 
@@ -98,10 +98,8 @@ class ApiCallAdmin(StaffReadOnlyAdmin):
     show_full_result_count = False
 
     def get_queryset(self, request):
-        calls = super().get_queryset(request)
-        if request.user.is_superuser:
-            return calls
-        return calls.filter(content_owner__in=content_owners_visible_to(user=request.user))
+        # Owner-level members only: a call names no channel (api_calls_visible_to says why).
+        return api_calls_visible_to(user=request.user).select_related("content_owner")
 
 
 @admin.register(YouTubeReportFile)
@@ -124,10 +122,8 @@ class YouTubeReportFileAdmin(StaffReadOnlyAdmin):
     show_full_result_count = False
 
     def get_queryset(self, request):
-        files = super().get_queryset(request)
-        if request.user.is_superuser:
-            return files
-        return files.filter(content_owner__in=content_owners_visible_to(user=request.user))
+        # Owner-level members only, like the CMS reports they become.
+        return youtube_report_files_visible_to(user=request.user).select_related("content_owner", "report")
 
 
 # ---- The content owner's YouTube connection, on the content owner's own admin page.

@@ -3,9 +3,11 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from syncs.models import QuotaLedger, YouTubeCredential
+from channels_app.selectors import content_owners_joined_by
+from syncs.models import ApiCall, QuotaLedger, YouTubeCredential, YouTubeReportFile
 from syncs.youtube.errors import next_quota_reset, pacific_day
 
 
@@ -45,3 +47,26 @@ def quota_today(*, now: datetime | None = None) -> list[QuotaDay]:
 def credential_status_of(*, owner_id: str) -> YouTubeCredential | None:
     """The owner's credential without its secrets (kind, status, last success, last error)."""
     return YouTubeCredential.objects.filter(owner_id=owner_id).defer(*YouTubeCredential.SECRET_FIELDS).first()
+
+
+def api_calls_visible_to(*, user) -> QuerySet[ApiCall]:
+    """The calls to Google made for the content owners the user is an owner-level member of.
+
+    A call names its content owner but no channel (a videos.list batch mixes the owner's
+    channels, a Content ID or Reporting call has none, YouTube's messages name any of them), so a
+    member of one channel sees none: scoping by channel would mean guessing it from the message.
+    """
+    if user.is_authenticated and user.is_active and user.is_superuser:
+        return ApiCall.objects.all()
+    return ApiCall.objects.filter(content_owner__in=content_owners_joined_by(user=user))
+
+
+def youtube_report_files_visible_to(*, user) -> QuerySet[YouTubeReportFile]:
+    """The Reporting API files of the content owners the user is an owner-level member of.
+
+    A report file spans every channel of its owner, as the CMS report it became does
+    (reports_visible_to): a member of one channel sees none.
+    """
+    if user.is_authenticated and user.is_active and user.is_superuser:
+        return YouTubeReportFile.objects.all()
+    return YouTubeReportFile.objects.filter(content_owner__in=content_owners_joined_by(user=user))

@@ -104,7 +104,7 @@ class EffectivePolicyFilter(admin.SimpleListFilter):
     parameter_name = "policy"
 
     def lookups(self, request, model_admin):
-        return [(label, label) for label in effective_policy_labels()]
+        return [(label, label) for label in effective_policy_labels(user=request.user)]
 
     def queryset(self, request, queryset):
         if self.value():

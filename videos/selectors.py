@@ -9,7 +9,7 @@ from django.db.models import BooleanField, ExpressionWrapper, F, OrderBy, Q, Que
 from django.db.models.functions import Coalesce
 from django.utils.text import smart_split, unescape_string_literal
 
-from channels_app.selectors import channels_editable_by, channels_visible_to
+from channels_app.selectors import channels_editable_by, channels_visible_to, membership_scope_key
 from videos.models import Video, VideoCategory
 
 VIDEO_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{11}$")
@@ -199,14 +199,19 @@ def category_names(*, region_code: str | None = None) -> dict[str, str]:
 EFFECTIVE_POLICY_CACHE_SECONDS = 600
 
 
-def effective_policy_labels() -> list[str]:
-    """The distinct effective-policy labels, cached: a DISTINCT over millions of rows is not free."""
-    labels = cache.get("videos:effective_policy_labels")
+def effective_policy_labels(*, user) -> list[str]:
+    """The distinct effective-policy labels of the videos the user may see, cached per scope.
+
+    The labels are the owners' own policy names, so another owner's must not show. Cached per
+    membership scope, not per user: a DISTINCT over millions of rows is not free, and everyone
+    with the same memberships sees the same videos.
+    """
+    key = f"videos:effective_policy_labels:{membership_scope_key(user=user)}"
+    labels = cache.get(key)
     if labels is None:
+        videos = videos_visible_to(user=user).order_by()
         labels = sorted(
-            label
-            for label in Video.objects.order_by().values_list("effective_policy", flat=True).distinct()[:200]
-            if label
+            label for label in videos.values_list("effective_policy", flat=True).distinct()[:200] if label
         )
-        cache.set("videos:effective_policy_labels", labels, EFFECTIVE_POLICY_CACHE_SECONDS)
+        cache.set(key, labels, EFFECTIVE_POLICY_CACHE_SECONDS)
     return labels
