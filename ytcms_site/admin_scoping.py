@@ -8,3 +8,14 @@ class NotFoundOutsideScopeMixin:
 
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         raise Http404(f"No {opts.verbose_name} matches the given query.")
+
+
+def view_on_site_not_found(request, content_type_id, object_id):
+    """Stand in for the admin's "view on site" redirect (/admin/r/<type>/<id>/): always 404.
+
+    No model here has a get_absolute_url, so Django's shortcut could only answer 404, but it looked
+    the object up first, in any table and outside the user's scope, and said "doesn't exist" for a
+    missing object and "no get_absolute_url" for an existing one. One answer for all, with no
+    lookup, tells nothing about another owner's objects.
+    """
+    raise Http404("No object with a page on the site matches the given query.")

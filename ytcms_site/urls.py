@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from syncs.views import youtube_oauth_callback
+from ytcms_site.admin_scoping import view_on_site_not_found
 from ytcms_site.api import api_not_found, api_router
 from ytcms_site.dashboard.views import dashboard_data_view
 from ytcms_site.health import healthz, readyz
@@ -20,6 +21,8 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     # The admin index's dashboard figures (before admin/, whose catch-all would answer first).
     path("admin/dashboard/data/", dashboard_data_view, name="dashboard_data"),
+    # Django's "view on site" shortcut would look up any object of any type (see the view).
+    path("admin/r/<path:content_type_id>/<path:object_id>/", admin.site.admin_view(view_on_site_not_found)),
     path("admin/", admin.site.urls),
     # Probes for load balancers and monitoring: no login, no redirect to HTTPS (README "Operations").
     path("healthz", healthz, name="healthz"),
