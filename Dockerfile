@@ -5,6 +5,7 @@ FROM python:3.13-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     DJANGO_SETTINGS_MODULE=ytcms_site.settings \
+    DEBUG=false \
     YTCMS_VAR_DIR=/var/lib/ytcms \
     LOG_TO_FILE=false
 

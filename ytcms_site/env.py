@@ -5,6 +5,8 @@ Every setting ytcms reads from the environment goes through one of these, so a t
 """
 
 import os
+import secrets
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -107,3 +109,32 @@ def database_from_url(url: str, *, base_dir: Path, conn_max_age: int = 60) -> di
     raise ImproperlyConfigured(
         f"DATABASE_URL scheme {parsed.scheme!r} is not supported; use sqlite:/// or postgres://."
     )
+
+
+def generated_secret(path: Path, *, make: Callable[[], str]) -> str:
+    """Return the secret stored in ``path``, creating it with ``make()`` on first use.
+
+    For development only (DEBUG on, no key in the environment): each checkout gets keys of its own
+    instead of one published in the repository. The file is written whole under a temporary name
+    (0600, O_EXCL) and then hard-linked into place, which fails if another process got there
+    first; so processes starting together all read back the same, complete key.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(8)}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(descriptor, "w", encoding="ascii") as draft_file:
+                draft_file.write(make() + "\n")
+                draft_file.flush()
+                os.fsync(draft_file.fileno())
+            try:
+                os.link(draft, path)
+            except FileExistsError:
+                pass  # another process's key won; everyone uses that one
+        finally:
+            draft.unlink(missing_ok=True)
+    value = path.read_text(encoding="ascii").strip()
+    if not value:
+        raise ImproperlyConfigured(f"{path} is empty; delete it to have a new key generated.")
+    return value

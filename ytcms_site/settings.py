@@ -5,28 +5,33 @@ file storage in var/media and the database task backend. DATABASE_URL, REDIS_URL
 S3_BUCKET_NAME switch on PostgreSQL, Redis and S3; nothing else changes.
 """
 
+import secrets
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
-from ytcms_site.env import database_from_url, env_bool, env_int, env_list, env_str
+from ytcms_site.env import database_from_url, env_bool, env_int, env_list, env_str, generated_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Runtime files (SQLite database, local media, logs); a relative path is taken from the project root.
 VAR_DIR = BASE_DIR / env_str("YTCMS_VAR_DIR", "var")
 
-DEBUG = env_bool("DEBUG", True)
+# Off unless asked for: a forgotten variable must not put tracebacks with the settings (database
+# and Redis passwords) on every error page. bin/run and bin/test turn it on for development.
+DEBUG = env_bool("DEBUG", False)
 
-# A development key is only acceptable while DEBUG is on; production must bring its own.
-_DEV_SECRET_KEY = "dev-only-ytcms-secret-key-not-for-production-0123456789abcdefghij"
+# No key lives in the repository: production brings its own, and a development checkout gets a
+# random one of its own in YTCMS_VAR_DIR on first use.
 SECRET_KEY = env_str("SECRET_KEY")
 if SECRET_KEY is None:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "SECRET_KEY is not set. With DEBUG off ytcms refuses to start on a default key; "
-            "set SECRET_KEY to a random string of at least 50 characters."
+            "SECRET_KEY is not set. With DEBUG off ytcms refuses to start without its own key; "
+            "set SECRET_KEY to a random string of at least 50 characters. (For development set "
+            "DEBUG=true instead, as bin/run and bin/test do: a key is then generated in YTCMS_VAR_DIR.)"
         )
-    SECRET_KEY = _DEV_SECRET_KEY
+    SECRET_KEY = generated_secret(VAR_DIR / "dev_secret_key", make=lambda: secrets.token_urlsafe(50))
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -284,10 +289,14 @@ YOUTUBE_EMULATOR = env_bool("YOUTUBE_EMULATOR", False)
 
 # Fernet keys for secrets at rest (ytcms_site/fields.py): the first encrypts, all decrypt.
 ENCRYPTION_KEYS = env_list("ENCRYPTION_KEYS")
+if not ENCRYPTION_KEYS and DEBUG:
+    # A random key of this checkout's own, not one derived from SECRET_KEY: knowing (or leaking)
+    # one key must not give away the other. With DEBUG off the first secret stored asks for it.
+    ENCRYPTION_KEYS = [
+        generated_secret(VAR_DIR / "dev_encryption_key", make=lambda: Fernet.generate_key().decode())
+    ]
 for _position, _key in enumerate(ENCRYPTION_KEYS, start=1):
     try:
-        from cryptography.fernet import Fernet
-
         Fernet(_key)
     except ValueError:
         # Never echo the value: it is a secret, even when malformed.

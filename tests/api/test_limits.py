@@ -93,7 +93,7 @@ def test_bulk_edits_have_their_own_smaller_budget(catalogue, alice_api, settings
     assert alice_api.get("/api/v1/videos/").status_code == 200
 
 
-def test_a_bad_rate_setting_stops_start_up():
+def test_a_bad_rate_setting_stops_start_up(tmp_path):
     import subprocess
     import sys
 
@@ -101,6 +101,8 @@ def test_a_bad_rate_setting_stops_start_up():
         [sys.executable, "-c", "import django; django.setup()"],
         env={
             "DJANGO_SETTINGS_MODULE": "ytcms_site.settings",
+            "DEBUG": "true",
+            "YTCMS_VAR_DIR": str(tmp_path),
             "API_THROTTLE_USER": "2000 per hour",
             "PATH": "/usr/bin:/bin",
         },

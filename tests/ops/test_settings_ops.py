@@ -33,6 +33,7 @@ logging.getLogger("ytcms.check").warning("title %s", "a\\n2026-01-01 CRITICAL fa
 def environ(tmp_path):
     env = {name: value for name, value in os.environ.items() if name not in OPS_VARIABLES}
     env["DJANGO_SETTINGS_MODULE"] = "ytcms_site.settings"
+    env["DEBUG"] = "true"  # development, as bin/run and bin/test run; DEBUG off needs a SECRET_KEY
     env["YTCMS_VAR_DIR"] = str(tmp_path / "var")
     return env
 

@@ -172,6 +172,7 @@ def environ(tmp_path):
     ours = {"REPORT_PULL_HOUR_UTC", "OPS_DAILY_HOUR_UTC"}
     env = {name: value for name, value in os.environ.items() if name not in SETTINGS_VARIABLES | ours}
     env["DJANGO_SETTINGS_MODULE"] = "ytcms_site.settings"
+    env["DEBUG"] = "true"  # development, as bin/run and bin/test run; DEBUG off needs a SECRET_KEY
     env["YTCMS_VAR_DIR"] = str(tmp_path / "var")
     return env
 
