@@ -11,7 +11,13 @@ from channels_app.admin import ContentOwnerAdmin
 from channels_app.models import ContentOwner
 from channels_app.selectors import content_owners_managed_by
 from syncs.changesets.preview import changeset_preview
-from syncs.changesets.selectors import changeset_may_act, changesets_visible_to, sync_records_visible_to
+from syncs.changesets.selectors import (
+    changeset_action_refusal,
+    changeset_items_visible_to,
+    changeset_may_act,
+    changesets_visible_to,
+    sync_records_visible_to,
+)
 from syncs.changesets.services import (
     ChangeSetError,
     changeset_approve,
@@ -277,15 +283,32 @@ class ChangeSetItemInline(admin.TabularInline):
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_staff
 
+    def get_queryset(self, request):
+        # The formset narrows this to the change set on the page.
+        return changeset_items_visible_to(user=request.user).select_related("video")
+
+
+# The change-set page's buttons, each a POST to changeset_act_view.
+CHANGESET_PAGE_VERBS = ("approve", "push", "revert")
+
 
 @admin.register(ChangeSet)
 class ChangeSetAdmin(StaffReadOnlyAdmin):
-    list_display = ("__str__", "status", "created_by", "created_at", "needs_approval", "approved_by")
+    list_display = (
+        "__str__",
+        "content_owner",
+        "status",
+        "created_by",
+        "created_at",
+        "needs_approval",
+        "approved_by",
+    )
     list_filter = ("status", "needs_approval")
     date_hierarchy = "created_at"
     inlines = [ChangeSetItemInline]
     readonly_fields = (
         "title",
+        "content_owner",
         "status",
         "created_by",
         "created_at",
@@ -301,7 +324,7 @@ class ChangeSetAdmin(StaffReadOnlyAdmin):
     def get_queryset(self, request):
         return (
             changesets_visible_to(user=request.user)
-            .select_related("created_by", "approved_by")
+            .select_related("content_owner", "created_by", "approved_by")
             .order_by("-created_at", "-id")
         )
 
@@ -319,10 +342,13 @@ class ChangeSetAdmin(StaffReadOnlyAdmin):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         changeset = self.get_queryset(request).filter(pk=object_id).first()
-        if changeset is None or verb not in ("approve", "push", "revert"):
+        if changeset is None or verb not in CHANGESET_PAGE_VERBS:
             raise Http404
-        if not changeset_may_act(user=request.user, changeset=changeset):
-            raise PermissionDenied
+        page = reverse("admin:syncs_changeset_change", args=[changeset.pk])
+        refusal = changeset_action_refusal(user=request.user, changeset=changeset, action=verb)
+        if refusal is not None:
+            self.message_user(request, refusal, messages.ERROR)
+            return HttpResponseRedirect(page)
         target = changeset
         try:
             if verb == "approve":
@@ -342,11 +368,14 @@ class ChangeSetAdmin(StaffReadOnlyAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
-            context["preview"] = changeset_preview(changeset=obj)
-            context["may_act"] = changeset_may_act(user=request.user, changeset=obj)
+            context["preview"] = changeset_preview(changeset=obj, user=request.user)
+            context["may"] = {
+                verb: changeset_may_act(user=request.user, changeset=obj, action=verb)
+                for verb in CHANGESET_PAGE_VERBS
+            }
             context["act_urls"] = {
                 verb: reverse("admin:syncs_changeset_act", args=[obj.pk, verb])
-                for verb in ("approve", "push", "revert")
+                for verb in CHANGESET_PAGE_VERBS
             }
         return super().render_change_form(request, context, add, change, form_url, obj)
 
@@ -360,14 +389,25 @@ class ChangeSetItemAdmin(StaffReadOnlyAdmin):
     show_full_result_count = False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(changeset__in=changesets_visible_to(user=request.user))
+        return changeset_items_visible_to(user=request.user)
 
     def _resolve(self, request, queryset, resolution):
-        allowed = [
-            item for item in queryset if changeset_may_act(user=request.user, changeset=item.changeset)
-        ]
-        count = changeset_resolve(items=allowed, resolution=resolution)
-        self.message_user(request, f"{count} conflicts resolved.", messages.SUCCESS)
+        by_changeset: dict[int, list[ChangeSetItem]] = {}
+        for item in queryset.select_related("changeset"):
+            by_changeset.setdefault(item.changeset_id, []).append(item)
+        allowed, refusals = [], {}
+        for items in by_changeset.values():
+            changeset = items[0].changeset
+            refusal = changeset_action_refusal(user=request.user, changeset=changeset, action="resolve")
+            if refusal is None:
+                allowed.extend(items)
+            else:
+                refusals[str(changeset)] = refusal
+        if allowed:
+            count = changeset_resolve(items=allowed, resolution=resolution)
+            self.message_user(request, f"{count} conflicts resolved.", messages.SUCCESS)
+        for changeset, refusal in refusals.items():
+            self.message_user(request, f"{changeset}: nothing resolved. {refusal}", messages.ERROR)
 
     @admin.action(description="Resolve conflicts: keep YouTube's value")
     def keep_theirs(self, request, queryset):

@@ -2,8 +2,9 @@
 revert and conflict resolution; the audit trail; the quota ledger and what is queued on it.
 
 The admin's rules: every staff user reads the change sets and audit rows that touch videos they
-may see (syncs.changesets.selectors); approving, pushing, reverting and resolving need an editing
-role on every video a change set touches (changeset_may_act). Nothing here pushes to YouTube:
+may see, and of a change set only the items of those videos (syncs.changesets.selectors);
+approving, pushing, reverting and resolving follow changeset_action_refusal (the role group's
+change permission and an editing role on every video, as a video edit). Nothing here pushes to YouTube:
 pushing queues the task (changeset_queue), which a worker runs.
 """
 
@@ -26,11 +27,16 @@ from rest_framework.response import Response
 
 from syncs.changesets.api_support import (
     changeset_item_counts,
-    changeset_open_draft_of,
+    changeset_open_drafts_of,
     quota_queued_by_day,
 )
 from syncs.changesets.preview import changeset_preview, quota_remaining_today
-from syncs.changesets.selectors import changeset_may_act, changesets_visible_to, sync_records_visible_to
+from syncs.changesets.selectors import (
+    changeset_action_refusal,
+    changeset_items_visible_to,
+    changesets_visible_to,
+    sync_records_visible_to,
+)
 from syncs.changesets.services import (
     ChangeSetError,
     changeset_approve,
@@ -84,12 +90,10 @@ class FourEyesRule(PermissionDenied):
     default_code = "four_eyes"
 
 
-def _may_act_or_403(user, changeset: ChangeSet) -> None:
-    if not changeset_may_act(user=user, changeset=changeset):
-        raise PermissionDenied(
-            "Approving, pushing, reverting or resolving a change set needs an editor or manager role "
-            "on every video it touches."
-        )
+def _may_act_or_403(user, changeset: ChangeSet, action: str) -> None:
+    refusal = changeset_action_refusal(user=user, changeset=changeset, action=action)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
 
 
 def _refuse_a_body(request) -> None:
@@ -98,15 +102,15 @@ def _refuse_a_body(request) -> None:
         EmptyRequestSerializer(data=request.data).is_valid(raise_exception=True)
 
 
-def _detail(changeset: ChangeSet) -> dict:
-    """The change set with its item counts, its first items and its conflicts (both values)."""
-    items = list(changeset.items.order_by("pk")[: INLINE_ITEMS + 1])
-    conflicts = list(
-        changeset.items.filter(status=ChangeSetItem.Status.CONFLICT).order_by("pk")[:INLINE_ITEMS]
-    )
+def _detail(changeset: ChangeSet, user) -> dict:
+    """The change set with its item counts, its first items and its conflicts (both values): of
+    the items the user may see."""
+    visible = changeset_items_visible_to(user=user, changeset=changeset)
+    items = list(visible.order_by("pk")[: INLINE_ITEMS + 1])
+    conflicts = list(visible.filter(status=ChangeSetItem.Status.CONFLICT).order_by("pk")[:INLINE_ITEMS])
     data = ChangeSetSerializer(changeset).data
     data.update(
-        item_counts=changeset_item_counts(changeset=changeset),
+        item_counts=changeset_item_counts(changeset=changeset, user=user),
         items=ChangeSetItemSerializer(items[:INLINE_ITEMS], many=True).data,
         items_truncated=len(items) > INLINE_ITEMS,
         conflicts=ChangeSetItemSerializer(conflicts, many=True).data,
@@ -282,7 +286,7 @@ class ChangeSetViewSet(
         return super().get_throttles()
 
     def retrieve(self, request, *args, **kwargs):
-        return Response(_detail(self.get_object()))
+        return Response(_detail(self.get_object(), request.user))
 
     # ---- create from a bulk edit
 
@@ -320,14 +324,17 @@ class ChangeSetViewSet(
         edit = BulkEditSpecSerializer.to_edit(serializer.validated_data["edit"])
         with transaction.atomic():
             saved = videos_bulk_edit(videos=list(editable.order_by("pk")), edit=edit, user=user)
-            changeset = changeset_open_draft_of(user=user)
+            owner_ids = editable.order_by().values_list("channel__content_owner_id", flat=True).distinct()
+            drafts = changeset_open_drafts_of(user=user, content_owner_ids=list(owner_ids))
+        changeset = drafts[0] if drafts else None
         body = {
             "selected": len(ids),
             "changing": saved.updated + saved.skipped_invalid,
             "invalid": saved.skipped_invalid,
             "unchanged": saved.unchanged,
             "updated": saved.updated,
-            "changeset": _detail(self.get_queryset().get(pk=changeset.pk)) if changeset else None,
+            "changeset": _detail(self.get_queryset().get(pk=changeset.pk), user) if changeset else None,
+            "changesets": [draft.pk for draft in drafts],
         }
         return Response(body, status=status.HTTP_201_CREATED if changeset else status.HTTP_200_OK)
 
@@ -376,7 +383,7 @@ class ChangeSetViewSet(
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def preview(self, request, pk=None):
         changeset = self.get_object()
-        preview = changeset_preview(changeset=changeset)
+        preview = changeset_preview(changeset=changeset, user=request.user)
         violations = [
             _Violation(item=row.item, field=violation.field, code=violation.code, message=violation.message)
             for row in preview.invalid
@@ -413,13 +420,13 @@ class ChangeSetViewSet(
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def approve(self, request, pk=None):
         changeset = self.get_object()
-        _may_act_or_403(request.user, changeset)
+        _may_act_or_403(request.user, changeset, "approve")
         _refuse_a_body(request)
         try:
             changeset_approve(changeset=changeset, user=request.user)
         except ChangeSetError as error:
             raise _state_error(error, changeset, request.user, "approve") from None
-        return Response(_detail(self.get_queryset().get(pk=changeset.pk)))
+        return Response(_detail(self.get_queryset().get(pk=changeset.pk), request.user))
 
     @extend_schema(
         summary="Queue a change set's push",
@@ -433,13 +440,15 @@ class ChangeSetViewSet(
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def push(self, request, pk=None):
         changeset = self.get_object()
-        _may_act_or_403(request.user, changeset)
+        _may_act_or_403(request.user, changeset, "push")
         _refuse_a_body(request)
         try:
             changeset_queue(changeset=changeset, user=request.user)
         except ChangeSetError as error:
             raise _state_error(error, changeset, request.user, "push") from None
-        return Response(_detail(self.get_queryset().get(pk=changeset.pk)), status=status.HTTP_202_ACCEPTED)
+        return Response(
+            _detail(self.get_queryset().get(pk=changeset.pk), request.user), status=status.HTTP_202_ACCEPTED
+        )
 
     @extend_schema(
         summary="Revert a pushed change set",
@@ -452,13 +461,15 @@ class ChangeSetViewSet(
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def revert(self, request, pk=None):
         changeset = self.get_object()
-        _may_act_or_403(request.user, changeset)
+        _may_act_or_403(request.user, changeset, "revert")
         _refuse_a_body(request)
         try:
             revert = changeset_revert(changeset=changeset, user=request.user)
         except ChangeSetError as error:
             raise _state_error(error, changeset, request.user, "revert") from None
-        return Response(_detail(self.get_queryset().get(pk=revert.pk)), status=status.HTTP_201_CREATED)
+        return Response(
+            _detail(self.get_queryset().get(pk=revert.pk), request.user), status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(
         summary="Resolve conflicts",
@@ -471,10 +482,12 @@ class ChangeSetViewSet(
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def resolve(self, request, pk=None):
         changeset = self.get_object()
-        _may_act_or_403(request.user, changeset)
+        _may_act_or_403(request.user, changeset, "resolve")
         serializer = ChangeSetResolveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        conflicts = changeset.items.filter(status=ChangeSetItem.Status.CONFLICT)
+        conflicts = changeset_items_visible_to(user=request.user, changeset=changeset).filter(
+            status=ChangeSetItem.Status.CONFLICT
+        )
         asked = serializer.validated_data.get("item_ids")
         if asked is not None:
             found = {item.pk: item for item in conflicts.filter(pk__in=asked)}
@@ -498,7 +511,10 @@ class ChangeSetViewSet(
             resolved = changeset_resolve(items=items, resolution=serializer.validated_data["resolution"])
         except ChangeSetError as error:
             raise _state_error(error, changeset, request.user, "resolve") from None
-        body = {"resolved": resolved, "changeset": _detail(self.get_queryset().get(pk=changeset.pk))}
+        body = {
+            "resolved": resolved,
+            "changeset": _detail(self.get_queryset().get(pk=changeset.pk), request.user),
+        }
         return Response(body)
 
 
@@ -550,7 +566,7 @@ class ChangeSetItemViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             changeset = changesets_visible_to(user=self.request.user).filter(pk=int(changeset_id)).first()
         if changeset is None:
             raise NotFound("No such object among those you may see.")
-        return ChangeSetItem.objects.filter(changeset=changeset)
+        return changeset_items_visible_to(user=self.request.user, changeset=changeset)
 
 
 # ----------------------------------------------------------------------------- the audit trail

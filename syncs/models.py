@@ -143,6 +143,12 @@ class ChangeSet(models.Model):
         REVERTED = "reverted", "Reverted"
 
     title = models.CharField(max_length=255, blank=True)
+    # Every item is a video of this owner (changeset services refuse others), so nobody who may see
+    # a change set sees another owner's videos in it. Null: videos without a content owner, or a
+    # change set from before #14 that had already left the draft state with several owners in it.
+    content_owner = models.ForeignKey(
+        ContentOwner, null=True, blank=True, on_delete=models.SET_NULL, related_name="changesets"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="changesets"
     )

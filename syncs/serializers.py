@@ -24,6 +24,13 @@ class ChangeSetSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     title = serializers.CharField(read_only=True)
     status = serializers.ChoiceField(choices=ChangeSet.Status.choices, read_only=True)
+    content_owner = serializers.CharField(
+        source="content_owner_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The content owner every item's video belongs to (one per change set); null for "
+        "videos without one.",
+    )
     created_by = serializers.CharField(source="created_by.get_username", read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
@@ -161,8 +168,12 @@ class ChangeSetCreateResultSerializer(serializers.Serializer):
     updated = serializers.IntegerField(help_text="Videos saved as pending changes.")
     changeset = ChangeSetDetailSerializer(
         allow_null=True,
-        help_text="Your open draft, now holding these edits; null when nothing YouTube holds "
-        "changed (e.g. only artists or genres, which stay in ytcms).",
+        help_text="Your open draft, now holding these edits (the first of `changesets`); null when "
+        "nothing YouTube holds changed (e.g. only artists or genres, which stay in ytcms).",
+    )
+    changesets = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="Your open drafts holding these edits: one per content owner of the videos.",
     )
 
 

@@ -13,7 +13,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from syncs.changesets.preview import LIST_UNITS, UPDATE_UNITS
-from syncs.changesets.selectors import changesets_visible_to
+from syncs.changesets.selectors import changeset_items_visible_to
 from syncs.models import ChangeSet, ChangeSetItem
 from syncs.youtube.errors import pacific_day
 from syncs.youtube.mapping import VIDEO_IDS_PER_CALL
@@ -31,19 +31,25 @@ WAITING_ITEM_STATUSES = (
 )
 
 
-def changeset_open_draft_of(*, user) -> ChangeSet | None:
-    """The draft that edits of this user extend (changeset_open_draft's choice), without creating one."""
-    return (
-        ChangeSet.objects.filter(created_by=user, status=ChangeSet.Status.DRAFT, revert_of__isnull=True)
-        .order_by("pk")
-        .first()
-    )
+def changeset_open_drafts_of(*, user, content_owner_ids) -> list[ChangeSet]:
+    """The drafts that edits of this user to these owners' videos extend (changeset_open_draft's
+    choice, one per owner), without creating any."""
+    drafts = ChangeSet.objects.filter(
+        created_by=user, status=ChangeSet.Status.DRAFT, revert_of__isnull=True
+    ).order_by("pk")
+    chosen: dict = {}
+    for owner_id in content_owner_ids:
+        draft = drafts.filter(content_owner_id=owner_id).first()
+        if draft is not None:
+            chosen[draft.pk] = draft
+    return sorted(chosen.values(), key=lambda draft: draft.pk)
 
 
-def changeset_item_counts(*, changeset: ChangeSet) -> dict[str, int]:
-    """{item status: number of items}, every status present (0 when none)."""
+def changeset_item_counts(*, changeset: ChangeSet, user) -> dict[str, int]:
+    """{item status: number of the items the user may see}, every status present (0 when none)."""
     counts = dict.fromkeys(ChangeSetItem.Status.values, 0)
-    for row in changeset.items.order_by().values("status").annotate(n=Count("pk")):
+    items = changeset_items_visible_to(user=user, changeset=changeset)
+    for row in items.order_by().values("status").annotate(n=Count("pk")):
         counts[row["status"]] = row["n"]
     return counts
 
@@ -68,11 +74,14 @@ def quota_queued_by_day(*, user, now: datetime | None = None) -> list[QueuedQuot
     preview does (UPDATE_UNITS per video, LIST_UNITS per 50 videos).
     """
     today = pacific_day(now or timezone.now())
-    items: QuerySet = ChangeSetItem.objects.filter(
-        status__in=WAITING_ITEM_STATUSES,
-        changeset__status__in=PUSH_PENDING_STATUSES,
-        changeset__in=changesets_visible_to(user=user),
-    ).values_list("changeset_id", "video_id", "kind", "deferred_until")
+    items: QuerySet = (
+        changeset_items_visible_to(user=user)
+        .filter(
+            status__in=WAITING_ITEM_STATUSES,
+            changeset__status__in=PUSH_PENDING_STATUSES,
+        )
+        .values_list("changeset_id", "video_id", "kind", "deferred_until")
+    )
     videos: dict[date, set] = defaultdict(set)
     changesets: dict[date, set] = defaultdict(set)
     item_counts: dict[date, int] = defaultdict(int)

@@ -7,6 +7,7 @@ from datetime import datetime
 from django.conf import settings
 from django.utils import timezone
 
+from syncs.changesets.selectors import changeset_items_visible_to
 from syncs.models import ChangeSet, ChangeSetItem
 from syncs.selectors import quota_today
 from syncs.youtube.errors import next_quota_reset
@@ -91,14 +92,18 @@ def quota_remaining_today(now: datetime | None = None) -> tuple[int, int]:
     return min(0 if row.exhausted else max(spendable - row.units_used, 0) for row in rows), spendable
 
 
-def changeset_preview(*, changeset: ChangeSet, now: datetime | None = None) -> ChangeSetPreview:
+def changeset_preview(*, changeset: ChangeSet, user=None, now: datetime | None = None) -> ChangeSetPreview:
+    """Rows, limits and quota of the items `user` may see (every item when None: the push command)."""
     unsettled = (
         ChangeSetItem.Status.PENDING,
         ChangeSetItem.Status.DEFERRED,
         ChangeSetItem.Status.PUSHING,
         ChangeSetItem.Status.CONFLICT,
     )
-    items = list(changeset.items.select_related("video").order_by("video_id", "field"))
+    items = (
+        changeset.items.all() if user is None else changeset_items_visible_to(user=user, changeset=changeset)
+    )
+    items = list(items.select_related("video").order_by("video_id", "field"))
     by_video: dict[str, list[ChangeSetItem]] = {}
     for item in items:
         by_video.setdefault(item.video_id, []).append(item)

@@ -1,26 +1,91 @@
 """Reads of change sets: who may see and act on which."""
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet
 
+from channels_app.selectors import content_owners_managed_by
 from syncs.models import ChangeSet, ChangeSetItem, SyncRecord
 from videos.selectors import videos_editable_by, videos_visible_to
 
+# The group permission acting on a change set needs: the one a video edit needs (videos/api.py
+# _check_may_edit), since approving, pushing, reverting and resolving change videos at YouTube.
+CHANGESET_ACT_PERMISSION = "videos.change_video"
+CHANGESET_ACTIONS = ("approve", "push", "revert", "resolve")
+
 
 def changesets_visible_to(*, user) -> QuerySet[ChangeSet]:
-    """Change sets the user made or that touch a video the user may see."""
+    """Change sets holding a video the user may see, and the user's own empty ones.
+
+    A change set none of whose items the user may see is not theirs to see, even if they made it
+    (they lost the role since): its items are another owner's now.
+    """
     if user.is_active and user.is_superuser:
         return ChangeSet.objects.all()
     touches = ChangeSetItem.objects.filter(changeset=OuterRef("pk"), video__in=videos_visible_to(user=user))
-    return ChangeSet.objects.filter(Exists(touches)) | ChangeSet.objects.filter(created_by=user)
+    holds_any = ChangeSetItem.objects.filter(changeset=OuterRef("pk"))
+    return ChangeSet.objects.filter(Exists(touches)) | ChangeSet.objects.filter(created_by=user).exclude(
+        Exists(holds_any)
+    )
 
 
-def changeset_may_act(*, user, changeset: ChangeSet) -> bool:
-    """Approve, push or revert: the user may edit every video the change set touches."""
-    if not (user.is_active and user.is_staff):
-        return False
+def changeset_items_visible_to(*, user, changeset: ChangeSet | None = None) -> QuerySet[ChangeSetItem]:
+    """Items of videos the user may see (of one change set, if given): every page lists only these.
+
+    One content owner per change set makes this all of a visible change set's items; a change set
+    from before #14 may still span owners.
+    """
+    items = (
+        ChangeSetItem.objects.all()
+        if changeset is None
+        else ChangeSetItem.objects.filter(changeset=changeset)
+    )
+    if user.is_active and user.is_superuser:
+        return items
+    # An item of a visible video makes its change set visible (changesets_visible_to): no join needed.
+    return items.filter(video__in=videos_visible_to(user=user))
+
+
+def changeset_owner_ids(*, changeset: ChangeSet) -> set[str | None]:
+    """The content owners of the videos a change set touches (None: a channel without one)."""
+    return set(
+        changeset.items.order_by().values_list("video__channel__content_owner_id", flat=True).distinct()
+    )
+
+
+def changeset_action_refusal(*, user, changeset: ChangeSet, action: str) -> str | None:
+    """Why the user may not approve, push, revert or resolve the change set; None when they may.
+
+    The rule of a video edit: the role group's change permission, and an editor or manager
+    membership on every video the change set touches. With CHANGESET_FOUR_EYES on, approving also
+    needs the manager role of every content owner in it.
+    """
+    if action not in CHANGESET_ACTIONS:
+        raise ValueError(f"Unknown change-set action {action!r}.")
+    if not (user.is_active and user.is_staff and user.has_perm(CHANGESET_ACT_PERMISSION)):
+        return (
+            "Your account may read change sets but not act on them: approving, pushing, reverting and "
+            "resolving conflicts change videos, which your role group does not allow."
+        )
     video_ids = set(changeset.items.values_list("video_id", flat=True))
     editable = set(videos_editable_by(user=user).filter(pk__in=video_ids).values_list("pk", flat=True))
-    return video_ids == editable
+    if video_ids != editable:
+        return (
+            "Approving, pushing, reverting or resolving a change set needs an editor or manager role on "
+            "every video it touches."
+        )
+    if action == "approve" and settings.CHANGESET_FOUR_EYES and not user.is_superuser:
+        owners = changeset_owner_ids(changeset=changeset)
+        managed = set(content_owners_managed_by(user=user).filter(pk__in=owners).values_list("pk", flat=True))
+        if owners - managed:
+            return (
+                "With the four-eyes rule on, approving a change set needs the manager role of its "
+                "content owner."
+            )
+    return None
+
+
+def changeset_may_act(*, user, changeset: ChangeSet, action: str) -> bool:
+    return changeset_action_refusal(user=user, changeset=changeset, action=action) is None
 
 
 def sync_records_visible_to(*, user) -> QuerySet[SyncRecord]:

@@ -41,36 +41,77 @@ def changeset_refresh_needs_approval(*, changeset: ChangeSet) -> None:
         changeset.save(update_fields=["needs_approval", "updated_at"])
 
 
-def changeset_open_draft(*, user) -> ChangeSet:
-    """The user's one open draft (created on the first edit); reverts are drafts of their own."""
+def changeset_open_draft(*, user, content_owner_id: str | None) -> ChangeSet:
+    """The user's one open draft for a content owner (created on the first edit of its videos).
+
+    One content owner per change set: whoever may see a change set sees every item in it, and the
+    owner's people approve and push it. Reverts are drafts of their own.
+    """
     draft = (
         ChangeSet.objects.select_for_update()
-        .filter(created_by=user, status=ChangeSet.Status.DRAFT, revert_of__isnull=True)
+        .filter(
+            created_by=user,
+            status=ChangeSet.Status.DRAFT,
+            revert_of__isnull=True,
+            content_owner_id=content_owner_id,
+        )
         .order_by("pk")
         .first()
     )
     if draft is None:
         draft = ChangeSet.objects.create(
-            created_by=user, title=f"Edits by {user.get_username()} from {timezone.now():%Y-%m-%d %H:%M}"
+            created_by=user,
+            content_owner_id=content_owner_id,
+            title=f"Edits by {user.get_username()} from {timezone.now():%Y-%m-%d %H:%M}",
         )
     return draft
 
 
-@transaction.atomic
-def changeset_record_edits(*, user, edits: Mapping) -> ChangeSet | None:
-    """Extend the user's open draft with {video: {field: (old, new)}} edits of writable fields.
+def video_owner_ids(*, video_ids) -> dict[str, str | None]:
+    """{video id: its content owner's id}: the key change sets are split by."""
+    return dict(Video.objects.filter(pk__in=list(video_ids)).values_list("pk", "channel__content_owner_id"))
 
-    The base is YouTube's value (the snapshot) when the field was first edited; editing a field
-    back to its base removes the item.
+
+def changeset_check_owner(*, changeset: ChangeSet, video_ids) -> None:
+    """Refuse videos of another content owner than the change set's (one owner per change set)."""
+    others = sorted(
+        video_id
+        for video_id, owner_id in video_owner_ids(video_ids=video_ids).items()
+        if owner_id != changeset.content_owner_id
+    )
+    if others:
+        raise ChangeSetError(
+            f"{changeset} holds videos of one content owner only; {', '.join(others[:20])}"
+            f"{' and more' if len(others) > 20 else ''} belong to another. Edit them in their own change set."
+        )
+
+
+@transaction.atomic
+def changeset_record_edits(*, user, edits: Mapping) -> list[ChangeSet]:
+    """Extend the user's open drafts with {video: {field: (old, new)}} edits of writable fields.
+
+    Each video's edits go into the draft of its content owner: an edit spanning owners makes one
+    change set per owner. The base is YouTube's value (the snapshot) when the field was first
+    edited; editing a field back to its base removes the item.
     """
     edits = {
         video: {name: values for name, values in changed.items() if name in WRITABLE_FIELDS}
         for video, changed in edits.items()
     }
     edits = {video: changed for video, changed in edits.items() if changed}
-    if not edits:
-        return None
-    draft = changeset_open_draft(user=user)
+    owner_of = video_owner_ids(video_ids=[video.pk for video in edits])
+    by_owner: dict[str | None, dict] = {}
+    for video, changed in edits.items():
+        by_owner.setdefault(owner_of.get(video.pk), {})[video] = changed
+    return [
+        _record_edits_of_owner(user=user, content_owner_id=owner_id, edits=owner_edits)
+        for owner_id, owner_edits in sorted(by_owner.items(), key=lambda pair: pair[0] or "")
+    ]
+
+
+def _record_edits_of_owner(*, user, content_owner_id: str | None, edits: Mapping) -> ChangeSet:
+    draft = changeset_open_draft(user=user, content_owner_id=content_owner_id)
+    changeset_check_owner(changeset=draft, video_ids=[video.pk for video in edits])
     existing = {
         (item.video_id, item.field): item
         for item in draft.items.filter(video_id__in=[video.pk for video in edits])
@@ -108,7 +149,7 @@ def changeset_approve(*, changeset: ChangeSet, user) -> ChangeSet:
     if changeset.status != ChangeSet.Status.DRAFT:
         raise ChangeSetError(f"Only a draft can be approved; this one is {changeset.get_status_display()}.")
     if not changeset.items.exists():
-        raise ChangeSetError("This change set has no items.")
+        raise ChangeSetError("This change set has no items: there is nothing to approve.")
     changeset_refresh_needs_approval(changeset=changeset)
     if changeset.needs_approval and changeset.created_by_id == user.pk:
         raise ChangeSetError(
@@ -196,7 +237,8 @@ def changeset_revert(*, changeset: ChangeSet, user) -> ChangeSet:
 
     A claims.patch goes back to the claim's previous policy; a claim we inserted is released
     (claims.patch status inactive: Content ID has no delete and allows no other status change). A
-    released claim cannot be made active again, so releases are not reverted.
+    released claim cannot be made active again, so releases are not reverted. A change set from
+    before #14 that spans content owners gets one revert per owner; the first is returned.
     """
     if changeset.status not in (ChangeSet.Status.DONE, ChangeSet.Status.PARTLY_FAILED):
         raise ChangeSetError("Only a pushed change set can be reverted.")
@@ -213,15 +255,25 @@ def changeset_revert(*, changeset: ChangeSet, user) -> ChangeSet:
                 "This change set only released claims; Content ID cannot make a released claim active again."
             )
         raise ChangeSetError("Nothing of this change set reached YouTube; there is nothing to revert.")
-    revert = ChangeSet.objects.create(
-        created_by=user, revert_of=changeset, title=f"Revert of {changeset}"[:255]
-    )
-    for item in inverse:
-        item.changeset = revert
-    ChangeSetItem.objects.bulk_create(inverse)
-    changeset_refresh_needs_approval(changeset=revert)
-    publish_changeset_update(revert)
-    return revert
+    # One revert per content owner: a change set from before #14 may span several.
+    owner_of = video_owner_ids(video_ids={item.video_id for item in inverse})
+    reverts = []
+    for owner_id in sorted({owner_of.get(item.video_id) for item in inverse}, key=lambda owner: owner or ""):
+        revert = ChangeSet.objects.create(
+            created_by=user,
+            revert_of=changeset,
+            content_owner_id=owner_id,
+            title=f"Revert of {changeset}"[:255],
+        )
+        of_owner = [item for item in inverse if owner_of.get(item.video_id) == owner_id]
+        changeset_check_owner(changeset=revert, video_ids={item.video_id for item in of_owner})
+        for item in of_owner:
+            item.changeset = revert
+        ChangeSetItem.objects.bulk_create(of_owner)
+        changeset_refresh_needs_approval(changeset=revert)
+        publish_changeset_update(revert)
+        reverts.append(revert)
+    return reverts[0]
 
 
 def _inverse_item(item: ChangeSetItem) -> ChangeSetItem | None:
@@ -312,7 +364,8 @@ def changeset_add_claim_insert(
         raise ChangeSetError(
             f"Video {video.pk} is already claimed by asset {asset_id} (claim {existing.pk})."
         )
-    draft = changeset_open_draft(user=user)
+    draft = changeset_open_draft(user=user, content_owner_id=owner_id)
+    changeset_check_owner(changeset=draft, video_ids=[video.pk])
     item, _ = ChangeSetItem.objects.update_or_create(
         changeset=draft,
         video=video,
@@ -352,11 +405,12 @@ def changeset_add_claim_policy(
         )
     if policy == ({"id": claim.policy_id} if claim.policy_id else None):
         raise ChangeSetError(f"Claim {claim.pk} already has policy {claim.policy_id}.")
-    _check_policy_owner(
-        policy,
-        Video.objects.filter(pk=claim.video_id).values_list("channel__content_owner_id", flat=True).first(),
+    owner_id = (
+        Video.objects.filter(pk=claim.video_id).values_list("channel__content_owner_id", flat=True).first()
     )
-    draft = changeset_open_draft(user=user)
+    _check_policy_owner(policy, owner_id)
+    draft = changeset_open_draft(user=user, content_owner_id=owner_id)
+    changeset_check_owner(changeset=draft, video_ids=[claim.video_id])
     item, _ = ChangeSetItem.objects.update_or_create(
         changeset=draft,
         video_id=claim.video_id,

@@ -256,8 +256,19 @@ def test_quota_lists_what_queued_pushes_spend_per_pacific_day(queued_pushes, ali
             "content_id_calls": 2,
         },
     ]
-    # bob sees the change set (it touches A1): the same queue; charlie sees nothing of it.
-    assert bob_api.get("/api/v1/quota/").json()["queued"] == queued
+    # bob sees the change set (it touches A1) but only its A1 items (#14): not the A2 clip's title
+    # and claim; charlie sees nothing of it.
+    assert bob_api.get("/api/v1/quota/").json()["queued"] == [
+        queued[0],
+        {
+            "day": tomorrow.isoformat(),
+            "changesets": 1,
+            "videos": 1,
+            "items": 1,
+            "quota_units": 51,
+            "content_id_calls": 0,
+        },
+    ]
     assert charlie_api.get("/api/v1/quota/").json()["queued"] == []
 
 
