@@ -27,5 +27,6 @@ RUN DEBUG=false SECRET_KEY=collectstatic-only-not-a-secret-0123456789abcdefghijk
 USER ytcms
 
 EXPOSE 8000
+# The site, not uvicorn, reads X-Forwarded-For/-Proto (TRUSTED_PROXY_COUNT): hence --no-proxy-headers.
 CMD ["python", "-m", "uvicorn", "ytcms_site.asgi:application", "--host", "0.0.0.0", "--port", "8000", \
-     "--proxy-headers", "--log-config", "ytcms_site/uvicorn_logging.json"]
+     "--no-proxy-headers", "--log-config", "ytcms_site/uvicorn_logging.json"]
