@@ -36,7 +36,12 @@ from videos.serializers import (
     VideoSummarySerializer,
     VideoUpdateSerializer,
 )
-from videos.services import video_update, videos_bulk_edit, videos_bulk_edit_preview
+from videos.services import (
+    video_update,
+    videos_bulk_edit,
+    videos_bulk_edit_preview,
+    videos_bulk_edit_validate,
+)
 from ytcms_site.api import (
     UNKNOWN_FIELD_EXAMPLE,
     VALIDATION_ERROR_EXAMPLE,
@@ -222,6 +227,15 @@ class VideoViewSet(
         serializer.is_valid(raise_exception=True)
         ids = serializer.validated_data["video_ids"]
         edit = BulkEditSpecSerializer.to_edit(serializer.validated_data["edit"])
+        # Texts longer than the field they go into are refused before any video is read.
+        violations = videos_bulk_edit_validate(edit=edit)
+        if violations:
+            errors: dict[str, list[ErrorDetail]] = {}
+            for violation in violations:
+                errors.setdefault(violation.field, []).append(
+                    ErrorDetail(violation.message, code=violation.code)
+                )
+            raise ValidationError({"edit": errors})
         preview = serializer.validated_data["preview"]
         user = request.user
 

@@ -2,7 +2,7 @@ from django import forms
 
 from videos.models import Video
 from videos.selectors import video_categories
-from videos.services import BulkEdit, video_validate_changes
+from videos.services import BulkEdit, video_validate_changes, videos_bulk_edit_validate
 
 
 def _split(text: str, separator: str) -> list[str]:
@@ -122,8 +122,14 @@ class BulkEditForm(forms.Form):
         cleaned = super().clean()
         if cleaned.get("find") and not cleaned.get("find_in"):
             self.add_error("find_in", "Choose titles, descriptions or both to search in.")
-        if not self.errors and self.to_edit().is_empty():
+        if self.errors:
+            return cleaned
+        edit = self.to_edit()
+        if edit.is_empty():
             raise forms.ValidationError("Choose at least one change to make.")
+        # Texts longer than their field are refused here, before the preview reads any video.
+        for violation in videos_bulk_edit_validate(edit=edit):
+            self.add_error(violation.field if violation.field in self.fields else None, violation.message)
         return cleaned
 
     def to_edit(self) -> BulkEdit:

@@ -14,7 +14,14 @@ from django.utils.dateparse import parse_datetime
 
 from videos.models import Video
 from videos.selectors import assignable_category_ids
-from videos.validation import Violation, validate_video_metadata
+from videos.validation import (
+    TEXT_LIMITS,
+    Violation,
+    text_measure,
+    validate_bulk_edit_texts,
+    validate_text_measure,
+    validate_video_metadata,
+)
 from ytcms_site.live.events import publish_video_update, publish_videos_update
 
 # The properties videos.update lets us set (developers.google.com/youtube/v3/docs/videos/update).
@@ -315,8 +322,24 @@ class BulkEdit:
             and self.genres is None
         )
 
-    def changes_for(self, video: Video) -> dict:
-        """The new values this edit gives one video (only fields that actually change)."""
+    def replaced_measure(self, name: str, text: str) -> int:
+        """The size (as YouTube measures field `name`) `text` would have after the find/replace,
+        without building it."""
+        growth = text_measure(name, self.replace) - text_measure(name, self.find)
+        return text_measure(name, text) + text.count(self.find) * growth
+
+    def oversized_fields(self, video: Video) -> dict[str, int]:
+        """Fields the find/replace would make too long for YouTube: name -> size after it."""
+        if not self.find or len(self.replace) <= len(self.find):
+            return {}
+        sizes = {name: self.replaced_measure(name, getattr(video, name)) for name in self.find_in}
+        return {name: size for name, size in sizes.items() if size > TEXT_LIMITS[name][0]}
+
+    def changes_for(self, video: Video, *, skip: Iterable[str] = ()) -> dict:
+        """The new values this edit gives one video (only fields that actually change).
+
+        Fields in `skip` are left out of the find/replace (the preview's oversized fields).
+        """
         new = {}
         if self.privacy_status is not None:
             new["privacy_status"] = self.privacy_status
@@ -335,7 +358,8 @@ class BulkEdit:
             new["tags"] = tags
         if self.find:
             for name in self.find_in:
-                new[name] = getattr(video, name).replace(self.find, self.replace)
+                if name not in skip:
+                    new[name] = getattr(video, name).replace(self.find, self.replace)
         if self.artists is not None:
             new["artists"] = list(self.artists)
         if self.genres is not None:
@@ -371,12 +395,44 @@ class BulkEditPreview:
         return sum(1 for row in self.rows if not row.changes)
 
 
+def videos_bulk_edit_validate(*, edit: BulkEdit) -> list[Violation]:
+    """Check the edit itself once, before any video: its texts fit their fields, its category exists.
+
+    The admin form and the API call this to refuse an edit with field errors; the preview and the
+    apply refuse it too (VideoValidationError), so no door builds a preview of an oversized edit.
+    """
+    violations = validate_bulk_edit_texts(
+        find=edit.find,
+        replace=edit.replace,
+        find_in=edit.find_in,
+        add_tags=edit.add_tags,
+        remove_tags=edit.remove_tags,
+        artists=edit.artists,
+        genres=edit.genres,
+    )
+    if edit.category_id is not None:
+        violations += validate_video_metadata(
+            {"category_id": edit.category_id}, assignable_category_ids=assignable_category_ids()
+        )
+    return violations
+
+
+def _check_bulk_edit(edit: BulkEdit) -> None:
+    violations = videos_bulk_edit_validate(edit=edit)
+    if violations:
+        raise VideoValidationError(violations)
+
+
 def videos_bulk_edit_preview(*, videos: Iterable[Video], edit: BulkEdit) -> BulkEditPreview:
     """Per video: old and new values and the YouTube limits the new values would break."""
+    _check_bulk_edit(edit)
     categories = assignable_category_ids() if edit.category_id is not None else None
     rows = []
     for video in videos:
-        changes = edit.changes_for(video)
+        # A find/replace that would make a field too long is measured, not built: one small find
+        # in a long description times a long replace is megabytes per video.
+        oversized = edit.oversized_fields(video)
+        changes = edit.changes_for(video, skip=oversized)
         violations = []
         if changes:
             normalised = _normalise_changes(changes)
@@ -384,13 +440,15 @@ def videos_bulk_edit_preview(*, videos: Iterable[Video], edit: BulkEdit) -> Bulk
             if "privacy_status" in normalised and video.publish_at is not None:
                 to_check["publish_at"] = video.publish_at
             violations = validate_video_metadata(to_check, assignable_category_ids=categories)
-        rows.append(
-            VideoEditPreview(
-                video=video,
-                changes={name: (getattr(video, name), value) for name, value in changes.items()},
-                violations=violations,
-            )
-        )
+        shown = {name: (getattr(video, name), value) for name, value in changes.items()}
+        for name, size in oversized.items():
+            old = getattr(video, name)
+            # The start of the new value, from a bounded number of replacements.
+            limit = TEXT_LIMITS[name][0]
+            start = old.replace(edit.find, edit.replace, limit // len(edit.replace) + 1)
+            shown[name] = (old, start[:limit] + "…")
+            violations += validate_text_measure(name, size)
+        rows.append(VideoEditPreview(video=video, changes=shown, violations=violations))
     return BulkEditPreview(rows=rows)
 
 

@@ -23,6 +23,8 @@ ARTISTS_MAX_COUNT = 50
 ARTIST_MAX_CHARS = 200
 GENRES_MAX_COUNT = 20
 GENRE_MAX_CHARS = 100
+# The text fields a bulk find/replace edits: their limit and the unit YouTube counts it in.
+TEXT_LIMITS = {"title": (TITLE_MAX_CHARS, "characters"), "description": (DESCRIPTION_MAX_BYTES, "bytes")}
 # Matched with fullmatch: `$` alone also accepts a trailing newline, and `\d` accepts non-ASCII digits.
 ISRC_PATTERN = re.compile(r"[A-Z]{2}[A-Z0-9]{3}[0-9]{7}")  # ISO 3901, hyphens removed
 # BCP-47-ish language tag as YouTube accepts in snippet.defaultLanguage and localizations keys.
@@ -76,6 +78,25 @@ def _text_violations(field: str, label: str, value) -> list[Violation]:
     return []
 
 
+def text_measure(target: str, text: str) -> int:
+    """The size of `text` as YouTube measures `target` (title: characters, description: UTF-8 bytes)."""
+    return len(text) if TEXT_LIMITS[target][1] == "characters" else len(text.encode("utf-8"))
+
+
+def validate_text_measure(target: str, measure: int, *, field: str = "", label: str = "") -> list[Violation]:
+    """The too-long rule of a title or description whose size (text_measure) is known."""
+    limit, unit = TEXT_LIMITS[target]
+    if measure > limit:
+        return [
+            Violation(
+                field or target,
+                "too_long",
+                f"{label or target} is {_count(measure)} {unit}; YouTube allows {_count(limit)}.",
+            )
+        ]
+    return []
+
+
 def validate_title(value, *, field="title", label="title") -> list[Violation]:
     problems = _text_violations(field, label, value)
     if problems:
@@ -83,31 +104,14 @@ def validate_title(value, *, field="title", label="title") -> list[Violation]:
     length = len(value)
     if length < TITLE_MIN_CHARS or not value.strip():
         return [Violation(field, "required", f"{label} is empty; YouTube requires a title.")]
-    if length > TITLE_MAX_CHARS:
-        return [
-            Violation(
-                field,
-                "too_long",
-                f"{label} is {_count(length)} characters; YouTube allows {TITLE_MAX_CHARS}.",
-            )
-        ]
-    return []
+    return validate_text_measure("title", length, field=field, label=label)
 
 
 def validate_description(value, *, field="description", label="description") -> list[Violation]:
     problems = _text_violations(field, label, value)
     if problems:
         return problems
-    size = len(value.encode("utf-8"))
-    if size > DESCRIPTION_MAX_BYTES:
-        return [
-            Violation(
-                field,
-                "too_long",
-                f"{label} is {_count(size)} bytes; YouTube allows {_count(DESCRIPTION_MAX_BYTES)}.",
-            )
-        ]
-    return []
+    return validate_text_measure("description", text_measure("description", value), field=field, label=label)
 
 
 def validate_tags(value) -> list[Violation]:
@@ -273,4 +277,67 @@ def validate_video_metadata(
                 f"ISRC {values['isrc']!r} is not 12 characters like USRC17607839.",
             )
         )
+    return problems
+
+
+def _longer_than_target(field: str, text: str, target: str) -> list[Violation]:
+    if not _is_utf8(text):
+        return [Violation(field, "invalid_characters", f"{field} is not valid UTF-8 text.")]
+    limit, unit = TEXT_LIMITS[target]
+    measure = text_measure(target, text)
+    if measure > limit:
+        return [
+            Violation(
+                field,
+                "too_long",
+                f"{field} is {_count(measure)} {unit}; a {target} holds at most {_count(limit)}.",
+            )
+        ]
+    return []
+
+
+def validate_bulk_edit_texts(
+    *,
+    find: str,
+    replace: str,
+    find_in: Iterable[str],
+    add_tags: Iterable[str],
+    remove_tags: Iterable[str],
+    artists: Iterable[str] | None,
+    genres: Iterable[str] | None,
+) -> list[Violation]:
+    """Check a bulk edit's own texts once, before any video is read.
+
+    Each must fit the field it goes into: find and replace the largest field searched (the
+    description when it is searched, else the title; a longer find matches nothing, a longer
+    replace breaks the limit wherever it lands), tags YouTube's tag budget, artists and genres
+    their list limits. Violations name the edit's own fields (find, add_tags...). This bounds the
+    work a preview does: without it one request of a large replace multiplied across 10,000
+    videos built hundreds of megabytes.
+    """
+    problems: list[Violation] = []
+    find_in = list(find_in)
+    target = "description" if "description" in find_in else "title"
+    for name, text in (("find", find), ("replace", replace)):
+        if text:
+            problems += _longer_than_target(name, text, target)
+    for name, tags in (("add_tags", add_tags), ("remove_tags", remove_tags)):
+        tags = list(tags)
+        if not all(_is_utf8(tag) for tag in tags):
+            problems.append(Violation(name, "invalid_characters", f"{name} is not valid UTF-8 text."))
+            continue
+        length = tags_length(tags)
+        if length > TAGS_MAX_CHARS:
+            problems.append(
+                Violation(
+                    name,
+                    "too_long",
+                    f"{name} are {_count(length)} characters as YouTube counts tags "
+                    f"(commas included, tags with spaces quoted); a video holds at most {TAGS_MAX_CHARS}.",
+                )
+            )
+    if artists is not None:
+        problems += _validate_name_list("artists", list(artists), ARTISTS_MAX_COUNT, ARTIST_MAX_CHARS)
+    if genres is not None:
+        problems += _validate_name_list("genres", list(genres), GENRES_MAX_COUNT, GENRE_MAX_CHARS)
     return problems

@@ -132,15 +132,25 @@ def test_bulk_add_and_remove_tags_case_insensitively(song):
 
 
 def test_bulk_add_tags_over_500_characters_is_flagged(song):
-    edit = BulkEdit(add_tags=tuple(f"tag{i:03d}" for i in range(80)))
+    song.tags = [f"old{i:03d}" for i in range(60)]  # 419 characters; 12 more tags make 503
+    edit = BulkEdit(add_tags=tuple(f"tag{i:03d}" for i in range(12)))
     row = videos_bulk_edit_preview(videos=[song], edit=edit).rows[0]
     assert not row.is_valid
     assert row.violations[0].field == "tags"
 
 
-def test_bulk_unassignable_category_is_flagged(song):
-    row = videos_bulk_edit_preview(videos=[song], edit=BulkEdit(category_id="44")).rows[0]
-    assert row.violations[0].code == "not_assignable"
+def test_bulk_add_tags_over_500_characters_by_themselves_are_refused_before_any_video(song):
+    # They could fit no video: the edit itself is refused (videos_bulk_edit_validate).
+    edit = BulkEdit(add_tags=tuple(f"tag{i:03d}" for i in range(80)))
+    with pytest.raises(VideoValidationError) as refused:
+        videos_bulk_edit_preview(videos=[song], edit=edit)
+    assert [(v.field, v.code) for v in refused.value.violations] == [("add_tags", "too_long")]
+
+
+def test_bulk_unassignable_category_is_refused_before_any_video(song):
+    with pytest.raises(VideoValidationError) as refused:
+        videos_bulk_edit_preview(videos=[song], edit=BulkEdit(category_id="44"))
+    assert refused.value.violations[0].code == "not_assignable"
 
 
 def test_bulk_privacy_public_on_a_scheduled_video_is_flagged(channel_a1, make_video):
