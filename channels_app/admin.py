@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
+from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 
 from channels_app.authentication import api_token_issue, api_tokens_revoke
 from channels_app.models import ApiToken, Channel, ContentOwner, Membership
@@ -95,7 +97,7 @@ class ChannelAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
 class ApiTokenAdmin(admin.ModelAdmin):
     """Every staff user manages their own API tokens; superusers see and revoke everyone's.
 
-    The key is shown once, in the message after "Save"; only its hash and prefix are stored.
+    The key is shown once, on the page that answers "Save"; only its hash and prefix are stored.
     """
 
     list_display = ("name", "prefix_shown", "user", "created", "last_used", "expires_at", "state")
@@ -145,12 +147,27 @@ class ApiTokenAdmin(admin.ModelAdmin):
             return
         if not request.user.is_superuser or not obj.user_id:
             obj.user = request.user
-        key = api_token_issue(token=obj)
-        messages.warning(
-            request,
-            f"The key of “{obj.name}” is {key} — copy it now: it is not stored and will not be "
-            "shown again. Send it as 'Authorization: Bearer <key>'.",
-        )
+        # Kept on this instance for response_add only. Not a message: messages travel in a signed
+        # but unencrypted cookie (and sit in the session when it is too big), where the browser,
+        # proxies and logs would keep the key.
+        obj.issued_key = api_token_issue(token=obj)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        """Answer "Save" with the new key on the page itself, never again after."""
+        key = getattr(obj, "issued_key", None)
+        if key is None:
+            return super().response_add(request, obj, post_url_continue)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Your new API key",
+            "opts": self.opts,
+            "token": obj,
+            "key": key,
+        }
+        response = TemplateResponse(request, "admin/channels_app/apitoken/key_issued.html", context)
+        # Not kept by the browser's cache or back/forward cache, nor by a proxy.
+        add_never_cache_headers(response)
+        return response
 
     # Users handle their own tokens whatever their role group; get_queryset keeps them to theirs.
     def has_module_permission(self, request):

@@ -118,21 +118,7 @@ def test_a_session_write_needs_the_csrf_token(catalogue, alice):
 ADMIN = "/admin/channels_app/apitoken/"
 
 
-def test_creating_a_token_in_the_admin_shows_the_key_once(catalogue, client, alice):
-    client.force_login(alice)
-    response = client.post(
-        f"{ADMIN}add/", {"name": "BI export", "expires_at_0": "", "expires_at_1": ""}, follow=True
-    )
-    assert response.status_code == 200
-    shown = [str(m) for m in response.context["messages"]]
-    [message] = [m for m in shown if "copy it now" in m]
-    key = message.split(" is ", 1)[1].split(" ", 1)[0]
-    token = ApiToken.objects.get(name="BI export")
-    assert token.user == alice and token.key_hash == hashlib.sha256(key.encode()).hexdigest()
-    assert client_with_token(key).get(VIDEOS).status_code == 200
-    # Shown once: no later page carries it.
-    assert key not in client.get(ADMIN).content.decode()
-    assert key not in client.get(f"{ADMIN}{token.pk}/change/").content.decode()
+# Creating a token in the admin and seeing its key once: tests/api/test_token_admin_key.py.
 
 
 def test_users_see_only_their_own_tokens_in_the_admin(catalogue, client, alice, bob, root):
