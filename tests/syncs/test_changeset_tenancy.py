@@ -314,3 +314,39 @@ def test_an_empty_change_set_cannot_be_approved(alice, owner_a):
     assert any("no items" in message for message in messages_of(response))
     changeset.refresh_from_db()
     assert changeset.status == ChangeSet.Status.DRAFT
+
+
+# ---------------------------------------------------------------------- the data migration
+
+
+def test_the_migration_gives_change_sets_their_owner_and_splits_spanning_drafts(catalogue, root, alice):
+    """syncs 0006's data step, run on rows as they were before it (no content owner)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    fill_content_owner = import_module("syncs.migrations.0006_changeset_content_owner").fill_content_owner
+
+    def changeset(status, *videos, by=root):
+        made = ChangeSet.objects.create(created_by=by, status=status, title=f"{status} set")
+        for video in videos:
+            ChangeSetItem.objects.create(changeset=made, video=video, field="title", new_value="new")
+        return made
+
+    a_only = changeset(ChangeSet.Status.DONE, catalogue["a1_song"], by=alice)
+    spanning_draft = changeset(ChangeSet.Status.DRAFT, catalogue["a1_song"], catalogue["b1_secret"])
+    spanning_done = changeset(ChangeSet.Status.DONE, catalogue["a2_clip"], catalogue["b1_secret"])
+    empty = changeset(ChangeSet.Status.DRAFT)
+
+    fill_content_owner(apps, None)
+
+    a_only.refresh_from_db(), spanning_draft.refresh_from_db(), spanning_done.refresh_from_db()
+    assert a_only.content_owner_id == "owner-a"
+    assert spanning_draft.content_owner_id == "owner-a"
+    assert list(spanning_draft.items.values_list("video_id", flat=True)) == ["a1song00001"]
+    part = ChangeSet.objects.get(content_owner_id="owner-b")
+    assert (part.created_by, part.status, part.title) == (root, "draft", "draft set (Label B)")
+    assert list(part.items.values_list("video_id", flat=True)) == ["b1secret001"]
+    # Past the draft state: left whole (its approval and audit rows name it), owner unknown.
+    assert spanning_done.content_owner_id is None and spanning_done.items.count() == 2
+    assert ChangeSet.objects.get(pk=empty.pk).content_owner_id is None
