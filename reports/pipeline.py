@@ -91,12 +91,17 @@ def merge_engine() -> str:
 
 
 class HashingStream(io.RawIOBase):
-    """The source stream, hashed as it is read (when it is read straight through)."""
+    """The source stream, hashed as it is read (when it is read straight through).
+
+    Only reads that continue where hashing stopped are hashed, so a peek at the end (the gzip
+    size trailer) and a seek back keep the hash; a zip, read by seeking around, usually has none.
+    """
 
     def __init__(self, stream):
         self._stream = stream
         self._sha = hashlib.sha256()
-        self.sequential = True
+        self._position = 0
+        self._hashed = 0  # bytes 0.._hashed went into the hash, in order
         self.at_eof = False
 
     def readable(self):
@@ -104,10 +109,12 @@ class HashingStream(io.RawIOBase):
 
     def read(self, size=-1):
         data = self._stream.read(size)
-        if self.sequential:
+        if self._position == self._hashed:
             self._sha.update(data)
+            self._hashed += len(data)
             if not data and size != 0:
                 self.at_eof = True
+        self._position += len(data)
         return data
 
     def readinto(self, buffer):
@@ -122,15 +129,15 @@ class HashingStream(io.RawIOBase):
             return False
 
     def seek(self, offset, whence=io.SEEK_SET):
-        self.sequential = False  # zip archives are read by seeking; hash them separately
-        return self._stream.seek(offset, whence)
+        self._position = self._stream.seek(offset, whence)
+        return self._position
 
     def tell(self):
         return self._stream.tell()
 
     @property
     def sha256(self) -> str:
-        return self._sha.hexdigest() if self.sequential and self.at_eof else ""
+        return self._sha.hexdigest() if self.at_eof else ""
 
 
 class _MergerThread(threading.Thread):

@@ -3,11 +3,18 @@
 Every byte taken from the upload goes through a counter (progress, and the max_file_bytes
 limit); every decompressed byte goes through a second one that refuses bombs while streaming,
 so decompressed data is never held beyond one buffer.
+
+Gzip is inflated here with zlib rather than through the gzip module: GzipFile reads 128 KiB of
+compressed input at a time, so a ratio check against the bytes it had read let a bomb through
+26 MB of CSV (and its rows into the catalogue) before it fired. Feeding zlib small pieces and
+counting what it actually consumed keeps the ratio exact at every read. A seekable gzip file is
+also judged by its size trailer before a single row is parsed.
 """
 
-import gzip
 import io
 import zipfile
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -16,6 +23,14 @@ from .base import ReportFileError, ReportLimits
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 BUFFER_BYTES = 1 << 16
+# Compressed bytes handed to zlib at a time: small, so "consumed" never runs far ahead of output.
+GZIP_INPUT_BYTES = 1 << 14
+GZIP_WBITS = 16 + zlib.MAX_WBITS  # a gzip header and trailer (CRC-32 and ISIZE checked by zlib)
+GZIP_TRAILER_BYTES = 4  # ISIZE: the last member's uncompressed size modulo 2**32 (RFC 1952 2.3.1)
+GZIP_MIN_BYTES = 18  # a 10-byte header, an empty deflate stream needs at least 2, an 8-byte trailer
+# Deflate cannot do better than about 1032:1 (a 258-byte match per 2 bits), so a trailer claiming
+# more than this times the file's size is not an ISIZE: the file is cut short or has junk appended.
+DEFLATE_MAX_RATIO = 1032
 # Below this much output the ratio is not checked: tiny files can have odd ratios and cannot hurt.
 RATIO_CHECK_FLOOR_BYTES = 1 << 20
 MAC_METADATA_PREFIX = "__MACOSX/"  # Finder's "Compress" adds these resource-fork entries
@@ -79,6 +94,26 @@ class CountingSource(io.RawIOBase):
         except AttributeError:
             return False
 
+    def read_tail(self, size: int) -> tuple[bytes, int] | None:
+        """The last `size` bytes and the whole length, or None when the upload cannot seek.
+
+        Not counted as read, and the next read goes on where the last one stopped.
+        """
+        if not self.seekable():
+            return None
+        position = self._stream.tell()
+        try:
+            length = self._stream.seek(0, io.SEEK_END)
+            if length < size:
+                return b"", length
+            self._stream.seek(length - size)
+            tail = b""
+            while len(tail) < size and (data := self._stream.read(size - len(tail))):
+                tail += data
+            return tail, length
+        finally:
+            self._stream.seek(position)
+
     def seek(self, offset, whence=io.SEEK_SET):
         self._replay = b""
         return self._stream.seek(offset, whence)
@@ -87,12 +122,79 @@ class CountingSource(io.RawIOBase):
         return self._stream.tell() - len(self._replay)
 
 
+class GzipInflater(io.RawIOBase):
+    """The decompressed bytes of a gzip stream (all its members, as gzip(1) writes them).
+
+    `compressed_consumed` counts the input zlib has actually used, not what was read ahead.
+    """
+
+    def __init__(self, source: CountingSource):
+        self._source = source
+        self._inflater = zlib.decompressobj(GZIP_WBITS)
+        self._pending = b""  # read from the source, not yet used by zlib
+        self._between_members = False
+        self.compressed_consumed = 0
+
+    def readable(self):
+        return True
+
+    def _more(self) -> bytes:
+        return self._source.read(GZIP_INPUT_BYTES)
+
+    def _start_next_member(self) -> bool:
+        """Skip the zero padding after a member; False at the end, True if another member starts."""
+        while True:
+            stripped = self._pending.lstrip(b"\x00")
+            self.compressed_consumed += len(self._pending) - len(stripped)
+            self._pending = stripped
+            if len(self._pending) >= 2:
+                break
+            more = self._more()
+            if not more:
+                if self._pending:
+                    raise EOFError("Compressed file ended in the middle of a gzip header.")
+                return False
+            self._pending += more
+        if self._pending[:2] != b"\x1f\x8b":
+            # as the gzip module: bytes after a member must be another member (or zero padding)
+            raise zlib.error(f"Not a gzipped file ({self._pending[:2]!r} after the end of a member)")
+        self._inflater = zlib.decompressobj(GZIP_WBITS)
+        self._between_members = False
+        return True
+
+    def readinto(self, buffer):
+        wanted = len(buffer)
+        if wanted == 0:
+            return 0
+        while True:
+            if self._between_members and not self._start_next_member():
+                return 0
+            if not self._pending:
+                self._pending = self._more()
+                if not self._pending:
+                    raise EOFError("Compressed file ended before the end-of-stream marker was reached")
+            given = len(self._pending)
+            data = self._inflater.decompress(self._pending, wanted)
+            if self._inflater.eof:
+                self._pending = self._inflater.unused_data
+                self._between_members = True
+            else:
+                self._pending = self._inflater.unconsumed_tail
+            self.compressed_consumed += given - len(self._pending)
+            if data:
+                n = len(data)
+                buffer[:n] = data
+                return n
+
+
 class InflatingSource(io.RawIOBase):
     """Decompressed bytes, refused once they exceed the size or ratio limits."""
 
-    def __init__(self, decompressed: BinaryIO, *, counter: CountingSource, limits: ReportLimits, what: str):
+    def __init__(
+        self, decompressed: BinaryIO, *, compressed_bytes: Callable[[], int], limits: ReportLimits, what: str
+    ):
         self._decompressed = decompressed
-        self._counter = counter
+        self._compressed_bytes = compressed_bytes
         self._limits = limits
         self._what = what
         self.bytes_out = 0
@@ -105,7 +207,7 @@ class InflatingSource(io.RawIOBase):
             data = self._decompressed.read(len(buffer))
         except ReportFileError:
             raise
-        except Exception as exc:  # zlib.error, EOFError, BadGzipFile, BadZipFile (CRC), lzma/bz2 errors
+        except Exception as exc:  # zlib.error, EOFError, BadZipFile (CRC), lzma/bz2 errors
             raise ReportFileError(
                 f"The {self._what} data is damaged or cut short after {_size(self.bytes_out)} "
                 f"of CSV ({exc}). Download the report again."
@@ -119,13 +221,14 @@ class InflatingSource(io.RawIOBase):
                 f"The {self._what} file decompresses to more than the "
                 f"{_size(limits.max_uncompressed_bytes)} allowed; refused."
             )
+        compressed = self._compressed_bytes()
         if (
             self.bytes_out > RATIO_CHECK_FLOOR_BYTES
-            and self.bytes_out > limits.max_compression_ratio * self._counter.bytes_read
+            and self.bytes_out > limits.max_compression_ratio * compressed
         ):
             raise ReportFileError(
                 f"The {self._what} file decompresses to more than {limits.max_compression_ratio} times "
-                f"its compressed size ({_size(self.bytes_out)} from {_size(self._counter.bytes_read)}: "
+                f"its compressed size ({_size(self.bytes_out)} from {_size(compressed)}: "
                 f"a compression ratio over {limits.max_compression_ratio}:1); refused as a "
                 "decompression bomb. Real reports compress far less."
             )
@@ -192,8 +295,14 @@ def open_report(stream: BinaryIO, *, name: str, limits: ReportLimits) -> OpenedR
             f"{name!r} is a spreadsheet workbook; export it as CSV (UTF-8) and upload that."
         )
     if actual == "gzip":
-        decompressed = gzip.GzipFile(fileobj=counter, mode="rb")
-        inflating = InflatingSource(decompressed, counter=counter, limits=limits, what="gzip")
+        _check_gzip_trailer(counter, limits=limits)
+        decompressed = GzipInflater(counter)
+        inflating = InflatingSource(
+            decompressed,
+            compressed_bytes=lambda: decompressed.compressed_consumed,
+            limits=limits,
+            what="gzip",
+        )
         reader = io.BufferedReader(inflating, buffer_size=BUFFER_BYTES)
         return OpenedReport(reader, counter, "gzip", None, [decompressed, reader])
     if actual == "zip":
@@ -201,6 +310,35 @@ def open_report(stream: BinaryIO, *, name: str, limits: ReportLimits) -> OpenedR
     if limits.max_uncompressed_bytes < limits.max_file_bytes:
         counter.max_bytes = limits.max_uncompressed_bytes
     return OpenedReport(io.BufferedReader(counter, buffer_size=BUFFER_BYTES), counter, "none")
+
+
+def _check_gzip_trailer(counter: CountingSource, *, limits: ReportLimits) -> None:
+    """Refuse a seekable gzip file whose size trailer proves it a bomb, before any row is read.
+
+    ISIZE is only the last member's size (modulo 2**32), so the whole file decompresses to at
+    least that much: a large ISIZE proves a bomb, a small one proves nothing (several members, a
+    size past 4 GiB) and is left to the streaming check.
+    """
+    tail = counter.read_tail(GZIP_TRAILER_BYTES)
+    if tail is None:
+        return
+    trailer, length = tail
+    if length < GZIP_MIN_BYTES or len(trailer) != GZIP_TRAILER_BYTES:
+        return  # too short to be whole; inflating it says so
+    at_least = int.from_bytes(trailer, "little")
+    if at_least > DEFLATE_MAX_RATIO * length:
+        return  # not a real size trailer: the file is damaged, and inflating it says where
+    if at_least > limits.max_uncompressed_bytes:
+        raise ReportFileError(
+            f"The gzip file decompresses to at least {_size(at_least)} (its size trailer says so), more "
+            f"than the {_size(limits.max_uncompressed_bytes)} allowed; refused before reading any row."
+        )
+    if at_least > RATIO_CHECK_FLOOR_BYTES and at_least > limits.max_compression_ratio * length:
+        raise ReportFileError(
+            f"The gzip file decompresses to at least {_size(at_least)} from {_size(length)} (its size "
+            f"trailer says so): a compression ratio over {limits.max_compression_ratio}:1; refused as a "
+            "decompression bomb (or a damaged file) before reading any row. Real reports compress far less."
+        )
 
 
 def _open_zip(counter: CountingSource, *, name: str, limits: ReportLimits) -> OpenedReport:
@@ -261,6 +399,8 @@ def _open_zip(counter: CountingSource, *, name: str, limits: ReportLimits) -> Op
     except Exception as exc:  # NotImplementedError for unsupported compression methods, BadZipFile
         archive.close()
         raise ReportFileError(f"{info.filename!r} in the zip cannot be read ({exc}).") from exc
-    inflating = InflatingSource(member, counter=counter, limits=limits, what="zip")
+    inflating = InflatingSource(
+        member, compressed_bytes=lambda: counter.bytes_read, limits=limits, what="zip"
+    )
     reader = io.BufferedReader(inflating, buffer_size=BUFFER_BYTES)
     return OpenedReport(reader, counter, "zip", info.filename, [archive, member, reader])
