@@ -73,7 +73,7 @@ def cookie_of():
 def communicator(*, cookie: bytes | None = None, origin: bytes | None = ORIGIN) -> WebsocketCommunicator:
     from ytcms_site.asgi import application
 
-    headers = []
+    headers = [(b"host", b"testserver")]  # as a browser sends it: the origin check needs the site's host
     if origin is not None:
         headers.append((b"origin", origin))
     if cookie is not None:
