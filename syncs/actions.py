@@ -113,13 +113,9 @@ def _one_owner(modeladmin, request, owners: set) -> bool:
     return True
 
 
-def _report(modeladmin, request, done: int, errors: list[str], what: str) -> None:
-    if done:
-        draft = (
-            ChangeSet.objects.filter(created_by=request.user, status=ChangeSet.Status.DRAFT, revert_of=None)
-            .order_by("pk")
-            .first()
-        )
+def _report(modeladmin, request, draft: ChangeSet | None, done: int, errors: list[str], what: str) -> None:
+    """`draft`: the change set the items went to (the selection's content owner's draft)."""
+    if done and draft is not None:
         modeladmin.message_user(
             request,
             format_html(
@@ -184,20 +180,20 @@ def claim_with_asset(modeladmin, request, queryset):
         return None
     form = ClaimInsertForm(request.POST if "claim_step" in request.POST else None, owner_id=owners.pop())
     if form.is_bound and form.is_valid():
-        done, errors = 0, []
+        done, errors, draft = 0, [], None
         for video in videos:
             try:
-                changeset_add_claim_insert(
+                draft = changeset_add_claim_insert(
                     user=request.user,
                     video=video,
                     asset_id=form.cleaned_data["asset"].pk,
                     content_type=form.cleaned_data["content_type"],
                     **form.policy_arguments(),
-                )
+                ).changeset
                 done += 1
             except ChangeSetError as error:
                 errors.append(str(error))
-        _report(modeladmin, request, done, errors, "new claims (claims.insert)")
+        _report(modeladmin, request, draft, done, errors, "new claims (claims.insert)")
         return None
     return _form_page(
         modeladmin,
@@ -230,14 +226,16 @@ def change_claim_policy(modeladmin, request, queryset):
         return None
     form = ClaimPolicyForm(request.POST if "claim_step" in request.POST else None, owner_id=owners.pop())
     if form.is_bound and form.is_valid():
-        done, errors = 0, []
+        done, errors, draft = 0, [], None
         for claim in claims:
             try:
-                changeset_add_claim_policy(user=request.user, claim=claim, **form.policy_arguments())
+                draft = changeset_add_claim_policy(
+                    user=request.user, claim=claim, **form.policy_arguments()
+                ).changeset
                 done += 1
             except ChangeSetError as error:
                 errors.append(str(error))
-        _report(modeladmin, request, done, errors, "claim policy changes (claims.patch)")
+        _report(modeladmin, request, draft, done, errors, "claim policy changes (claims.patch)")
         return None
     return _form_page(
         modeladmin,

@@ -350,3 +350,33 @@ def test_the_migration_gives_change_sets_their_owner_and_splits_spanning_drafts(
     # Past the draft state: left whole (its approval and audit rows name it), owner unknown.
     assert spanning_done.content_owner_id is None and spanning_done.items.count() == 2
     assert ChangeSet.objects.get(pk=empty.pk).content_owner_id is None
+
+
+def test_a_claim_action_on_bs_videos_links_to_the_b_draft(catalogue, root, owner_b):
+    """The message names the draft the claims went to, not the user's first (owner A's) draft."""
+    from videos.models import Asset, Policy
+
+    Asset.objects.create(id="B222", content_owner=owner_b, title="Label B asset")
+    Policy.objects.create(id="P-b", content_owner=owner_b, name="B block")
+    video_update(video=catalogue["a1_song"], changes={"title": "A first"}, user=root)
+    client = browser(root)
+
+    response = client.post(
+        reverse("admin:videos_video_changelist"),
+        {
+            "csrfmiddlewaretoken": csrf(client, reverse("admin:videos_video_changelist")),
+            "action": "claim_with_asset",
+            "select_across": "0",
+            "index": "0",
+            ACTION_CHECKBOX_NAME: ["b1secret001"],
+            "claim_step": "apply",
+            "asset": "B222",
+            "content_type": "audio",
+            "policy": "P-b",
+        },
+    )
+
+    b_draft = ChangeSet.objects.get(content_owner_id="owner-b")
+    assert list(b_draft.items.values_list("video_id", flat=True)) == ["b1secret001"]
+    (message,) = messages_of(response)
+    assert f"/{b_draft.pk}/change/" in message
