@@ -3,7 +3,8 @@
     file ──ReportReader──▶ feeder (this thread) ──chunks──▶ merger (one chunk per transaction)
 
 The feeder parses, turns each row into a staged tuple, rejects rows that may not be imported
-(another content owner's channel or video, no channel to create a video with) and cuts the
+(another content owner's channel, video, claim or asset, no channel to create a video with;
+ownership as videos.selectors decides it, the same for both merges) and cuts the
 stream into chunks at video boundaries. The merger merges a chunk (SQL on PostgreSQL, the ORM
 reference elsewhere), writes its row errors and adds its counts to the Report, all in one
 transaction, which also moves the report's checkpoint to the chunk's last line.
@@ -46,8 +47,18 @@ from reports import merge_postgres, merge_python
 from reports.models import Report, ReportRowError
 from reports.parsing import ReportLimits, ReportReader, RowError
 from reports.parsing.base import excerpt
-from reports.staging import CHANNEL, REMOTE_FIELDS, VIDEO, ChunkResult, MergeContext, policy_rank
+from reports.staging import (
+    ASSET_ID,
+    CHANNEL,
+    CLAIM_ID,
+    REMOTE_FIELDS,
+    VIDEO,
+    ChunkResult,
+    MergeContext,
+    policy_rank,
+)
 from videos.models import Video
+from videos.selectors import asset_ids_of_other_owners, claim_ids_of_other_owners
 
 logger = logging.getLogger(__name__)
 
@@ -407,6 +418,16 @@ class ReportRun:
         existing: dict[str, str | None] = {}
         for batch in _batches(set(looked_up)):
             existing.update(Video.objects.filter(pk__in=batch).values_list("pk", "channel__content_owner_id"))
+        foreign_claims: set[str] = set()
+        foreign_assets: set[str] = set()
+        if owner_id is not None:
+            # Both merges write claims and assets by id alone: another owner's must never reach them.
+            foreign_claims = claim_ids_of_other_owners(
+                owner_id=owner_id, claim_ids=(row[CLAIM_ID] for row in rows if row[CLAIM_ID])
+            )
+            foreign_assets = asset_ids_of_other_owners(
+                owner_id=owner_id, asset_ids=(row[ASSET_ID] for row in rows if row[ASSET_ID])
+            )
         kept = []
         for row in rows:
             reason = column = value = None
@@ -415,13 +436,32 @@ class ReportRun:
                 channel_owner = (
                     self.channel_owners.get(channel_id, _NEW_CHANNEL) if channel_id else _NEW_CHANNEL
                 )
+                # The texts below say "not ... of this report's content owner", true of an id that
+                # exists under another owner and of one that does not exist: a preview must not tell
+                # a user whether an id is taken elsewhere by the words of its row error.
                 if channel_owner is not _NEW_CHANNEL and channel_owner != owner_id:
                     column, value = "channel_id", channel_id
                     reason = f"channel_id '{channel_id}' is not a channel of this report's content owner; not imported."
+                elif not channel_id and (video_id not in existing or existing[video_id] != owner_id):
+                    column, value = "video_id", video_id
+                    reason = (
+                        f"video_id '{video_id}' is not a video of this report's content owner, and the row "
+                        "has no channel_id to create it on; not imported."
+                    )
                 elif video_id in existing and existing[video_id] != owner_id:
                     column, value = "video_id", video_id
                     reason = (
                         f"video_id '{video_id}' is not a video of this report's content owner; not imported."
+                    )
+                elif row[CLAIM_ID] in foreign_claims:
+                    column, value = "claim_id", row[CLAIM_ID]
+                    reason = (
+                        f"claim_id '{value}' is not a claim of this report's content owner; not imported."
+                    )
+                elif row[ASSET_ID] in foreign_assets:
+                    column, value = "asset_id", row[ASSET_ID]
+                    reason = (
+                        f"asset_id '{value}' is not an asset of this report's content owner; not imported."
                     )
             if reason is None and not channel_id and video_id not in existing:
                 column, value = "channel_id", ""

@@ -1,16 +1,17 @@
 """Reads of the catalogue that need care: access scoping, search, category tables."""
 
 import re
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
-from django.db.models import BooleanField, ExpressionWrapper, F, OrderBy, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OrderBy, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils.text import smart_split, unescape_string_literal
 
 from channels_app.selectors import channels_editable_by, channels_visible_to, membership_scope_key
-from videos.models import Video, VideoCategory
+from videos.models import Asset, Claim, Video, VideoCategory
 
 VIDEO_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{11}$")
 ISRC_SEARCH_PATTERN = re.compile(r"^[A-Za-z]{2}-?[A-Za-z0-9]{3}-?\d{2}-?\d{5}$")
@@ -31,6 +32,52 @@ def videos_editable_by(*, user) -> QuerySet[Video]:
 
 def video_is_editable_by(*, user, video: Video) -> bool:
     return channels_editable_by(user=user).filter(pk=video.channel_id).exists()
+
+
+# Ids per IN (...) lookup: SQLite builds may allow as few as 999 parameters.
+OWNERSHIP_LOOKUP_BATCH = 900
+
+
+def claim_ids_of_other_owners(*, owner_id: str, claim_ids: Iterable[str]) -> set[str]:
+    """The claims among these ids that exist and are not this content owner's.
+
+    A claim is the owner's whose channel holds the claimed video: Content ID claims a video only
+    with an asset of the owner of its channel (claims.insert), and claims are seen through their
+    videos. A claim on a video of a channel with no owner is no owner's.
+    """
+    ids = sorted(set(claim_ids))
+    found: set[str] = set()
+    for start in range(0, len(ids), OWNERSHIP_LOOKUP_BATCH):
+        found.update(
+            Claim.objects.filter(pk__in=ids[start : start + OWNERSHIP_LOOKUP_BATCH])
+            .exclude(video__channel__content_owner_id=owner_id)
+            .values_list("pk", flat=True)
+        )
+    return found
+
+
+def asset_ids_of_other_owners(*, owner_id: str, asset_ids: Iterable[str]) -> set[str]:
+    """The assets among these ids that exist and are not this content owner's.
+
+    An asset is the owner's its content_owner names. An asset without one (made by an import
+    without a content owner) is owned through its claims: it is another owner's as soon as one of
+    its claims is not this owner's (see claim_ids_of_other_owners); with no claims at all it is
+    nobody's yet, and this owner may fill it in.
+    """
+    claims_elsewhere = Claim.objects.filter(asset_id=OuterRef("pk")).exclude(
+        video__channel__content_owner_id=owner_id
+    )
+    foreign = Q(content_owner__isnull=False) & ~Q(content_owner_id=owner_id)
+    foreign |= Q(content_owner__isnull=True) & Exists(claims_elsewhere)
+    ids = sorted(set(asset_ids))
+    found: set[str] = set()
+    for start in range(0, len(ids), OWNERSHIP_LOOKUP_BATCH):
+        found.update(
+            Asset.objects.filter(foreign, pk__in=ids[start : start + OWNERSHIP_LOOKUP_BATCH]).values_list(
+                "pk", flat=True
+            )
+        )
+    return found
 
 
 def videos_search(queryset: QuerySet[Video], search_term: str) -> QuerySet[Video]:

@@ -24,6 +24,7 @@ from syncs.youtube.mapping import (
     video_fields_from_api,
 )
 from videos.models import Asset, Claim, Policy, Video
+from videos.selectors import asset_ids_of_other_owners
 from videos.services import video_apply_remote_state
 from ytcms_site.live.events import publish_videos_update
 
@@ -231,15 +232,23 @@ def _policies_pull(
 def _assets_pull(
     session: YouTubeSession, owner: ContentOwner, result: PullResult, progress: Progress
 ) -> None:
-    """Refresh the assets the owner's known claims point at (assets.list, metadata as the owner sees it)."""
-    asset_ids = sorted(
-        set(Claim.objects.filter(video__channel__content_owner=owner).values_list("asset_id", flat=True))
+    """Refresh the assets the owner's known claims point at (assets.list, metadata as the owner sees it).
+
+    Another owner's asset is neither asked for nor written, even when one of this owner's claims
+    names it: the answer would overwrite its metadata and hand it to this owner.
+    """
+    asset_ids = set(
+        Claim.objects.filter(video__channel__content_owner=owner).values_list("asset_id", flat=True)
     )
+    asset_ids = sorted(asset_ids - asset_ids_of_other_owners(owner_id=owner.pk, asset_ids=asset_ids))
     for batch in _chunks(asset_ids, ASSET_IDS_PER_CALL):
         response = session.execute(
             session.partner.assets().list(id=",".join(batch), fetchMetadata="mine", **session.owner_params())
         )
         items = response.get("items", [])
+        # An answer may name another id than asked (a merged asset comes back as the one it joined).
+        foreign = asset_ids_of_other_owners(owner_id=owner.pk, asset_ids=[item["id"] for item in items])
+        items = [item for item in items if item["id"] not in foreign]
         for item in items:
             Asset.objects.update_or_create(
                 id=item["id"], defaults={**asset_fields_from_api(item), "content_owner": owner}

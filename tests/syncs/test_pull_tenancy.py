@@ -1,0 +1,100 @@
+"""What YouTube hands to content owner B never rewrites content owner A's claims and assets:
+neither a Reporting API report pulled for B (it feeds the report import) nor B's assets pull."""
+
+import pytest
+
+from reports.models import Report
+from reports.services import report_ingest
+from syncs.emulator import reporting as emulator_reporting
+from syncs.services.pull import owner_pull
+from syncs.services.reports_pull import youtube_reports_pull
+from tests.reports.helpers import a4_bytes, a4_row
+from videos.models import Asset, Claim, Policy
+
+from .conftest import CHANNEL_B1, REFRESH_TOKEN_B, api_requests
+
+pytestmark = pytest.mark.django_db
+
+
+def _state(instance) -> dict:
+    instance.refresh_from_db()
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+
+
+@pytest.fixture
+def as_claim(catalogue, owner_a):
+    """A's asset A111 claims A's video under A's saved policy."""
+    asset = Asset.objects.create(id="A111", content_owner=owner_a, title="A's recording", isrc="GBAAA2600001")
+    policy = Policy.objects.create(id="P-monetize", content_owner=owner_a, name="Monetize")
+    return Claim.objects.create(
+        id="C-a-1", video=catalogue["a1_song"], asset=asset, content_type="audiovisual", policy=policy
+    )
+
+
+def test_a_pulled_report_for_b_naming_as_claim_and_asset_leaves_them_alone(
+    emulator, as_claim, owner_b, connect
+):
+    connect(owner_b, refresh_token=REFRESH_TOKEN_B)
+    claim_before, asset_before = _state(as_claim), _state(as_claim.asset)
+    body = a4_bytes(
+        a4_row(
+            "b1secret001",
+            channel_id=CHANNEL_B1,
+            claim_id="C-a-1",
+            asset_id="B-own-1",
+            effective_policy="Block",
+        ),
+        a4_row("b1secret001", channel_id=CHANNEL_B1, claim_id="C-b-2", asset_id="A111", custom_id="STOLEN"),
+        a4_row("b1secret001", channel_id=CHANNEL_B1, claim_id="C-b-3", asset_id="B-own-3"),
+    )
+    emulator_reporting.publish_report(emulator.state, {"contentOwner": "owner-b", "csv": body.decode()})
+
+    youtube_reports_pull(owner_id="owner-b")
+    for report in Report.objects.filter(status=Report.Status.QUEUED):
+        report_ingest(report_id=report.pk)
+
+    report = Report.objects.get()
+    assert (report.content_owner_id, report.status, report.rows_rejected) == (
+        "owner-b",
+        Report.Status.DONE,
+        2,
+    )
+    assert list(report.row_errors.order_by("line_number").values_list("column", "reason")) == [
+        ("claim_id", "claim_id 'C-a-1' is not a claim of this report's content owner; not imported."),
+        ("asset_id", "asset_id 'A111' is not an asset of this report's content owner; not imported."),
+    ]
+    assert _state(as_claim) == claim_before
+    assert _state(as_claim.asset) == asset_before
+    assert Claim.objects.get(pk="C-b-3").asset.content_owner_id == "owner-b"
+
+
+def test_bs_assets_pull_neither_asks_for_nor_writes_as_asset(emulator, catalogue, as_claim, owner_b, connect):
+    """A claim of B's that names A's asset (as an unchecked import could leave it) is no way in."""
+    connect(owner_b, refresh_token=REFRESH_TOKEN_B)
+    b_asset = Asset.objects.create(id="B222", content_owner=owner_b, title="old")
+    b_video = catalogue["b1_secret"]
+    Claim.objects.create(id="C-b-1", video=b_video, asset=b_asset, content_type="audio")
+    Claim.objects.create(id="C-b-2", video=b_video, asset=as_claim.asset, content_type="audio")
+    asset_before = _state(as_claim.asset)
+    # YouTube answers both ids for B (an emulator of a YouTube that would).
+    emulator.state.load(
+        {
+            "assets": [
+                {
+                    "id": "A111",
+                    "contentOwner": "owner-b",
+                    "type": "web",
+                    "metadata": {"title": "Taken", "isrc": ""},
+                },
+                {"id": "B222", "contentOwner": "owner-b", "type": "web", "metadata": {"title": "B's asset"}},
+            ]
+        }
+    )
+
+    result = owner_pull(owner=owner_b, videos=False)
+
+    assert _state(as_claim.asset) == asset_before
+    assert Asset.objects.get(pk="B222").title == "B's asset"
+    assert result.assets == 1
+    asked = [request["params"]["id"] for request in api_requests(emulator, "youtubePartner.assets.list")]
+    assert asked == ["B222"]
