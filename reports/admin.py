@@ -32,7 +32,6 @@ from reports.services import (
 from ytcms_site.admin_scoping import NotFoundOutsideScopeMixin
 
 ERRORS_PER_PAGE = 50
-SHEET_PREVIEW_ROWS = 500
 SHEET_SESSION_KEY = "reports:edit_sheets"
 
 
@@ -368,7 +367,6 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": "Import an edit sheet",
             "opts": self.model._meta,
-            "preview_limit": SHEET_PREVIEW_ROWS,
         }
         sheets = request.session.get(SHEET_SESSION_KEY, {})
         step = request.POST.get("step") if request.method == "POST" else None
@@ -389,11 +387,11 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
                 return HttpResponseRedirect(reverse("admin:reports_report_edit_sheet"))
             finally:
                 default_storage.delete(stored["path"])
-            level = messages.WARNING if result.failed else messages.SUCCESS
+            level = messages.WARNING if result.failed_count else messages.SUCCESS
             self.message_user(
                 request,
                 f"Edit sheet applied: {result.updated:,} videos now have pending changes, {result.unchanged:,} "
-                f"were already as the sheet says, {len(result.failed):,} rows could not be applied. "
+                f"were already as the sheet says, {result.failed_count:,} rows could not be applied. "
                 "Nothing was sent to YouTube yet.",
                 level,
             )

@@ -403,6 +403,12 @@ def edit_sheet_rows(videos: Iterable, *, batch: int = 1000) -> Iterator[str]:
         yield flush()
 
 
+# An edit sheet is read in batches: one query per batch finds the videos, and memory holds one
+# batch, never the whole sheet. A batch ends at this many rows or this many characters of cells.
+EDIT_SHEET_BATCH_ROWS = 500
+EDIT_SHEET_BATCH_CHARS = 4 * 2**20
+
+
 @dataclass
 class SheetChange:
     line_number: int
@@ -414,48 +420,74 @@ class SheetChange:
 
 @dataclass
 class SheetPreview:
-    changes: list[SheetChange]  # valid rows that change something
-    errors: list[RowError]  # parse errors, unknown/foreign videos, limit violations
+    """What a sheet would do: counts over every row, and the first REPORTS_PREVIEW_VIDEOS of each."""
+
+    changes: list[SheetChange]  # the first valid rows that change something
+    errors: list[RowError]  # the first parse errors, unknown/foreign videos, limit violations (no raw cells)
+    changing: int
+    error_count: int
     unchanged: int
     unknown_columns: list[str]
 
     @property
     def rows_read(self) -> int:
-        return len(self.changes) + len(self.errors) + self.unchanged
+        return self.changing + self.error_count + self.unchanged
 
 
-def edit_sheet_preview(*, stream, name: str, user) -> SheetPreview:
-    """Read an edit sheet and say, per video, what would change and which rows cannot be applied.
-
-    A video the user may not edit is reported exactly like one that does not exist: "not found".
-    """
+def _open_edit_sheet(stream, name: str):
     from reports.pipeline import report_limits
+    from videos.validation import TEXT_LIMITS
+
+    # A title or description cell longer than the field can hold (in characters, which never
+    # exceed bytes) is a row error at once; every other cell is capped by REPORTS_MAX_FIELD_CHARS.
+    caps = {column: limit for column, (limit, _unit) in TEXT_LIMITS.items()}
+    return parse_edit_sheet(stream, name=name, limits=report_limits(), max_cell_chars=caps)
+
+
+def _without_cells(error: RowError) -> RowError:
+    return RowError(error.line_number, error.column, error.value_excerpt, error.reason, [], error.video_id)
+
+
+def _edit_sheet_batches(*, sheet, user) -> Iterator[list[SheetChange | RowError | None]]:
+    """The sheet's rows checked batch by batch, in line order: a SheetChange, a RowError, or None
+    (already as the sheet says). A video the user may not edit is reported exactly like one that
+    does not exist: "not found"."""
+    limit = settings.BULK_EDIT_MAX_VIDEOS
+    batch: list[SheetRow | RowError] = []
+    chars = rows_read = 0
+    try:
+        for item in sheet:
+            rows_read += 1
+            if rows_read > limit:
+                raise ReportFileError(
+                    f"The sheet has more than {limit:,} rows; an edit sheet takes at most {limit:,} "
+                    "(BULK_EDIT_MAX_VIDEOS)."
+                )
+            batch.append(item)
+            chars += sum(len(cell) for cell in item.raw)
+            if len(batch) >= EDIT_SHEET_BATCH_ROWS or chars >= EDIT_SHEET_BATCH_CHARS:
+                yield _edit_sheet_check_batch(batch, user=user)
+                batch, chars = [], 0
+        if batch:
+            yield _edit_sheet_check_batch(batch, user=user)
+    finally:
+        sheet.close()
+
+
+def _edit_sheet_check_batch(batch: list, *, user) -> list[SheetChange | RowError | None]:
     from videos.selectors import videos_editable_by
     from videos.services import _normalise_changes, video_validate_changes
 
-    sheet = parse_edit_sheet(stream, name=name, limits=report_limits())
-    rows: list[SheetRow] = []
-    errors: list[RowError] = []
-    limit = settings.BULK_EDIT_MAX_VIDEOS
-    for item in sheet:
-        if isinstance(item, RowError):
-            errors.append(item)
-        else:
-            rows.append(item)
-        if len(rows) + len(errors) > limit:
-            sheet.close()
-            raise ReportFileError(
-                f"The sheet has more than {limit:,} rows; an edit sheet takes at most {limit:,} (BULK_EDIT_MAX_VIDEOS)."
-            )
-    editable = {}
-    ids = [row.video_id for row in rows]
-    for start in range(0, len(ids), 900):
-        editable.update(videos_editable_by(user=user).in_bulk(ids[start : start + 900]))
-    changes, unchanged = [], 0
-    for row in rows:
+    ids = [item.video_id for item in batch if isinstance(item, SheetRow)]
+    editable = videos_editable_by(user=user).in_bulk(ids) if ids else {}
+    checked: list[SheetChange | RowError | None] = []
+    for row in batch:
+        if isinstance(row, RowError):
+            checked.append(row)
+            continue
         video = editable.get(row.video_id)
         if video is None:
-            errors.append(
+            checked.append(
                 RowError(
                     row.line_number,
                     "video_id",
@@ -469,27 +501,27 @@ def edit_sheet_preview(*, stream, name: str, user) -> SheetPreview:
         try:
             normalised = _normalise_changes(row.changes)
         except Exception as exc:  # VideoValidationError for a column that is not editable
-            errors.append(RowError(row.line_number, "", "", str(exc), row.raw, row.video_id))
+            checked.append(RowError(row.line_number, "", "", str(exc), row.raw, row.video_id))
             continue
         differing = {name: value for name, value in normalised.items() if getattr(video, name) != value}
         if not differing:
-            unchanged += 1
+            checked.append(None)
             continue
         violations = video_validate_changes(video=video, changes=differing)
         if violations:
-            for violation in violations:
-                errors.append(
-                    RowError(
-                        row.line_number,
-                        violation.field,
-                        str(differing.get(violation.field, ""))[:100],
-                        violation.message,
-                        row.raw,
-                        row.video_id,
-                    )
+            checked.extend(
+                RowError(
+                    row.line_number,
+                    violation.field,
+                    str(differing.get(violation.field, ""))[:100],
+                    violation.message,
+                    row.raw,
+                    row.video_id,
                 )
+                for violation in violations
+            )
             continue
-        changes.append(
+        checked.append(
             SheetChange(
                 line_number=row.line_number,
                 video_id=row.video_id,
@@ -497,9 +529,39 @@ def edit_sheet_preview(*, stream, name: str, user) -> SheetPreview:
                 changes={name: (getattr(video, name), value) for name, value in differing.items()},
             )
         )
-    errors.sort(key=lambda error: error.line_number)
+    return checked
+
+
+def edit_sheet_preview(*, stream, name: str, user) -> SheetPreview:
+    """Read an edit sheet and say, per video, what would change and which rows cannot be applied.
+
+    Streams: counts cover every row, but only the first REPORTS_PREVIEW_VIDEOS changes and row
+    problems are kept (problems without their cells), so memory does not grow with the file.
+    """
+    sheet = _open_edit_sheet(stream, name)
+    keep = settings.REPORTS_PREVIEW_VIDEOS
+    changes: list[SheetChange] = []
+    errors: list[RowError] = []
+    changing = error_count = unchanged = 0
+    for batch in _edit_sheet_batches(sheet=sheet, user=user):
+        for item in batch:
+            if item is None:
+                unchanged += 1
+            elif isinstance(item, RowError):
+                error_count += 1
+                if len(errors) < keep:
+                    errors.append(_without_cells(item))
+            else:
+                changing += 1
+                if len(changes) < keep:
+                    changes.append(item)
     return SheetPreview(
-        changes=changes, errors=errors, unchanged=unchanged, unknown_columns=list(sheet.unknown_columns)
+        changes=changes,
+        errors=errors,
+        changing=changing,
+        error_count=error_count,
+        unchanged=unchanged,
+        unknown_columns=list(sheet.unknown_columns),
     )
 
 
@@ -507,30 +569,49 @@ def edit_sheet_preview(*, stream, name: str, user) -> SheetPreview:
 class SheetResult:
     updated: int
     unchanged: int
-    failed: list[RowError]
+    failed: list[RowError]  # the first REPORTS_PREVIEW_VIDEOS rows that could not be applied (no cells)
+    failed_count: int
 
 
 def edit_sheet_apply(*, stream, name: str, user) -> SheetResult:
     """Re-read the sheet, check it again (the catalogue may have moved) and record the edits as
-    pending changes through videos.services.video_update: one audit entry per video."""
+    pending changes through videos.services.video_update: one audit entry per video.
+
+    Streams batch by batch in one transaction: a sheet found too long halfway saves nothing.
+    """
     from videos.models import Video
     from videos.services import VideoValidationError, video_update
 
-    preview = edit_sheet_preview(stream=stream, name=name, user=user)
-    updated = 0
-    failed = list(preview.errors)
+    sheet = _open_edit_sheet(stream, name)
+    keep = settings.REPORTS_PREVIEW_VIDEOS
+    updated = unchanged = failed_count = 0
+    failed: list[RowError] = []
+
+    def fail(error: RowError) -> None:
+        nonlocal failed_count
+        failed_count += 1
+        if len(failed) < keep:
+            failed.append(_without_cells(error))
+
     with transaction.atomic():
-        videos = Video.objects.select_for_update().in_bulk([change.video_id for change in preview.changes])
-        for change in preview.changes:
-            try:
-                with transaction.atomic():
-                    changed = video_update(
-                        video=videos[change.video_id],
-                        changes={name: new for name, (_, new) in change.changes.items()},
-                        user=user,
-                    )
-            except VideoValidationError as exc:
-                failed.append(RowError(change.line_number, "", "", str(exc), [], change.video_id))
-                continue
-            updated += bool(changed)
-    return SheetResult(updated=updated, unchanged=preview.unchanged, failed=failed)
+        for batch in _edit_sheet_batches(sheet=sheet, user=user):
+            changes = [item for item in batch if isinstance(item, SheetChange)]
+            videos = Video.objects.select_for_update().in_bulk([change.video_id for change in changes])
+            for item in batch:
+                if item is None:
+                    unchanged += 1
+                elif isinstance(item, RowError):
+                    fail(item)
+                else:
+                    try:
+                        with transaction.atomic():
+                            changed = video_update(
+                                video=videos[item.video_id],
+                                changes={name: new for name, (_, new) in item.changes.items()},
+                                user=user,
+                            )
+                    except VideoValidationError as exc:
+                        fail(RowError(item.line_number, "", "", str(exc), [], item.video_id))
+                        continue
+                    updated += bool(changed)
+    return SheetResult(updated=updated, unchanged=unchanged, failed=failed, failed_count=failed_count)

@@ -18,7 +18,8 @@ Semantics follow Studio's bulk edit: only what the sheet says changes.
   A field whose value is literally "(none)" is exported as '(none) and read back as text.
 Text is kept exactly as written (no stripping), so what was exported comes back unchanged.
 Limits (title length, tag budget, assignable categories...) are not checked here: the
-services run videos/validation.py. Only cells that cannot be read as their type are RowErrors.
+services run videos/validation.py. Only cells that cannot be read as their type, and cells
+longer than the caller's per-column cap (max_cell_chars), are RowErrors.
 """
 
 from collections.abc import Iterable, Iterator, Mapping
@@ -212,8 +213,11 @@ class EditSheet:
     available before iterating (unknown columns are ignored: people add notes columns).
     """
 
-    def __init__(self, stream: BinaryIO, *, name: str, limits: ReportLimits):
+    def __init__(
+        self, stream: BinaryIO, *, name: str, limits: ReportLimits, max_cell_chars: Mapping[str, int]
+    ):
         self._limits = limits
+        self._max_cell_chars = dict(max_cell_chars)
         self._opened = open_report(stream, name=name, limits=limits)
         self._records = None
         try:
@@ -264,6 +268,20 @@ class EditSheet:
         if self._records is not None:
             self._records.close()
         self._opened.close()
+
+    def _held_cells(self, cells: list[str]) -> list[str]:
+        """A failed row's cells as kept: a cell longer than its column allows is cut to an excerpt,
+        so the rows a preview keeps do not hold what made them fail."""
+        caps = [self._max_cell_chars.get(column) for column in self.columns]
+        held = []
+        for position, cell in enumerate(cells):
+            cap = caps[position] if position < len(caps) and caps[position] is not None else None
+            if cap is None:
+                too_long = len(cell) > self._limits.max_field_chars
+            else:
+                too_long = len(cell) > cap and len(unescape_formula(cell)) > cap
+            held.append(excerpt(cell) if too_long else printable(cell))
+        return held
 
     def _iter_rows(self) -> Iterator[SheetRow | RowError]:
         ncols = len(self.columns)
@@ -323,6 +341,13 @@ class EditSheet:
                                 cleared = CLEARED_VALUES[column]
                                 changes[column] = list(cleared) if isinstance(cleared, list) else cleared
                                 continue
+                        cap = self._max_cell_chars.get(column)
+                        if cap is not None and len(text) > cap:
+                            raise _Invalid(
+                                column,
+                                text,
+                                f"{column} is {len(text):,} characters; a {column} holds at most {cap:,}.",
+                            )
                         try:
                             changes[column] = convert(text)
                         except ValueError as exc:
@@ -333,7 +358,7 @@ class EditSheet:
                         invalid.column,
                         excerpt(invalid.value),
                         invalid.reason,
-                        [printable(c) for c in cells],
+                        self._held_cells(cells),
                         video_id if values.is_video_id(video_id) else "",
                     )
                     continue
@@ -342,6 +367,16 @@ class EditSheet:
             self.close()
 
 
-def parse_edit_sheet(stream: BinaryIO, *, name: str, limits: ReportLimits = _DEFAULT_LIMITS) -> EditSheet:
-    """Read an edit sheet (.csv, .csv.gz or .zip); raise ReportFileError now if it is not one."""
-    return EditSheet(stream, name=name, limits=limits)
+def parse_edit_sheet(
+    stream: BinaryIO,
+    *,
+    name: str,
+    limits: ReportLimits = _DEFAULT_LIMITS,
+    max_cell_chars: Mapping[str, int] | None = None,
+) -> EditSheet:
+    """Read an edit sheet (.csv, .csv.gz or .zip); raise ReportFileError now if it is not one.
+
+    `max_cell_chars` caps columns in characters (after unescaping): a longer cell makes its row a
+    RowError instead of being held (every cell is capped at limits.max_field_chars anyway).
+    """
+    return EditSheet(stream, name=name, limits=limits, max_cell_chars=max_cell_chars or {})
