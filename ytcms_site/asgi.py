@@ -13,11 +13,13 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from ytcms_site.live.origin import LoggedAllowedHostsOriginValidator  # noqa: E402
 from ytcms_site.routing import websocket_urlpatterns  # noqa: E402
+from ytcms_site.uploads import AnonymousBodyLimit  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
-        # Channels' AllowedHostsOriginValidator, except that a refused origin is logged.
+        # Before Django, which reads a whole body to disk before any middleware runs.
+        "http": AnonymousBodyLimit(django_asgi_app),
+        # This site's own origin or CSRF_TRUSTED_ORIGINS, as CSRF checks a POST; refusals are logged.
         "websocket": LoggedAllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
