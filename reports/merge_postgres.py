@@ -50,9 +50,11 @@ from reports.staging import (
     STAGED_COLUMNS,
     STAGED_PG_TYPES,
     ChunkResult,
+    ConcurrentChange,
     MergeContext,
     policy_ids_for,
     preview_entry,
+    refuse_other_owners_rows,
     video_defaults,
     with_video_aggregates,
 )
@@ -498,10 +500,6 @@ _INSERT_CLAIMS_SQL = _named(
 )
 
 
-class ConcurrentChange(Exception):
-    """A video of the chunk was written by someone else while the chunk was merged: merge again."""
-
-
 def _run(cursor, sql: str, params=None):
     """Execute several statements in one round trip; the cursor is left on the last one's result."""
     cursor.execute(sql, params)
@@ -895,10 +893,12 @@ def _merge_assets(cursor, ctx: MergeContext, result: ChunkResult, named: dict) -
         SELECT id, existed, n_isrc, n_custom_id,
                NOT existed OR n_isrc <> k_isrc OR n_custom_id <> k_custom_id AS changed
         FROM n;
-        SELECT count(*) FILTER (WHERE NOT existed) FROM {NEW_ASSETS}
+        SELECT count(*) FILTER (WHERE NOT existed), array_agg(id) FILTER (WHERE existed AND changed)
+        FROM {NEW_ASSETS}
         """,
     )
-    result.assets_created = cursor.fetchone()[0]
+    result.assets_created, updated = cursor.fetchone()
+    refuse_other_owners_rows(owner_id=ctx.owner_id, claim_ids=(), asset_ids=updated)
     if ctx.dry_run:
         _run(
             cursor,
@@ -928,10 +928,12 @@ def _merge_claims(cursor, ctx: MergeContext, result: ChunkResult, named: dict) -
                    IS DISTINCT FROM ROW(w.video_id, w.asset_id, w.content_type, w.policy_id, w.origin,
                                         w.is_partner_uploaded) AS changed
         FROM w LEFT JOIN videos_claim c ON c.id = w.id;
-        SELECT count(*) FILTER (WHERE changed) FROM {NEW_CLAIMS}
+        SELECT count(*) FILTER (WHERE changed), array_agg(id) FILTER (WHERE existed AND changed)
+        FROM {NEW_CLAIMS}
         """,
     )
-    result.claims_upserted = cursor.fetchone()[0]
+    result.claims_upserted, updated = cursor.fetchone()
+    refuse_other_owners_rows(owner_id=ctx.owner_id, claim_ids=updated, asset_ids=())
     if not ctx.dry_run:
         sql, params = _INSERT_CLAIMS_SQL
         _run(

@@ -30,6 +30,7 @@ from reports.staging import (
     is_partner_uploaded,
     policy_ids_for,
     preview_entry,
+    refuse_other_owners_rows,
 )
 from videos.models import Asset, Claim, Video
 from videos.services import video_apply_remote_state
@@ -144,6 +145,7 @@ def merge_chunk(rows: list[tuple], ctx: MergeContext, *, incomplete_videos=froze
                 changed_assets.append(asset)
         if ctx.dry_run and asset_changed[asset_id]:
             ctx.dry_assets[asset_id] = values
+    refuse_other_owners_rows(owner_id=ctx.owner_id, claim_ids=(), asset_ids=[a.pk for a in changed_assets])
     if not ctx.dry_run:
         Asset.objects.bulk_create(new_assets, batch_size=WRITE_BATCH)
         Asset.objects.bulk_update(changed_assets, ["isrc", "custom_id", "updated_at"], batch_size=WRITE_BATCH)
@@ -185,6 +187,7 @@ def merge_chunk(rows: list[tuple], ctx: MergeContext, *, incomplete_videos=froze
             changed_claims.append(claim)
         else:
             claim_changed[claim_id] = False
+    refuse_other_owners_rows(owner_id=ctx.owner_id, claim_ids=[c.pk for c in changed_claims], asset_ids=())
     result.claims_upserted = len(new_claims) + len(changed_claims)
     if not ctx.dry_run:
         Claim.objects.bulk_create(new_claims, batch_size=WRITE_BATCH)

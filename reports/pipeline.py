@@ -54,6 +54,7 @@ from reports.staging import (
     REMOTE_FIELDS,
     VIDEO,
     ChunkResult,
+    ConcurrentChange,
     MergeContext,
     policy_rank,
 )
@@ -485,7 +486,7 @@ class ReportRun:
         for attempt in range(MERGE_ATTEMPTS):
             try:
                 return self._commit_chunk_once(chunk)
-            except (merge_postgres.ConcurrentChange, IntegrityError):
+            except (ConcurrentChange, IntegrityError):
                 # Someone wrote one of the chunk's videos (or created one of its new rows) while it
                 # was merged; the transaction rolled back whole, so merging again is safe.
                 if attempt == MERGE_ATTEMPTS - 1:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from videos.models import Policy, Video
+from videos.selectors import asset_ids_of_other_owners, claim_ids_of_other_owners
 
 # Video fields a report can carry (ReportRow.remote keys), in staged-row order.
 REMOTE_FIELDS = (
@@ -269,6 +270,35 @@ def policy_ids_for(labels, *, owner_id: str | None, dry_run: bool, cache: dict) 
                 )
             cache[label] = policy_id
     return {label: cache[label] for label in labels if label}
+
+
+# ---------------------------------------------------------------------------- ownership
+
+
+class ConcurrentChange(Exception):
+    """Something the chunk writes was written by someone else while it was merged: merge again."""
+
+
+def refuse_other_owners_rows(*, owner_id: str | None, claim_ids, asset_ids) -> None:
+    """Raise ConcurrentChange if an existing claim or asset the merge is about to update is not
+    the report's owner's.
+
+    The feeder rejected every row naming another owner's claim or asset (pipeline, with the rule
+    of videos.selectors), but outside the merge's transaction: one created by another owner's
+    import since would reach the merge, which writes by id alone. Merging again does not help
+    (the row is still there), so the chunk fails after its retries and the report with it; a re-run
+    resumes at the chunk and its feeder rejects the row. Only rows the merge updates are checked:
+    on a re-import of unchanged rows this costs nothing.
+    """
+    if owner_id is None:
+        return
+    claims = claim_ids_of_other_owners(owner_id=owner_id, claim_ids=claim_ids) if claim_ids else set()
+    assets = asset_ids_of_other_owners(owner_id=owner_id, asset_ids=asset_ids) if asset_ids else set()
+    if claims or assets:
+        raise ConcurrentChange(
+            f"{len(claims)} claims and {len(assets)} assets of the chunk are not this report's content "
+            "owner's any more; re-run the import to reject their rows"
+        )
 
 
 # ---------------------------------------------------------------------------- results

@@ -252,3 +252,35 @@ def test_a_preview_words_as_claim_and_asset_ids_without_saying_they_exist(
     )
     for secret in ("owner-a", "Label A", "aVideo00001", "GBAAA2400001", "A-CUSTOM", "Monetize"):
         assert secret not in reason
+
+
+# ---------------------------------------------------------------------------- the merges themselves
+
+
+def test_a_claim_and_asset_that_became_as_after_the_check_fail_the_chunk_untouched(
+    tmp_path, engine, owner_b, channel_b1, a_catalogue, monkeypatch
+):
+    """The feeder checks outside the merge's transaction; A's import may create the claim between.
+    The merge refuses to update another owner's claim or asset: the report fails, A keeps both,
+    and a re-run (the feeder sees them now) rejects the rows."""
+    claim_before, asset_before = _state(a_catalogue["claim"]), _state(a_catalogue["asset"])
+    monkeypatch.setattr(pipeline, "claim_ids_of_other_owners", lambda **kwargs: set())
+    monkeypatch.setattr(pipeline, "asset_ids_of_other_owners", lambda **kwargs: set())
+    rows = [
+        a4("bVideo00001", channel=channel_b1.pk, claim=A_CLAIM, asset="B-asset-00001", policy="Block all"),
+        a4("bVideo00002", channel=channel_b1.pk, claim="claim-of-b-0002", asset=A_ASSET, custom_id="STOLEN"),
+    ]
+    path = small_report(tmp_path, rows)
+    report = import_file(path, content_owner=owner_b)
+
+    assert report.status == Report.Status.FAILED
+    assert "not this report's content owner's any more" in report.message
+    assert _state(a_catalogue["claim"]) == claim_before
+    assert _state(a_catalogue["asset"]) == asset_before
+    assert not Video.objects.filter(pk__startswith="bVideo").exists()  # the chunk rolled back whole
+
+    monkeypatch.undo()
+    report = import_file(path, content_owner=owner_b)
+    assert [column for _, column, _ in _errors(report)] == ["claim_id", "asset_id"]
+    assert _state(a_catalogue["claim"]) == claim_before
+    assert _state(a_catalogue["asset"]) == asset_before
