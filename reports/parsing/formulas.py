@@ -42,10 +42,11 @@ def escape_formula(cell: str) -> str:
 
 
 def unescape_formula(cell: str) -> str:
-    """Undo escape_formula; a cell escape_formula cannot have written is returned as it is."""
+    """Undo escape_formula. Lenient with a cell edited in a spreadsheet: a line added without its
+    quote (a new "- item" in an escaped description) does not keep the others' quotes in."""
     if len(cell) > 1 and cell[0] == "'":
         original = _INNER_UNESCAPE.sub(r"\1\2", cell[1:])
-        if needs_formula_escape(original) and escape_formula(original) == cell:
+        if needs_formula_escape(original):
             return original
     return cell
 

@@ -61,6 +61,12 @@ def test_unescape_undoes_escape_exactly(value):
     assert unescape_formula(escape_formula(value)) == value
 
 
+def test_an_escaped_cell_edited_in_a_spreadsheet_loses_its_escaping_quotes():
+    exported = escape_formula("Tracks:\n- one\n- two")
+    assert exported == "'Tracks:\n'- one\n'- two"
+    assert unescape_formula(exported + "\n- three") == "Tracks:\n- one\n- two\n- three"
+
+
 def test_failed_rows_csv_escapes_and_quotes_formulas_after_a_separator():
     out = io.StringIO()
     write_failed_rows([RowError(2, "", "", "bad", DANGEROUS)], ["video_id", *DANGEROUS], out)
