@@ -820,14 +820,20 @@ def merge_chunk(rows: list[tuple], ctx: MergeContext, *, incomplete_videos=froze
         result.claims_upserted += inserted_claims
 
         # Claims that left the report (see reports.staging): active claims of covered videos it omits.
-        # (A video new in this chunk had no claims before it.)
+        # (A video new in this chunk had no claims before it.) Each chunk video probes the claims'
+        # video_id index (LATERAL ... OFFSET 0): as a plain join, the planner with stale statistics
+        # scanned the claims once per chunk video (30,000 videos re-imported: 24 s instead of 0.1 s).
         if ctx.claims_complete and not all_new:
             _run(
                 cursor,
                 f"""{_plan_for("probes")}
                     CREATE TEMP TABLE {GONE_CLAIMS} AS
-                    SELECT c.id FROM {CHUNK_VIDEOS} v JOIN videos_claim c ON c.video_id = v.video_id
-                    WHERE c.status = 'active' AND NOT v.video_id = ANY(%(incomplete)s);
+                    SELECT c.id FROM {CHUNK_VIDEOS} v
+                    CROSS JOIN LATERAL (
+                        SELECT c.id FROM videos_claim c WHERE c.video_id = v.video_id AND c.status = 'active'
+                        OFFSET 0
+                    ) c
+                    WHERE NOT v.video_id = ANY(%(incomplete)s);
                     {_plan_for("temporary")}
                     DELETE FROM {GONE_CLAIMS} g USING {NEW_CLAIMS} n WHERE n.id = g.id;
                     SELECT count(*) FROM {GONE_CLAIMS}""",
