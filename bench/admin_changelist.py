@@ -34,6 +34,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# A development run: DEBUG on gives the checkout's own generated keys (settings refuse to start without them).
+os.environ.setdefault("DEBUG", "true")
 os.environ["DJANGO_SETTINGS_MODULE"] = "ytcms_site.settings"
 # WhiteNoise warns once per process about a missing var/static; the admin pages need no static files.
 warnings.filterwarnings("ignore", message="No directory at")

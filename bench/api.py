@@ -37,6 +37,8 @@ BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/ytcms_bench_api"
 os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
+# A development run: DEBUG on gives the checkout's own generated keys (settings refuse to start without them).
+os.environ.setdefault("DEBUG", "true")
 os.environ["DJANGO_SETTINGS_MODULE"] = "ytcms_site.settings"
 warnings.filterwarnings("ignore", message="No directory at")
 sys.path.insert(0, str(ROOT))

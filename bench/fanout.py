@@ -39,6 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DATABASE_URL", "sqlite:///bench_fanout.sqlite3")
 os.environ.setdefault("LOG_TO_FILE", "false")
+# A development run: DEBUG on gives the checkout's own generated keys (settings refuse to start without them).
+os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ytcms_site.settings")
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 

@@ -48,6 +48,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# A development run: DEBUG on gives the checkout's own generated keys (settings refuse to start without them).
+os.environ.setdefault("DEBUG", "true")
 os.environ["DJANGO_SETTINGS_MODULE"] = "ytcms_site.settings"
 warnings.filterwarnings("ignore", message="No directory at")
 

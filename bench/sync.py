@@ -58,6 +58,8 @@ def main() -> None:
     args = parser.parse_args()
     n = args.videos
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
+    # A development run: DEBUG on gives the checkout's own generated SECRET_KEY.
+    os.environ.setdefault("DEBUG", "true")
     ensure_database(os.environ["DATABASE_URL"])
     port = free_port()
     url = f"http://127.0.0.1:{port}"

@@ -6,10 +6,7 @@ key goes first and `manage.py rotate_keys` re-encrypts everything with it before
 dropped. Serialisation (dumpdata) writes the ciphertext, never the plaintext.
 """
 
-import base64
 import functools
-import hashlib
-import logging
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -17,8 +14,6 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.db import models
 from django.dispatch import receiver
-
-logger = logging.getLogger("ytcms.security")
 
 GENERATE_KEY_COMMAND = (
     'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
@@ -31,28 +26,17 @@ class SecretDecryptionError(Exception):
     """A stored secret cannot be decrypted by any key of ENCRYPTION_KEYS."""
 
 
-def development_key(secret_key: str) -> bytes:
-    """A Fernet key derived from SECRET_KEY: good enough for a laptop, never for production."""
-    digest = hashlib.sha256(b"ytcms encryption key for development:" + secret_key.encode()).digest()
-    return base64.urlsafe_b64encode(digest)
-
-
 @functools.cache
 def key_ring() -> MultiFernet:
     keys = list(settings.ENCRYPTION_KEYS)
     if not keys:
-        if not settings.DEBUG:
-            raise ImproperlyConfigured(
-                "ENCRYPTION_KEYS is not set. ytcms encrypts YouTube tokens at rest and refuses to use "
-                "a derived key with DEBUG off. Generate a key with\n    "
-                f"{GENERATE_KEY_COMMAND}\nand set ENCRYPTION_KEYS to it (comma-separated; the first "
-                "key encrypts, the others only decrypt)."
-            )
-        logger.warning(
-            "ENCRYPTION_KEYS is not set: secrets are encrypted with a development key derived from "
-            "SECRET_KEY. Set ENCRYPTION_KEYS before storing real credentials."
+        # Never a key derived from SECRET_KEY: a leaked or public SECRET_KEY would open every stored
+        # token. With DEBUG on the settings generate a random key of the checkout's own instead.
+        raise ImproperlyConfigured(
+            "ENCRYPTION_KEYS is not set. ytcms encrypts YouTube tokens at rest. Generate a key with\n    "
+            f"{GENERATE_KEY_COMMAND}\nand set ENCRYPTION_KEYS to it (comma-separated; the first "
+            "key encrypts, the others only decrypt)."
         )
-        keys = [development_key(settings.SECRET_KEY)]
     return MultiFernet([Fernet(key) for key in keys])
 
 

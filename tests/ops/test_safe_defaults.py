@@ -4,6 +4,8 @@ Each case reads the settings in a fresh process, as a deployment starts (tests/y
 test_settings.py does the same for the rest of the settings).
 """
 
+import base64
+import hashlib
 import json
 import os
 import stat
@@ -15,12 +17,12 @@ from pathlib import Path
 import pytest
 
 from tests.ytcms_site.test_settings import SETTINGS_VARIABLES
-from ytcms_site.fields import development_key
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # The key every checkout shared before keys were generated.
 OLD_PUBLIC_KEY = "dev-only-ytcms-secret-key-not-for-production-0123456789abcdefghij"
 A_SECRET_KEY = "k" * 20 + "-a-production-key-of-its-own-0123456789"
+A_FERNET_KEY = "5kbBdEU3Oxx1N_uAaNBR-pScyZEMaJaHpbrFPJKoPT8="
 
 PRINT_SETTINGS = """
 import json, sys
@@ -107,11 +109,17 @@ def test_concurrent_first_starts_agree_on_the_keys(environ):
     assert all(values == seen[0] for values in seen)
 
 
+def old_derived_key(secret_key: str) -> str:
+    """The key earlier versions derived from SECRET_KEY while DEBUG was on."""
+    digest = hashlib.sha256(b"ytcms encryption key for development:" + secret_key.encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode()
+
+
 def test_debug_on_generates_an_encryption_key_not_derived_from_secret_key(environ, tmp_path):
     environ["DEBUG"] = "true"
     environ["SECRET_KEY"] = A_SECRET_KEY
     keys = read_settings(environ, "ENCRYPTION_KEYS")["ENCRYPTION_KEYS"]
-    assert len(keys) == 1 and keys[0] != development_key(A_SECRET_KEY).decode()
+    assert len(keys) == 1 and keys[0] != old_derived_key(A_SECRET_KEY)
     key_file = tmp_path / "var" / "dev_encryption_key"
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     # The same SECRET_KEY in another checkout gives another key: it is no function of SECRET_KEY.
@@ -120,9 +128,9 @@ def test_debug_on_generates_an_encryption_key_not_derived_from_secret_key(enviro
 
 
 def test_keys_from_the_environment_win_and_nothing_is_generated(environ, tmp_path):
-    environ.update(DEBUG="true", SECRET_KEY=A_SECRET_KEY, ENCRYPTION_KEYS=development_key("x").decode())
+    environ.update(DEBUG="true", SECRET_KEY=A_SECRET_KEY, ENCRYPTION_KEYS=A_FERNET_KEY)
     values = read_settings(environ, "SECRET_KEY", "ENCRYPTION_KEYS")
-    assert values == {"SECRET_KEY": A_SECRET_KEY, "ENCRYPTION_KEYS": [development_key("x").decode()]}
+    assert values == {"SECRET_KEY": A_SECRET_KEY, "ENCRYPTION_KEYS": [A_FERNET_KEY]}
     assert not (tmp_path / "var" / "dev_secret_key").exists()
     assert not (tmp_path / "var" / "dev_encryption_key").exists()
 
