@@ -196,6 +196,17 @@ def test_deferred_items_start_on_their_pacific_day_and_what_today_has_left_count
     ]
 
 
+def test_planned_pushes_count_only_the_viewers_items_of_a_change_set_spanning_owners(
+    admin_user, alice, charlie, channel_a1, channel_b1, make_video
+):
+    # A queued change set from before one-owner-per-set (no content owner) holding A's and B's videos.
+    _queue(admin_user, [make_video(channel_a1), make_video(channel_a1), make_video(channel_b1)])
+
+    assert sum(day["videos"] for day in dashboard_data(user=charlie)["planned"]["days"]) == 1
+    dashboard_cache().clear()
+    assert sum(day["videos"] for day in dashboard_data(user=alice)["planned"]["days"]) == 2
+
+
 def test_planned_pushes_of_other_owners_are_not_shown(alice, charlie, channel_b1, make_video):
     _queue(charlie, [make_video(channel_b1)])
     assert sum(day["videos"] for day in dashboard_data(user=alice)["planned"]["days"]) == 0

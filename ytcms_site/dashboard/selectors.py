@@ -31,7 +31,10 @@ from django.utils import timezone
 from channels_app.models import Membership
 from reports.models import Report
 from reports.selectors import reports_visible_to
-from syncs.changesets.selectors import changesets_visible_to, sync_records_visible_to
+from syncs.changesets.selectors import (
+    changeset_items_visible_to,
+    sync_records_visible_to,
+)
 from syncs.models import ChangeSet, ChangeSetItem, SyncRecord
 from syncs.selectors import quota_today
 from syncs.youtube.errors import PACIFIC, pacific_day
@@ -256,11 +259,12 @@ def planned_pushes(*, user, now: datetime) -> dict:
     """
     today = pacific_day(now)
     waiting = (
-        ChangeSetItem.objects.filter(
+        # Only the viewer's items: a change set from before one-owner-per-set may span owners.
+        changeset_items_visible_to(user=user)
+        .filter(
             kind=ChangeSetItem.Kind.METADATA,
             status__in=WAITING_ITEM_STATUSES,
             changeset__status__in=PUSH_PENDING_STATUSES,
-            changeset__in=changesets_visible_to(user=user).values("pk"),
         )
         .order_by()
         .values_list("video_id", "deferred_until")
