@@ -1,6 +1,7 @@
 """Who may see and edit which channels: the one place access is decided."""
 
 import hashlib
+from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
 
@@ -39,6 +40,19 @@ def membership_scope_key(*, user) -> str:
     channels = sorted({str(channel) for _, channel in memberships if channel})
     text = "o:" + ",".join(owners) + "|c:" + ",".join(channels)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def channel_ids_of_other_owners(*, owner_id: str, channel_ids: Iterable[str]) -> set[str]:
+    """The channels among these ids that exist and belong to another content owner.
+
+    A channel with no owner is nobody's: a pull for an owner that YouTube lists it for adopts it.
+    A YouTube answer (or a stand-in's) is never enough to move a channel from one owner to another.
+    """
+    return set(
+        Channel.objects.filter(pk__in=set(channel_ids), content_owner__isnull=False)
+        .exclude(content_owner_id=owner_id)
+        .values_list("pk", flat=True)
+    )
 
 
 def channels_visible_to(*, user) -> QuerySet[Channel]:

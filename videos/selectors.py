@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 from django.utils.text import smart_split, unescape_string_literal
 
 from channels_app.selectors import channels_editable_by, channels_visible_to, membership_scope_key
-from videos.models import Asset, Claim, Video, VideoCategory
+from videos.models import Asset, Claim, Policy, Video, VideoCategory
 
 VIDEO_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{11}$")
 ISRC_SEARCH_PATTERN = re.compile(r"^[A-Za-z]{2}-?[A-Za-z0-9]{3}-?\d{2}-?\d{5}$")
@@ -78,6 +78,18 @@ def asset_ids_of_other_owners(*, owner_id: str, asset_ids: Iterable[str]) -> set
             Asset.objects.filter(foreign, pk__in=ids[start : start + size]).values_list("pk", flat=True)
         )
     return found
+
+
+def policy_ids_of_other_owners(*, owner_id: str, policy_ids: Iterable[str]) -> set[str]:
+    """The saved policies among these ids that exist and belong to another content owner.
+
+    A policy with no owner is nobody's: a pull for an owner that YouTube lists it for adopts it.
+    """
+    return set(
+        Policy.objects.filter(pk__in=set(policy_ids), content_owner__isnull=False)
+        .exclude(content_owner_id=owner_id)
+        .values_list("pk", flat=True)
+    )
 
 
 def videos_search(queryset: QuerySet[Video], search_term: str) -> QuerySet[Video]:

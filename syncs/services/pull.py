@@ -5,6 +5,7 @@ pending edit and marks drift. The Data API cannot list an owner's whole inventor
 the reports), so a pull reads the videos the catalogue already holds.
 """
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from channels_app.models import Channel, ContentOwner
+from channels_app.selectors import channel_ids_of_other_owners
 from syncs.youtube.errors import NeedsReauthorisation, NotConnected
 from syncs.youtube.gateway import YouTubeSession
 from syncs.youtube.mapping import (
@@ -24,13 +26,15 @@ from syncs.youtube.mapping import (
     video_fields_from_api,
 )
 from videos.models import Asset, Claim, Policy, Video
-from videos.selectors import asset_ids_of_other_owners
+from videos.selectors import asset_ids_of_other_owners, policy_ids_of_other_owners
 from videos.services import video_apply_remote_state
 from ytcms_site.live.events import publish_videos_update
 
 # assets.list takes a comma-separated id list; Google states no maximum, so it gets the
 # videos.list one.
 ASSET_IDS_PER_CALL = 50
+
+logger = logging.getLogger("ytcms.youtube.pull")
 
 Progress = Callable[[str], None]
 
@@ -47,6 +51,9 @@ class PullResult:
     videos_read_with_api_key: int = 0
     channels: int = 0
     policies: int = 0
+    # Ids YouTube listed for the owner that ytcms holds under another owner: left as they are.
+    channels_skipped: list[str] = field(default_factory=list)
+    policies_skipped: list[str] = field(default_factory=list)
     assets: int = 0
     calls: int = 0
     quota_units: int = 0
@@ -59,10 +66,13 @@ class PullResult:
 
     def summary(self) -> str:
         parts = []
-        if self.channels:
-            parts.append(f"{self.channels:,} channels")
-        if self.policies:
-            parts.append(f"{self.policies:,} policies")
+        for count, skipped, name in (
+            (self.channels, self.channels_skipped, "channels"),
+            (self.policies, self.policies_skipped, "policies"),
+        ):
+            if count or skipped:
+                extra = f" ({len(skipped):,} skipped, not this owner's)" if skipped else ""
+                parts.append(f"{count:,} {name}{extra}")
         if self.assets:
             parts.append(f"{self.assets:,} assets")
         videos = f"{self.videos_read:,} videos"
@@ -190,6 +200,48 @@ def videos_pull(
 # ------------------------------------------------------------------------------ owners
 
 
+def _owner_rows_store(
+    *,
+    model: type[Channel] | type[Policy],
+    owner: ContentOwner,
+    fields_by_id: dict[str, dict],
+    ids_of_other_owners: Callable[[list[str]], set[str]],
+) -> list[str]:
+    """Write what YouTube listed for the owner; return the ids skipped as another owner's.
+
+    YouTube's answer (or a stand-in's, or a stale emulator's) never moves a row from one owner to
+    another: a row of another owner stays byte-identical. A row with no owner is adopted. The
+    rows are locked before the ownership check so that no owner changes in between; an id that
+    another pull creates meanwhile makes create() fail the pull rather than take the row over.
+    """
+    ids = sorted(fields_by_id)
+    with transaction.atomic():
+        existing = set(model.objects.select_for_update().filter(pk__in=ids).values_list("pk", flat=True))
+        foreign = ids_of_other_owners(ids)
+        for object_id in ids:
+            if object_id in foreign:
+                continue
+            fields = {**fields_by_id[object_id], "content_owner": owner}
+            if object_id in existing:
+                row = model.objects.get(pk=object_id)
+                for name, value in fields.items():
+                    setattr(row, name, value)
+                row.save()
+            else:
+                model.objects.create(id=object_id, **fields)
+    skipped = sorted(foreign)
+    if skipped:
+        # Ids only: the other owner's titles and names are not for this owner's log readers.
+        logger.warning(
+            "%s pull for %s skipped %s %s: held by another content owner in ytcms",
+            model._meta.verbose_name_plural,
+            owner.pk,
+            len(skipped),
+            ", ".join(skipped),
+        )
+    return skipped
+
+
 def _channels_pull(
     session: YouTubeSession, owner: ContentOwner, result: PullResult, progress: Progress
 ) -> None:
@@ -204,13 +256,19 @@ def _channels_pull(
                 **session.owner_params(),
             )
         )
-        items = response.get("items", [])
-        for item in items:
-            Channel.objects.update_or_create(
-                id=item["id"], defaults={**channel_fields_from_api(item), "content_owner": owner}
-            )
-        result.channels += len(items)
-        progress(f"channels.list for {owner.pk}: {len(items)} channels")
+        fields_by_id = {item["id"]: channel_fields_from_api(item) for item in response.get("items", [])}
+        skipped = _owner_rows_store(
+            model=Channel,
+            owner=owner,
+            fields_by_id=fields_by_id,
+            ids_of_other_owners=lambda ids: channel_ids_of_other_owners(owner_id=owner.pk, channel_ids=ids),
+        )
+        result.channels += len(fields_by_id) - len(skipped)
+        result.channels_skipped.extend(skipped)
+        progress(
+            f"channels.list for {owner.pk}: {len(fields_by_id) - len(skipped)} channels"
+            + (f", {len(skipped)} skipped (not this owner's)" if skipped else "")
+        )
         page_token = response.get("nextPageToken")
         if not page_token:
             return
@@ -220,13 +278,19 @@ def _policies_pull(
     session: YouTubeSession, owner: ContentOwner, result: PullResult, progress: Progress
 ) -> None:
     response = session.execute(session.partner.policies().list(**session.owner_params()))
-    items = response.get("items", [])
-    for item in items:
-        Policy.objects.update_or_create(
-            id=item["id"], defaults={**policy_fields_from_api(item), "content_owner": owner}
-        )
-    result.policies += len(items)
-    progress(f"policies.list for {owner.pk}: {len(items)} policies")
+    fields_by_id = {item["id"]: policy_fields_from_api(item) for item in response.get("items", [])}
+    skipped = _owner_rows_store(
+        model=Policy,
+        owner=owner,
+        fields_by_id=fields_by_id,
+        ids_of_other_owners=lambda ids: policy_ids_of_other_owners(owner_id=owner.pk, policy_ids=ids),
+    )
+    result.policies += len(fields_by_id) - len(skipped)
+    result.policies_skipped.extend(skipped)
+    progress(
+        f"policies.list for {owner.pk}: {len(fields_by_id) - len(skipped)} policies"
+        + (f", {len(skipped)} skipped (not this owner's)" if skipped else "")
+    )
 
 
 def _assets_pull(

@@ -1,8 +1,12 @@
-"""What YouTube hands to content owner B never rewrites content owner A's claims and assets:
-neither a Reporting API report pulled for B (it feeds the report import) nor B's assets pull."""
+"""What YouTube hands to content owner B never rewrites content owner A's claims, assets, channels
+or policies: neither a Reporting API report pulled for B (it feeds the report import) nor B's
+assets, channels or policies pull."""
+
+import logging
 
 import pytest
 
+from channels_app.models import Channel
 from reports.models import Report
 from reports.services import report_ingest
 from syncs.emulator import reporting as emulator_reporting
@@ -11,7 +15,7 @@ from syncs.services.reports_pull import youtube_reports_pull
 from tests.reports.helpers import a4_bytes, a4_row
 from videos.models import Asset, Claim, Policy
 
-from .conftest import CHANNEL_B1, REFRESH_TOKEN_B, api_requests
+from .conftest import CHANNEL_A1, CHANNEL_B1, REFRESH_TOKEN_B, api_requests
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +102,76 @@ def test_bs_assets_pull_neither_asks_for_nor_writes_as_asset(emulator, catalogue
     assert result.assets == 1
     asked = [request["params"]["id"] for request in api_requests(emulator, "youtubePartner.assets.list")]
     assert asked == ["B222"]
+
+
+def test_bs_channels_pull_leaves_as_channel_that_youtube_lists_for_b(
+    emulator, catalogue, channel_a1, owner_b, connect, caplog
+):
+    """A YouTube (or a stand-in) that lists A's channel id as managed by B does not hand it to B."""
+    connect(owner_b, refresh_token=REFRESH_TOKEN_B)
+    channel_before = _state(channel_a1)
+    emulator.state.load(
+        {
+            "channels": [
+                {"id": CHANNEL_A1, "contentOwner": "owner-b", "snippet": {"title": "Taken by B"}},
+                {"id": CHANNEL_B1, "contentOwner": "owner-b", "snippet": {"title": "B One (YouTube)"}},
+            ]
+        }
+    )
+
+    with caplog.at_level(logging.WARNING, logger="ytcms.youtube.pull"):
+        result = owner_pull(owner=owner_b, videos=False)
+
+    assert _state(channel_a1) == channel_before
+    assert Channel.objects.get(pk=CHANNEL_B1).title == "B One (YouTube)"
+    assert (result.channels, result.channels_skipped) == (1, [CHANNEL_A1])
+    assert "1 channels (1 skipped, not this owner's)" in result.summary()
+    warning = next(r for r in caplog.records if r.name == "ytcms.youtube.pull")
+    assert CHANNEL_A1 in warning.getMessage() and "A One" not in warning.getMessage()
+
+
+def test_bs_policies_pull_leaves_as_policy_that_youtube_lists_for_b(emulator, as_claim, owner_b, connect):
+    connect(owner_b, refresh_token=REFRESH_TOKEN_B)
+    policy_before = _state(as_claim.policy)
+    emulator.state.load(
+        {
+            "policies": [
+                {
+                    "id": "P-monetize",
+                    "contentOwner": "owner-b",
+                    "name": "Taken",
+                    "rules": [{"action": "block"}],
+                }
+            ]
+        }
+    )
+
+    result = owner_pull(owner=owner_b, videos=False)
+
+    assert _state(as_claim.policy) == policy_before
+    assert Policy.objects.get(pk="P-b").content_owner_id == "owner-b"
+    assert (result.policies, result.policies_skipped) == (1, ["P-monetize"])
+    assert "1 policies (1 skipped, not this owner's)" in result.summary()
+
+
+def test_an_owner_less_channel_and_policy_listed_for_b_are_adopted_by_b(
+    emulator, catalogue, owner_b, connect
+):
+    """A row no owner holds (made by an import without a content owner) is nobody's to protect."""
+    connect(owner_b, refresh_token=REFRESH_TOKEN_B)
+    loose_channel = "UC" + "z" * 22
+    Channel.objects.create(id=loose_channel, title="Loose")
+    Policy.objects.create(id="P-loose", name="Loose")
+    emulator.state.load(
+        {
+            "channels": [{"id": loose_channel, "contentOwner": "owner-b", "snippet": {"title": "Now B's"}}],
+            "policies": [{"id": "P-loose", "contentOwner": "owner-b", "name": "Now B's"}],
+        }
+    )
+
+    result = owner_pull(owner=owner_b, videos=False)
+
+    assert Channel.objects.get(pk=loose_channel).content_owner_id == "owner-b"
+    assert Policy.objects.get(pk="P-loose").content_owner_id == "owner-b"
+    assert result.channels_skipped == result.policies_skipped == []
+    assert "skipped" not in result.summary()
