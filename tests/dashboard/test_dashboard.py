@@ -8,12 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.urls import reverse
 
+from channels_app.selectors import membership_scope_key
 from reports.models import Report
 from syncs.models import ChangeSet, ChangeSetItem, QuotaLedger, SyncRecord
 from syncs.youtube.errors import pacific_day
 from videos.models import Video
 from ytcms_site.dashboard import selectors
-from ytcms_site.dashboard.selectors import dashboard_cache, dashboard_data, dashboard_scope_key
+from ytcms_site.dashboard.selectors import dashboard_cache, dashboard_data
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +79,7 @@ def test_users_with_the_same_memberships_share_one_cached_scope(
     twin = django_user_model.objects.create_user("alice2", password="pw", is_staff=True)
     twin.groups.add(Group.objects.get(name="Rights manager"))
     Membership.objects.create(user=twin, content_owner=owner_a, role=Role.EDITOR)
-    assert dashboard_scope_key(user=alice) == dashboard_scope_key(user=twin)
+    assert membership_scope_key(user=alice) == membership_scope_key(user=twin)
 
     first = dashboard_data(user=alice)
     # The twin's request reads its memberships (scope key) and today's quota, nothing else.
@@ -93,7 +94,7 @@ def test_catalogue_counts_wait_for_the_cache_minute_and_the_worklist_does_not(
     before = dashboard_data(user=alice)
     video = make_video(channel_a1)
     Video.objects.filter(pk=video.pk).update(has_pending_changes=True, pending_fields=["title"])
-    dashboard_cache().delete(f"{selectors.CACHE_PREFIX}:activity:{dashboard_scope_key(user=alice)}")
+    dashboard_cache().delete(f"{selectors.CACHE_PREFIX}:activity:{membership_scope_key(user=alice)}")
 
     after = dashboard_data(user=alice)
 
@@ -104,7 +105,7 @@ def test_catalogue_counts_wait_for_the_cache_minute_and_the_worklist_does_not(
 
 
 def test_charlie_and_alice_never_share_a_cache_entry(alice, charlie, catalogue):
-    assert dashboard_scope_key(user=alice) != dashboard_scope_key(user=charlie)
+    assert membership_scope_key(user=alice) != membership_scope_key(user=charlie)
     dashboard_data(user=alice)
     assert dashboard_data(user=charlie)["catalogue"]["total"] == 1
 

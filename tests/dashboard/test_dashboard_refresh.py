@@ -17,8 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from channels_app.models import Membership
+from channels_app.selectors import membership_scope_key
 from ytcms_site.dashboard import selectors
-from ytcms_site.dashboard.selectors import dashboard_data, dashboard_scope_key
+from ytcms_site.dashboard.selectors import dashboard_data
 
 pytestmark = pytest.mark.django_db
 
@@ -113,7 +114,7 @@ def test_stale_figures_are_served_at_once_and_one_refresh_is_queued(
     assert [(result.task.module_path, result.kwargs) for result in queued] == [
         (
             "ytcms_site.dashboard.tasks.dashboard_refresh_task",
-            {"user_id": alice.pk, "scope": dashboard_scope_key(user=alice)},
+            {"user_id": alice.pk, "scope": membership_scope_key(user=alice)},
         )
     ]
 
@@ -168,7 +169,7 @@ def test_a_refresh_for_a_user_whose_memberships_changed_counts_nothing(
     counted_at = _stale_time()
     dashboard_data(user=alice, now=counted_at)
     dashboard_data(user=alice)
-    scope = dashboard_scope_key(user=alice)
+    scope = membership_scope_key(user=alice)
     Membership.objects.filter(user=alice).delete()
 
     assert _run(queued[0])["status"] == "skipped: the user no longer has this scope"
@@ -222,7 +223,7 @@ def test_a_per_process_cache_recounts_in_the_one_request_that_takes_the_lock(
     cache.clear()
     dashboard_data(user=alice, now=_stale_time())
     make_video(channel_a1)
-    scope = dashboard_scope_key(user=alice)
+    scope = membership_scope_key(user=alice)
 
     assert cache.add(f"{selectors.CACHE_PREFIX}:catalogue-refresh:{scope}", "someone else", 60)
     while_locked = dashboard_data(user=alice)

@@ -15,7 +15,6 @@ small, recent slices through indexed columns (status, created_at) and are cached
 ACTIVITY_CACHE_SECONDS, so that a refetch after a live event shows the change soon.
 """
 
-import hashlib
 import logging
 import math
 from collections import defaultdict
@@ -28,7 +27,7 @@ from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from channels_app.models import Membership
+from channels_app.selectors import membership_scope_key
 from reports.models import Report
 from reports.selectors import reports_visible_to
 from syncs.changesets.selectors import (
@@ -69,17 +68,6 @@ WAITING_ITEM_STATUSES = (
 )
 
 
-def dashboard_scope_key(*, user) -> str:
-    """Same memberships, same key: 'all' for superusers, else a digest of owners and channels."""
-    if user.is_active and user.is_superuser:
-        return "all"
-    memberships = Membership.objects.filter(user=user).values_list("content_owner_id", "channel_id")
-    owners = sorted({str(owner) for owner, _ in memberships if owner})
-    channels = sorted({str(channel) for _, channel in memberships if channel})
-    text = "o:" + ",".join(owners) + "|c:" + ",".join(channels)
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
 def dashboard_cache():
     """The "dashboard" cache when the settings define one, else "default"."""
     # The refresh runs in the task worker, so the figures must live where both it and every web
@@ -118,7 +106,7 @@ def catalogue_refresh_queued(*, user, scope: str) -> str:
     cache = dashboard_cache()
     # Anyone with the same memberships has the same scope and sees the same videos, so counting
     # as the asking user fills the scope correctly, unless the user changed since the request.
-    if user is None or not (user.is_active and user.is_staff) or dashboard_scope_key(user=user) != scope:
+    if user is None or not (user.is_active and user.is_staff) or membership_scope_key(user=user) != scope:
         cache.delete(_refresh_lock_key(scope))
         return "skipped: the user no longer has this scope"
     if catalogue_is_fresh(cache.get(_catalogue_key(scope)), now=timezone.now()):
@@ -157,7 +145,7 @@ def _catalogue_figures(*, user, scope: str, now: datetime) -> tuple[dict, bool]:
 def dashboard_data(*, user, now: datetime | None = None) -> dict:
     """Everything the dashboard draws, as JSON-ready data."""
     now = now or timezone.now()
-    scope = dashboard_scope_key(user=user)
+    scope = membership_scope_key(user=user)
     catalogue, refreshing = _catalogue_figures(user=user, scope=scope, now=now)
     activity = dashboard_cache().get_or_set(
         f"{CACHE_PREFIX}:activity:{scope}",
