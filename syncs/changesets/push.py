@@ -39,7 +39,7 @@ from syncs.youtube.errors import (
 from syncs.youtube.gateway import YouTubeSession
 from syncs.youtube.mapping import VIDEO_IDS_PER_CALL, format_time, video_fields_from_api
 from videos.models import Asset, Claim, Policy, Video
-from videos.selectors import assignable_category_ids
+from videos.selectors import assignable_category_ids, claim_ids_of_other_owners
 from videos.services import (
     WRITABLE_FIELDS,
     _json_value,
@@ -775,8 +775,6 @@ def _push_claim(session, changeset, user, item, now, result) -> None:
             sent.append("claims.insert")
             body = {key: value for key, value in item.payload.items() if key != "claimId"}
             answer = _call(session, session.partner.claims().insert(body=body, **owner), [item], now, result)
-            if answer is not None and answer.get("id"):
-                _remember(item, payload={**item.payload, "claimId": answer["id"]})
         else:
             claim_id = item.payload["claimId"]
             current = _call(
@@ -818,6 +816,22 @@ def _push_claim(session, changeset, user, item, now, result) -> None:
             )
         if answer is None:
             return
+        if claim_ids_of_other_owners(owner_id=session.owner_id, claim_ids=[answer.get("id", "")]):
+            # YouTube (or a stand-in) answered with the id of a claim ytcms keeps for another owner:
+            # neither that claim nor the item's memory of it may become this owner's.
+            _settle(
+                [item],
+                S.FAILED,
+                reason="otherOwnersClaim",
+                message=(
+                    f"YouTube answered with claim {answer['id']}, which ytcms holds for another "
+                    "content owner; that claim was left unchanged. Check the claim on YouTube."
+                ),
+            )
+            result.failed += 1
+            return
+        if item.kind == ChangeSetItem.Kind.CLAIM_INSERT and answer.get("id"):
+            _remember(item, payload={**item.payload, "claimId": answer["id"]})
         if _claim_state(item, answer) == item.new_value:
             _settle([item], S.DONE)
             result.items_done += 1

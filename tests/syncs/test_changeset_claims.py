@@ -10,7 +10,7 @@ from syncs.changesets.services import changeset_add_claim_insert, changeset_add_
 from syncs.models import ChangeSet, ChangeSetItem, SyncRecord
 from videos.models import Asset, Claim, Policy
 
-from .conftest import api_requests
+from .conftest import REFRESH_TOKEN_B, api_requests
 
 pytestmark = pytest.mark.django_db
 
@@ -102,6 +102,54 @@ def test_a_repeated_claims_insert_finds_the_claim_and_does_not_claim_twice(
 
     assert len(api_requests(emulator, "youtubePartner.claims.insert")) == 1
     assert ChangeSetItem.objects.get().status == ChangeSetItem.Status.DONE
+
+
+def _state(instance) -> dict:
+    instance.refresh_from_db()
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+
+
+def test_a_claims_insert_for_b_answered_with_as_claim_id_fails_and_leaves_as_claim_alone(
+    emulator, claimed, catalogue, owner_b, charlie, connect, monkeypatch
+):
+    """A YouTube (or a stand-in) whose claims.insert for B answers with the id of A's claim C1."""
+    connect(owner_b, refresh_token=REFRESH_TOKEN_B)
+    Asset.objects.create(id="B222", content_owner=owner_b, title="B's recording")
+    emulator.state.load({"assets": [{"id": "B222", "contentOwner": "owner-b", "type": "web"}]})
+    monkeypatch.setattr("syncs.emulator.content_id.new_id", lambda length=11, prefix="": "C1")
+    claim_before = _state(claimed)
+    changeset_add_claim_insert(
+        user=charlie,
+        video=catalogue["b1_secret"],
+        asset_id="B222",
+        content_type="audio",
+        rules=[{"action": "track"}],
+    )
+
+    changeset = _push(charlie)
+
+    assert len(api_requests(emulator, "youtubePartner.claims.insert")) == 1
+    assert _state(claimed) == claim_before
+    assert not Claim.objects.filter(video=catalogue["b1_secret"]).exists()
+    item = ChangeSetItem.objects.get(changeset=changeset)
+    message = (
+        "YouTube answered with claim C1, which ytcms holds for another content owner; that claim was "
+        "left unchanged. Check the claim on YouTube."
+    )
+    assert (item.status, item.error_reason, item.error_message) == (
+        ChangeSetItem.Status.FAILED,
+        "otherOwnersClaim",
+        message,
+    )
+    assert "claimId" not in item.payload  # a revert must not patch A's claim
+    record = SyncRecord.objects.get(changeset=changeset)
+    assert (record.status, record.parts_sent, record.message) == (
+        SyncRecord.Status.FAILED,
+        ["claims.insert"],
+        message,
+    )
+    changeset.refresh_from_db()
+    assert changeset.status == ChangeSet.Status.PARTLY_FAILED
 
 
 def test_claims_patch_changes_the_policy(emulator, claimed, owner_a, alice, connect):
