@@ -176,6 +176,8 @@ class Video(models.Model):
     has_drift = models.BooleanField(default=False)
     drift_detected_at = models.DateTimeField(null=True, blank=True)
     # Tags, artists and genres as one upper-cased string: one trigram index serves their search.
+    # The search's trigram GINs (on UPPER(ytcms_unaccent(title)) and ytcms_unaccent(search_keywords),
+    # accent-insensitive) are raw SQL in migration 0008: PostgreSQL only, on a function of ours.
     search_keywords = models.TextField(blank=True, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)

@@ -95,8 +95,10 @@ def policy_ids_of_other_owners(*, owner_id: str, policy_ids: Iterable[str]) -> s
 def videos_search(queryset: QuerySet[Video], search_term: str) -> QuerySet[Video]:
     """Filter by every word of the search: video id, title, tags, artists, genres, ISRC, custom id.
 
-    Title and keywords use `icontains`, which compiles to UPPER(col) LIKE UPPER(%s); the trigram
-    indexes on PostgreSQL are built on UPPER(col) for exactly that reason.
+    Title and keywords ignore accents ("canon" finds "Cañón", see videos.lookups): the title
+    compiles to UPPER(ytcms_unaccent(title)) LIKE …, the keywords (stored upper-cased) to
+    ytcms_unaccent(search_keywords) LIKE …; the trigram indexes on PostgreSQL are built on
+    exactly those expressions (videos migration 0008).
 
     The ordering is kept, but when the matches are not dense at both ends of the list it is
     rewritten so that no index can serve it (see _without_index_walk): the database then finds
@@ -109,7 +111,11 @@ def videos_search(queryset: QuerySet[Video], search_term: str) -> QuerySet[Video
         word = word.strip()
         if not word:
             continue
-        condition = Q(title__icontains=word) | Q(search_keywords__contains=word.upper()) | Q(custom_id=word)
+        condition = (
+            Q(title__unaccent__icontains=word)
+            | Q(search_keywords__unaccent__contains=word.upper())
+            | Q(custom_id=word)
+        )
         if VIDEO_ID_PATTERN.match(word):
             condition |= Q(pk=word)
         if ISRC_SEARCH_PATTERN.match(word):
