@@ -35,6 +35,11 @@ ERRORS_PER_PAGE = 50
 SHEET_SESSION_KEY = "reports:edit_sheets"
 
 
+def would_count(report: Report, count: int, verb: str) -> str:
+    """A list cell: the count, or for a preview "would <verb> <count>" (nothing was written)."""
+    return f"would {verb} {count:,}" if report.dry_run else f"{count:,}"
+
+
 def progress_bar(report: Report) -> str:
     percent = report.progress_percent
     colour = {"failed": "#ba2121", "done": "#417690"}.get(report.status, "#79aec8")
@@ -58,11 +63,11 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
         "status",
         "progress",
         "rows_read",
-        "rows_imported",
+        "imported_rows",
         "rows_unchanged",
         "rows_rejected",
-        "videos_created",
-        "videos_updated",
+        "created_videos",
+        "updated_videos",
         "dry_run",
         "content_owner",
         "created_at",
@@ -149,6 +154,28 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     def progress(self, report):
         return progress_bar(report)
 
+    # A preview's counts are what an import would do; its list row says so (live-report.js too).
+    @admin.display(description="rows imported", ordering="rows_imported")
+    def imported_rows(self, report):
+        return would_count(report, report.rows_imported, "import")
+
+    @admin.display(description="videos created", ordering="videos_created")
+    def created_videos(self, report):
+        return would_count(report, report.videos_created, "create")
+
+    @admin.display(description="videos updated", ordering="videos_updated")
+    def updated_videos(self, report):
+        return would_count(report, report.videos_updated, "update")
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None or not obj.dry_run:
+            return self.fieldsets
+        would = " (preview: what an import would do)"
+        return tuple(
+            (f"{name}{would}" if name in ("Rows", "Catalogue") else name, options)
+            for name, options in self.fieldsets
+        )
+
     # ---- scoping and permissions
     def get_queryset(self, request):
         return reports_visible_to(user=request.user).select_related("content_owner", "created_by")
@@ -168,6 +195,17 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
         return request.user.has_perm("reports.change_report") and report_is_editable_by(
             user=request.user, report=report
         )
+
+    def _refuse(self, request, message: str, *, back_to: str | None = None) -> HttpResponseRedirect:
+        """A refused button or page: back to where the user was, with the reason, never a bare 403."""
+        self.message_user(request, message, messages.ERROR)
+        if back_to is None:
+            back_to = (
+                reverse("admin:reports_report_changelist")
+                if self.has_view_permission(request)
+                else reverse("admin:index")
+            )
+        return HttpResponseRedirect(back_to)
 
     def _visible_report(self, request, object_id) -> Report:
         if not self.has_view_permission(request):
@@ -199,7 +237,9 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     # ---- upload
     def upload_view(self, request):
         if not self.has_add_permission(request):
-            raise PermissionDenied
+            return self._refuse(
+                request, "Uploading a report takes an editing role on a content owner; you have none."
+            )
         if request.method == "POST":
             form = ReportUploadForm(request.POST, request.FILES, user=request.user)
             refused = getattr(request, "upload_refused_reason", None)  # set while request.FILES was read
@@ -235,6 +275,14 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     # ---- one report
     def change_view(self, request, object_id, form_url="", extra_context=None):
         report = self._visible_report(request, object_id)
+        if request.method == "POST":
+            # The page's own form saves nothing (a report is a record); a post here is a button
+            # that lost its form (an old page, a browser dropping a nested form).
+            return self._refuse(
+                request,
+                "Nothing was changed: a report's fields cannot be edited. Use the buttons under its progress bar.",
+                back_to=reverse("admin:reports_report_change", args=[report.pk]),
+            )
         errors = report.row_errors.order_by("line_number", "id")
         page = Paginator(errors, ERRORS_PER_PAGE).get_page(request.GET.get("errors_page"))
         extra_context = {
@@ -258,7 +306,12 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     def run_view(self, request, object_id):
         report = self._visible_report(request, object_id)
         if not self._can_run(request, report):
-            raise PermissionDenied
+            return self._refuse(
+                request,
+                f"Report #{report.pk} was not run: previewing, importing and re-running a report take an "
+                "editing role on its content owner.",
+                back_to=reverse("admin:reports_report_change", args=[report.pk]),
+            )
         mode = request.POST.get("mode")
         dry_run = {"preview": True, "import": False}.get(mode)
         try:
@@ -273,7 +326,9 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     # ---- S3
     def s3_view(self, request):
         if not self.has_add_permission(request):
-            raise PermissionDenied
+            return self._refuse(
+                request, "Importing reports from S3 takes an editing role on a content owner; you have none."
+            )
         bucket, prefix = settings.S3_BUCKET_NAME, settings.S3_REPORTS_PREFIX
         context = {
             **self.admin_site.each_context(request),
@@ -327,7 +382,11 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
         if owner_id:
             owner = owners.filter(pk=owner_id).first()
             if owner is None:
-                raise PermissionDenied
+                return self._refuse(
+                    request,
+                    "Nothing was imported: you may not import reports for that content owner.",
+                    back_to=reverse("admin:reports_report_s3"),
+                )
         elif not request.user.is_superuser:
             self.message_user(request, "Choose the content owner the reports are for.", messages.ERROR)
             return HttpResponseRedirect(reverse("admin:reports_report_s3"))
@@ -362,7 +421,7 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     # ---- edit sheets
     def edit_sheet_view(self, request):
         if not request.user.has_perm("videos.change_video"):
-            raise PermissionDenied
+            return self._refuse(request, "Importing an edit sheet takes permission to change videos.")
         context = {
             **self.admin_site.each_context(request),
             "title": "Import an edit sheet",

@@ -147,9 +147,17 @@ def test_outsiders_get_404_on_a_report_and_its_downloads_and_buttons(client, per
     assert report_of_a.attempts == 1
 
 
+def messages_of(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
 def test_bob_cannot_upload_reports(client, bob):
     client.force_login(bob)
-    assert client.get(reverse("admin:reports_report_upload")).status_code == 403
+    response = client.get(reverse("admin:reports_report_upload"), follow=True)
+    assert response.redirect_chain == [(reverse("admin:reports_report_changelist"), 302)]
+    assert messages_of(response) == [
+        "Uploading a report takes an editing role on a content owner; you have none."
+    ]
 
 
 def test_a_superuser_sees_every_report(admin_client, report_of_a):
@@ -167,7 +175,72 @@ def test_a_viewer_of_the_owner_sees_but_cannot_run(client, django_user_model, ow
     client.force_login(viewer)
     page = client.get(reverse("admin:reports_report_change", args=[report_of_a.pk])).content.decode()
     assert "Rejected rows" in page and "Re-run" not in page
-    assert (
-        client.post(reverse("admin:reports_report_run", args=[report_of_a.pk]), {"mode": "rerun"}).status_code
-        == 403
+
+
+def test_a_viewer_clicking_rerun_is_sent_back_to_the_page_with_the_reason(
+    client, django_user_model, owner_a, alice, report_of_a
+):
+    """A page opened as a manager, the role then lowered to viewer: the click answers on the page."""
+    from django.contrib.auth.models import Group
+
+    from channels_app.models import Membership, Role
+
+    client.force_login(alice)
+    page = client.get(reverse("admin:reports_report_change", args=[report_of_a.pk])).content.decode()
+    assert 'value="rerun"' in page
+    Membership.objects.filter(user=alice).update(role=Role.VIEWER)
+    alice.groups.set([Group.objects.get(name="Viewer")])
+    response = client.post(
+        reverse("admin:reports_report_run", args=[report_of_a.pk]), {"mode": "rerun"}, follow=True
     )
+    page_url = reverse("admin:reports_report_change", args=[report_of_a.pk])
+    assert response.status_code == 200 and response.redirect_chain == [(page_url, 302)]
+    assert messages_of(response) == [
+        f"Report #{report_of_a.pk} was not run: previewing, importing and re-running a report take an "
+        "editing role on its content owner."
+    ]
+    assert "Rejected rows" in response.content.decode()
+    report_of_a.refresh_from_db()
+    assert report_of_a.attempts == 1 and report_of_a.status == Report.Status.DONE
+
+
+def test_a_post_to_the_read_only_report_page_returns_to_it_with_a_message(client, alice, report_of_a):
+    """What the nested form's buttons did: post the admin's own change form. No 403, no change."""
+    client.force_login(alice)
+    page_url = reverse("admin:reports_report_change", args=[report_of_a.pk])
+    response = client.post(page_url, {"mode": "import"}, follow=True)
+    assert response.status_code == 200 and response.redirect_chain == [(page_url, 302)]
+    assert messages_of(response) == [
+        "Nothing was changed: a report's fields cannot be edited. Use the buttons under its progress bar."
+    ]
+    report_of_a.refresh_from_db()
+    assert report_of_a.attempts == 1
+
+
+def test_charlie_posting_to_alices_report_page_gets_404(client, charlie, report_of_a):
+    client.force_login(charlie)
+    page_url = reverse("admin:reports_report_change", args=[report_of_a.pk])
+    assert client.post(page_url, {"mode": "import"}).status_code == 404
+
+
+def test_a_preview_page_words_its_counts_as_what_would_happen(client, alice, owner_a, channel_a1):
+    client.force_login(alice)
+    client.post(
+        reverse("admin:reports_report_upload"),
+        {
+            "file": upload("a4.csv", report_bytes(row("abcdefghij1"), row("abcdefghij2"))),
+            "content_owner": owner_a.pk,
+            "mode": "preview",
+        },
+    )
+    report = Report.objects.get()
+    page = client.get(reverse("admin:reports_report_change", args=[report.pk])).content.decode()
+    assert (
+        "Done (preview, nothing written): 2 rows read, 2 would be imported, 0 unchanged, 0 rejected." in page
+    )
+    assert "2 imported" not in page
+    assert "videos that would be created" in page
+    assert "Rows (preview: what an import would do)" in page
+    listing = client.get(reverse("admin:reports_report_changelist")).content.decode()
+    assert '<td class="field-imported_rows">would import 2</td>' in listing
+    assert '<td class="field-created_videos">would create 2</td>' in listing

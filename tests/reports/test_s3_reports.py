@@ -188,7 +188,11 @@ def test_a_key_outside_the_prefix_cannot_be_imported_from_the_page(admin_client,
 
 def test_an_outsider_sees_no_s3_page(client, bucket, bob):
     client.force_login(bob)
-    assert client.get(reverse("admin:reports_report_s3")).status_code == 403
+    response = client.get(reverse("admin:reports_report_s3"), follow=True)
+    assert response.redirect_chain == [(reverse("admin:reports_report_changelist"), 302)]
+    assert [str(m) for m in response.context["messages"]] == [
+        "Importing reports from S3 takes an editing role on a content owner; you have none."
+    ]
 
 
 def test_a_rights_manager_sees_and_imports_only_her_owners_folder(client, alice, owner_a, owner_b, bucket):
@@ -210,3 +214,22 @@ def test_a_rights_manager_sees_and_imports_only_her_owners_folder(client, alice,
     )
     report = Report.objects.get()
     assert report.content_owner == owner_a and report.created_by == alice
+
+
+def test_importing_for_another_content_owner_returns_to_the_page_with_a_message(
+    client, alice, owner_b, bucket
+):
+    """Charlie's owner chosen by alice (a form posted as a browser would, with a forged owner)."""
+    bucket.put_object(Bucket=bucket.name, Key=f"{PREFIX}{owner_b.pk}/secret-label-b.csv", Body=A4)
+    client.force_login(alice)
+    response = client.post(
+        reverse("admin:reports_report_s3"),
+        {"key": [f"{PREFIX}{owner_b.pk}/secret-label-b.csv"], "content_owner": owner_b.pk, "mode": "import"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert response.redirect_chain == [(reverse("admin:reports_report_s3"), 302)]
+    assert [str(m) for m in response.context["messages"]] == [
+        "Nothing was imported: you may not import reports for that content owner."
+    ]
+    assert not Report.objects.exists()

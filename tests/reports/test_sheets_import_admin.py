@@ -8,7 +8,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
-from reports.sheets import EDIT_SHEET_COLUMNS
+from reports.sheets import EDIT_SHEET_COLUMNS, EDIT_SHEET_HEADER
 from tests.reports.test_ingest_helpers import immediate_tasks_fixture, upload  # noqa: F401
 from videos.models import Video
 
@@ -45,8 +45,8 @@ def test_export_streams_the_selected_visible_videos_with_formulas_escaped(client
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [row["video_id"] for row in rows] == ["a1song00001", "a2clip00001"]  # B's video is not hers
     assert rows[0]["title"] == "'=HYPERLINK(1)"
-    assert rows[0]["tags"] == "night"
-    assert list(rows[0]) == EDIT_SHEET_COLUMNS
+    assert rows[0]["tags (comma-separated)"] == "night"
+    assert list(rows[0]) == [EDIT_SHEET_HEADER.get(column, column) for column in EDIT_SHEET_COLUMNS]
 
 
 def test_export_refuses_list_items_containing_the_separator(client, alice, catalogue):
@@ -123,7 +123,11 @@ def test_charlie_cannot_edit_alices_videos_through_a_sheet(client, charlie, cata
 
 def test_a_viewer_cannot_open_the_edit_sheet_import(client, bob):
     client.force_login(bob)
-    assert client.get(reverse("admin:reports_report_edit_sheet")).status_code == 403
+    response = client.get(reverse("admin:reports_report_edit_sheet"), follow=True)
+    assert response.redirect_chain == [(reverse("admin:reports_report_changelist"), 302)]
+    assert [str(m) for m in response.context["messages"]] == [
+        "Importing an edit sheet takes permission to change videos."
+    ]
 
 
 def test_a_file_that_is_not_an_edit_sheet_is_refused_with_the_reason(client, alice):
