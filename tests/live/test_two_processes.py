@@ -1,9 +1,14 @@
-"""Two ASGI server processes on the Redis layer: an event raised in A reaches a browser on B.
+"""Events raised in one process reach a browser on a web server that runs in another.
+
+Two ASGI server processes on the Redis layer: an event raised in A reaches a browser on B. One
+server on the embedded default (in-memory layer, what `make run` serves): an event raised by a
+command in another process (as the task worker, the scheduler or a terminal would) reaches it
+through the outbox its relay reads (ytcms_site/live/outbox.py).
 
 Real processes (uvicorn started as commands, not forked from pytest), a database file (or a
-PostgreSQL database of this test's own) both processes share, Redis db 2 under a prefix of the
+PostgreSQL database of this test's own) every process shares, Redis db 2 under a prefix of the
 test's own, and real websocket clients (the `websockets` package) sending an allowed Origin.
-Without REDIS_URL only the single-server tests run (in-memory layer, what `make run` serves).
+Without REDIS_URL only the embedded-default tests run.
 """
 
 import asyncio
@@ -261,8 +266,13 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from channels_app.models import ContentOwner, Membership
 
-dora = get_user_model().objects.create_user(username="dora", password="pw", is_staff=True)
-Membership.objects.create(user=dora, content_owner=ContentOwner.objects.get(id="owner-a"), role="viewer")
+# Run once per layer on the module's one database: a second run gives dora back what she lost.
+dora, _ = get_user_model().objects.update_or_create(
+    username="dora", defaults={"is_staff": True, "is_active": True}
+)
+Membership.objects.get_or_create(
+    user=dora, content_owner=ContentOwner.objects.get(id="owner-a"), defaults={"role": "viewer"}
+)
 client = Client()
 client.force_login(dora)
 print(json.dumps(client.cookies["sessionid"].value))
@@ -292,10 +302,20 @@ def manage_shell(env: dict, code: str) -> str:
     return out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""
 
 
-@needs_redis
-def test_access_revoked_in_another_process_reaches_an_open_socket_on_server_b(two_servers, server_env):
-    (port_a, port_b), setup = two_servers
-    writer_env = {**server_env, "REDIS_URL": redis_url_for(REDIS_DB)}
+@pytest.fixture(params=["redis", "embedded"])
+def writer_and_listener(request, server_env):
+    """(port written through, port listened on, setup, the env of a process of one's own) per layer."""
+    if request.param == "redis":
+        if not settings.REDIS_URL:
+            pytest.skip("needs REDIS_URL")
+        (port_a, port_b), setup = request.getfixturevalue("two_servers")
+        return port_a, port_b, setup, {**server_env, "REDIS_URL": redis_url_for(REDIS_DB)}
+    port, setup = request.getfixturevalue("one_server")
+    return port, port, setup, server_env
+
+
+def test_access_revoked_in_another_process_reaches_an_open_socket(writer_and_listener):
+    port_a, port_b, setup, writer_env = writer_and_listener
     dora_session = json.loads(manage_shell(writer_env, MAKE_DORA))
 
     async def scenario():
@@ -318,3 +338,61 @@ def test_access_revoked_in_another_process_reaches_an_open_socket_on_server_b(tw
             await alice.close()
 
     asyncio.run(scenario())
+
+
+def report_csv(path: Path, *, videos: int) -> Path:
+    header = "video_id,channel_id,video_title,video_privacy_status,embedding_allowed\n"
+    rows = [f"cmd{n:08d},UC{'a' * 22},Command import {n},public,True" for n in range(videos)]
+    path.write_text(header + "\n".join([*rows, "not-a-video-id,,,,"]) + "\n")
+    return path
+
+
+def import_report(env: dict, path: Path) -> str:
+    """manage.py import_report in a process of its own, as someone would run it in a terminal."""
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "import_report", str(path), "--content-owner", "owner-a"],
+        cwd=ROOT,
+        env={**env, "REPORTS_CHUNK_ROWS": "5"},
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return out.stdout
+
+
+def test_an_import_run_in_another_process_reaches_a_socket_on_the_embedded_default(
+    one_server, server_env, tmp_path
+):
+    port, setup = one_server
+    path = report_csv(tmp_path / "from-a-terminal.csv", videos=20)
+
+    async def scenario():
+        alice = await open_socket(port, setup["sessions"]["alice"])
+        charlie = await open_socket(port, setup["sessions"]["charlie"])
+        try:
+            summary = await asyncio.to_thread(import_report, server_env, path)
+            received = []
+            while not received or not received[-1]["done"]:
+                received.append(await next_frame(alice, 15))
+            # The other owner's manager, on the same server, hears nothing of it.
+            with pytest.raises(TimeoutError):
+                await next_frame(charlie, 1.5)
+            return summary, received
+        finally:
+            await alice.close()
+            await charlie.close()
+
+    summary, received = asyncio.run(scenario())
+
+    assert "Report #" in summary
+    assert {frame["type"] for frame in received} == {"processing_update"}
+    first, last = received[0], received[-1]
+    assert first["progress"] == 0 and not first["done"]
+    assert last["report_id"] == first["report_id"] and last["content_owner_id"] == "owner-a"
+    assert (last["status"], last["progress"], last["rows_read"], last["rows_rejected"]) == (
+        "done",
+        100,
+        21,
+        1,
+    )

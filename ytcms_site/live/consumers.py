@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 
 from ytcms_site.live.events import timestamp
 from ytcms_site.live.groups import groups_for_user, user_group
+from ytcms_site.live.outbox import layer_is_per_process, relay
 
 logger = logging.getLogger("ytcms.live")
 
@@ -53,6 +54,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if code is not None:
             await self.close(code=code)
             return
+        if layer_is_per_process(self.channel_layer):
+            # Before any group is joined: frames other processes leave from now on reach this socket.
+            await relay.ensure_running()
         self.seen = deque(maxlen=SEEN_IDS)
         self.user_id = user.pk
         # Joined before the memberships are read: a change committed after that read still

@@ -24,10 +24,11 @@ from functools import partial
 
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count
 
 from ytcms_site.live.groups import QUOTA_GROUP, groups_for_event, user_group
+from ytcms_site.live.outbox import layer_is_per_process, messages_of, outbox_write, relay
 
 logger = logging.getLogger("ytcms.live")
 
@@ -74,17 +75,38 @@ async def _send_all(layer, outgoing: Outgoing) -> None:
 def _deliver(
     send: Callable[[object], Awaitable[None]], *, what: str, loop: asyncio.AbstractEventLoop | None = None
 ) -> None:
-    """Run `send(layer)` to completion from sync code; log, never raise, when it fails."""
+    """Run `send(layer)` to completion from sync code; log, never raise, when it fails.
+
+    On the in-memory layer (no REDIS_URL) only the web server's loop reaches its sockets: there
+    the send runs on that loop, whatever thread calls; any other process (the task worker, a
+    command, the scheduler) leaves the messages in the outbox for the web server to relay.
+    """
     layer = get_channel_layer()
     if layer is None:
         return
     try:
+        if layer_is_per_process(layer):
+            loop = relay.serving_loop()
+            if loop is None:
+                outbox_write(messages=messages_of(send))
+                return
+            if asyncio_running_loop() is loop:
+                # Sync code on the loop's own thread cannot wait for the loop: let it run next.
+                loop.create_task(send(layer))
+                return
         if loop is not None and loop.is_running():
             asyncio.run_coroutine_threadsafe(send(layer), loop).result(timeout=10)
         else:
             async_to_sync(send)(layer)
     except Exception:
         logger.warning("Live event %s not sent.", what, exc_info=True)
+
+
+def asyncio_running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def send_now(outgoing: Outgoing, *, loop: asyncio.AbstractEventLoop | None = None) -> None:
@@ -576,7 +598,11 @@ def _send_pending_quota(key: tuple) -> None:
     if pending is not None:
         built, loop = pending
         _quota_throttle.ready(key)  # restart the window: this frame is the latest news
-        send_now([([QUOTA_GROUP], {**built, "ts": timestamp()})], loop=loop)
+        try:
+            send_now([([QUOTA_GROUP], {**built, "ts": timestamp()})], loop=loop)
+        finally:
+            # This timer thread ends here: the connection an outbox write opened must not outlive it.
+            connection.close()
 
 
 def publish_quota_update(project: str, api: str, day) -> None:
