@@ -97,29 +97,32 @@ def channel_b1(owner_b):
     return Channel.objects.create(id=channel_id("c"), title="B One", content_owner=owner_b)
 
 
-def _staff(django_user_model, username, group_name):
+def staff_user(django_user_model, username, group_name, **membership):
+    """A staff user in the group; with membership arguments (content_owner/channel, role), a member too."""
     user = django_user_model.objects.create_user(username=username, password="pw", is_staff=True)
     user.groups.add(Group.objects.get(name=group_name))
+    if membership:
+        Membership.objects.create(user=user, **membership)
     return user
 
 
 @pytest.fixture
 def alice(django_user_model, owner_a):
-    user = _staff(django_user_model, "alice", "Rights manager")
+    user = staff_user(django_user_model, "alice", "Rights manager")
     Membership.objects.create(user=user, content_owner=owner_a, role=Role.MANAGER)
     return user
 
 
 @pytest.fixture
 def bob(django_user_model, channel_a1):
-    user = _staff(django_user_model, "bob", "Viewer")
+    user = staff_user(django_user_model, "bob", "Viewer")
     Membership.objects.create(user=user, channel=channel_a1, role=Role.VIEWER)
     return user
 
 
 @pytest.fixture
 def charlie(django_user_model, owner_b):
-    user = _staff(django_user_model, "charlie", "Rights manager")
+    user = staff_user(django_user_model, "charlie", "Rights manager")
     Membership.objects.create(user=user, content_owner=owner_b, role=Role.MANAGER)
     return user
 

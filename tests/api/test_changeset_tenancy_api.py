@@ -5,10 +5,10 @@ charlie manages owner B; vic is in the Viewer group with an editor membership of
 Rights manager with an editor membership of A; dora manages A (tests/api/conftest.py)."""
 
 import pytest
-from django.contrib.auth.models import Group
 
-from channels_app.models import Membership, Role
+from channels_app.models import Role
 from syncs.models import ChangeSet, ChangeSetItem
+from tests.conftest import staff_user
 from videos.services import video_update
 
 pytestmark = pytest.mark.django_db
@@ -16,21 +16,14 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/changesets/"
 
 
-def _staff(django_user_model, username, group, **membership):
-    user = django_user_model.objects.create_user(username=username, password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name=group))
-    Membership.objects.create(user=user, **membership)
-    return user
-
-
 @pytest.fixture
 def vic_api(django_user_model, owner_a, api_for):
-    return api_for(_staff(django_user_model, "vic", "Viewer", content_owner=owner_a, role=Role.EDITOR))
+    return api_for(staff_user(django_user_model, "vic", "Viewer", content_owner=owner_a, role=Role.EDITOR))
 
 
 @pytest.fixture
 def eddie(django_user_model, owner_a):
-    return _staff(django_user_model, "eddie", "Rights manager", content_owner=owner_a, role=Role.EDITOR)
+    return staff_user(django_user_model, "eddie", "Rights manager", content_owner=owner_a, role=Role.EDITOR)
 
 
 @pytest.fixture
