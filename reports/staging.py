@@ -116,15 +116,16 @@ PREVIEW_FIELDS = (
 
 
 def policy_rank(label: str) -> int:
-    """How restrictive a policy label reads: block 3, track 2, monetize 1, other 0."""
+    """How restrictive a policy label reads: block 6, track 4, monetize 2, other 0.
+
+    A label that also names a milder action ranks one below its strongest: "Monetize in US; Track
+    elsewhere" (3) is milder than "Track in all countries" (4), as rights managers order them.
+    """
     text = label.lower()
-    if "block" in text:
-        return 3
-    if "track" in text:
-        return 2
-    if "monetiz" in text:
-        return 1
-    return 0
+    found = [rank for word, rank in (("block", 3), ("track", 2), ("monetiz", 1)) if word in text]
+    if not found:
+        return 0
+    return 2 * max(found) - (1 if len(found) > 1 else 0)
 
 
 @dataclass

@@ -26,6 +26,11 @@ READ_ONLY_FIELDS = (
 )
 
 
+# YouTube knows every owner's claims; ytcms only knows that a video is "claimed by other owners".
+# The emulator gets one such owner, with a claim on each of those videos, so its reports say so.
+OTHER_OWNER = {"id": "ytcms-emulator-other-owner", "displayName": "Another content owner"}
+
+
 def emulator_refresh_token(owner_id: str) -> str:
     """The refresh token the seeded emulator knows for an owner (bin/run connects the demo with it)."""
     return f"1//ytcms-emulator-{owner_id}"
@@ -38,11 +43,45 @@ def _video_fields(video: Video) -> dict:
     return fields
 
 
+def _other_owners_claims() -> tuple[list[dict], list[dict]]:
+    """An asset and an active claim of OTHER_OWNER on each video ytcms holds as claimed by others."""
+    video_ids = list(
+        Video.objects.filter(claimed_status=Video.ClaimedStatus.CLAIMED_BY_OTHERS)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    assets = [
+        {
+            "id": f"other-{video_id}",
+            "contentOwner": OTHER_OWNER["id"],
+            "type": "composition",
+            "metadata": {"title": f"Claimed by another owner ({video_id})"},
+        }
+        for video_id in video_ids
+    ]
+    claims = [
+        {
+            "id": f"other-{video_id}",
+            "contentOwner": OTHER_OWNER["id"],
+            "assetId": f"other-{video_id}",
+            "videoId": video_id,
+            "contentType": "audio",
+            "status": "active",
+            "isPartnerUploaded": False,
+            "origin": {"source": "Audio match"},
+            "policy": {"rules": [{"action": "monetize"}]},
+        }
+        for video_id in video_ids
+    ]
+    return assets, claims
+
+
 def emulator_seed_from_db(*, client_id: str, client_secret: str) -> dict:
     owners = list(ContentOwner.objects.order_by("pk"))
     channels = list(Channel.objects.order_by("pk"))
+    other_assets, other_claims = _other_owners_claims()
     seed = {
-        "contentOwners": [{"id": owner.pk, "displayName": owner.name} for owner in owners],
+        "contentOwners": [{"id": owner.pk, "displayName": owner.name} for owner in owners] + [OTHER_OWNER],
         "accounts": [{"id": EMULATOR_ACCOUNT, "contentOwners": [owner.pk for owner in owners]}],
         # No redirect URIs listed: the emulator then accepts any (the site's host and port vary).
         "oauthClients": [{"clientId": client_id, "clientSecret": client_secret, "redirectUris": []}],
@@ -106,7 +145,8 @@ def emulator_seed_from_db(*, client_id: str, client_secret: str) -> dict:
                 },
             }
             for asset in Asset.objects.exclude(content_owner=None).order_by("pk")
-        ],
+        ]
+        + other_assets,
         "claims": [
             {
                 "id": claim.pk,
@@ -115,11 +155,15 @@ def emulator_seed_from_db(*, client_id: str, client_secret: str) -> dict:
                 "videoId": claim.video_id,
                 "contentType": claim.content_type,
                 "status": claim.status,
+                "isPartnerUploaded": claim.is_partner_uploaded,
+                # Reports name a claim's origin as Studio does (claim_origin); ytcms keeps that text.
+                **({"origin": {"source": claim.origin}} if claim.origin else {}),
                 **({"policy": {"id": claim.policy_id}} if claim.policy_id else {}),
             }
             for claim in Claim.objects.select_related("asset")
             .exclude(asset__content_owner=None)
             .order_by("pk")
-        ],
+        ]
+        + other_claims,
     }
     return seed

@@ -255,6 +255,7 @@ A4_CATALOGUE_COLUMNS = (
     "is_made_for_kids_effective_setting",
     "is_made_for_kids_user_selection",
     "isrc",
+    "other_owners_claiming",
     "time_published",
     "time_uploaded",
     "video_length",
@@ -264,8 +265,11 @@ A4_CATALOGUE_COLUMNS = (
     "views",
 )
 _DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
-# Claims name their policy; the most restrictive wins when there are several (block > track > monetize).
-_POLICY_RANK = {"monetize": 1, "track": 2, "block": 3}
+# Content ID contentType -> the a4 report's spelling ("Visual" for the video-only portion, as in
+# the a4 files of shared/samples).
+_REPORT_CONTENT_TYPES = {"audio": "Audio", "video": "Visual", "audiovisual": "Audiovisual"}
+# Multi-valued cells are pipe-separated (docs/youtube-api.md §5.2).
+LIST_SEPARATOR = "|"
 
 
 def _seconds(duration: str | None) -> str:
@@ -287,20 +291,51 @@ def _bool(value) -> str:
     return "" if value is None else ("True" if value else "False")
 
 
-def _claim_action(state: EmulatorState, claim: dict) -> str:
+def rules_label(rules: list[dict]) -> str:
+    """A policy's rules in the reports' words: 'Monetize in all countries', 'Monetize in US; Track elsewhere'."""
+    parts = []
+    for rule in rules:
+        action = str(rule.get("action") or "").capitalize()
+        if not action:
+            continue
+        territories = ((rule.get("conditions") or {}).get("requiredTerritories")) or {}
+        if territories.get("type") == "include" and territories.get("territories"):
+            parts.append(f"{action} in {', '.join(territories['territories'])}")
+        elif territories.get("type") == "exclude" and territories.get("territories"):
+            parts.append(f"{action} elsewhere")
+        else:
+            parts.append(f"{action} in all countries")
+    return "; ".join(parts)
+
+
+def claim_policy_label(state: EmulatorState, claim: dict) -> str:
+    """What a report's effective_policy says for one claim: its saved policy's name, or its own rules.
+
+    Reports name policies as rights managers see them in Studio (the a4 samples say "Monetize in all
+    countries", "Monetize in US; Track elsewhere"), never by an action alone and never by an id.
+    """
     policy = claim.get("policy") or {}
-    rules = policy.get("rules")
-    if rules is None and policy.get("id") in state.policies:
-        rules = state.policies[policy["id"]]["resource"].get("rules")
-    actions = [rule.get("action") for rule in rules or [] if rule.get("action") in _POLICY_RANK]
-    return max(actions, key=_POLICY_RANK.get) if actions else ""
+    saved = state.policies.get(policy.get("id")) if policy.get("id") else None
+    if saved is not None:
+        resource = saved["resource"]
+        return resource.get("name") or rules_label(resource.get("rules") or [])
+    return rules_label(policy.get("rules") or [])
+
+
+def _claim_origin(claim: dict) -> str:
+    source = (claim.get("origin") or {}).get("source")
+    if source:
+        return source
+    return "Partner uploaded" if claim.get("isPartnerUploaded") else ""
 
 
 def catalogue_csv(state: EmulatorState, owner_id: str) -> bytes:
     """A "Daily video metadata" (a4) CSV of the owner's videos as the emulator holds them now.
 
-    One row per (video, claim) as the report's primary key says, and one row without a claim for an
-    unclaimed video.
+    One row per (video, claim) as the report's primary key says, and one row without a claim for a
+    video the owner has not claimed. Each row's effective_policy is its claim's policy; every row of a
+    video names the other owners whose active claims it carries (other_owners_claiming), so a video
+    only others claim reads as "claimed by other owners", not as unclaimed.
     """
     with state.lock:
         channels = {
@@ -309,9 +344,18 @@ def catalogue_csv(state: EmulatorState, owner_id: str) -> bytes:
             if channel.get("contentOwnerDetails", {}).get("contentOwner") == owner_id
         }
         claims_by_video: dict[str, list[dict]] = {}
+        other_owners_by_video: dict[str, set[str]] = {}
         for record in state.claims.values():
-            if record["owner"] == owner_id and record["resource"].get("status", "active") == "active":
-                claims_by_video.setdefault(record["resource"]["videoId"], []).append(record["resource"])
+            resource = record["resource"]
+            if resource.get("status", "active") != "active":
+                continue
+            if record["owner"] == owner_id:
+                claims_by_video.setdefault(resource["videoId"], []).append(resource)
+            else:
+                other = state.content_owners.get(record["owner"]) or {}
+                other_owners_by_video.setdefault(resource["videoId"], set()).add(
+                    other.get("displayName") or record["owner"]
+                )
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(A4_CATALOGUE_COLUMNS)
@@ -321,12 +365,8 @@ def catalogue_csv(state: EmulatorState, owner_id: str) -> bytes:
             channel = channels.get(snippet.get("channelId"))
             if channel is None:
                 continue
-            claims = claims_by_video.get(video_id) or [None]
-            effective = max(
-                (_claim_action(state, claim) for claim in claims if claim),
-                key=lambda action: _POLICY_RANK.get(action, 0),
-                default="",
-            )
+            claims = sorted(claims_by_video.get(video_id) or [], key=lambda claim: claim["id"]) or [None]
+            other_owners = LIST_SEPARATOR.join(sorted(other_owners_by_video.get(video_id, ())))
             for claim in claims:
                 asset = (state.assets.get(claim["assetId"]) or {}).get("resource", {}) if claim else {}
                 metadata = asset.get("metadata") or {}
@@ -339,15 +379,16 @@ def catalogue_csv(state: EmulatorState, owner_id: str) -> bytes:
                         metadata.get("customId", ""),
                         snippet.get("categoryId", ""),
                         channel.get("snippet", {}).get("title", ""),
-                        "Partner uploaded" if claim else "",
+                        _claim_origin(claim) if claim else "",
                         _bool(bool(claim)),
                         video.get("statistics", {}).get("commentCount", ""),
-                        claim.get("contentType", "") if claim else "",
-                        effective,
+                        _REPORT_CONTENT_TYPES.get(claim.get("contentType", ""), "") if claim else "",
+                        claim_policy_label(state, claim) if claim else "",
                         _bool(status.get("embeddable")),
                         _bool(status.get("madeForKids")),
                         _bool(status.get("selfDeclaredMadeForKids")),
                         metadata.get("isrc", ""),
+                        other_owners,
                         _report_time(snippet.get("publishedAt")),
                         _report_time(snippet.get("publishedAt")),
                         _seconds(video.get("contentDetails", {}).get("duration")),

@@ -89,9 +89,11 @@ def test_a_published_report_holds_the_owners_catalogue_as_an_a4_csv(server):
         by_video.setdefault(row["video_id"], []).append(row)
     assert "vBpublic001" not in by_video  # owner B's video
     assert by_video["vApublic001"][0]["channel_id"] == CHANNEL_A1
-    # One row per (video, claim); the effective policy is the most restrictive claim's.
+    # One row per (video, claim), each naming its claim's policy as reports do: a saved policy by its
+    # name, a claim's own rules in the same words (never a bare action, which no filter offers).
     assert sorted(row["claim_id"] for row in by_video["vApublic001"]) == ["C1", "C2"]
-    assert {row["effective_policy"] for row in by_video["vApublic001"]} == {"track"}
+    policies = {row["claim_id"]: row["effective_policy"] for row in by_video["vApublic001"]}
+    assert policies == {"C1": "Track", "C2": "Monetize in all countries"}
     assert all(row["claimed_by_this_owner"] == "True" for row in by_video["vApublic001"])
     unclaimed = [rows for video_id, rows in by_video.items() if video_id != "vApublic001"]
     assert unclaimed and all(len(rows) == 1 and rows[0]["claim_id"] == "" for rows in unclaimed)
