@@ -132,6 +132,8 @@ if REDIS_URL:
         }
     }
 else:
+    # Inside the web server only: the task worker, the scheduler and commands reach its sockets
+    # through the outbox table its relay reads (ytcms_site/live/outbox.py).
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # ---- Tasks (django.tasks with the database backend; run `manage.py db_worker --queue-name '*'`)
