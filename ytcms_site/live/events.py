@@ -309,6 +309,8 @@ class ReportProgress:
 
         self.report_id = report.pk
         self.content_owner_id = report.content_owner_id
+        # A preview's counts are what an import would do: pages word them so (live-report.js).
+        self.dry_run = report.dry_run
         self.bytes_total = report.bytes_total
         self.rows_at_start = report.rows_read
         self.started = time.monotonic()
@@ -346,6 +348,7 @@ class ReportProgress:
         self.last = {
             "report_id": self.report_id,
             "content_owner_id": self.content_owner_id,
+            "dry_run": self.dry_run,
             "status": status,
             "progress": progress,
             "rows_read": rows_read,

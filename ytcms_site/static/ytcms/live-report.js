@@ -4,6 +4,7 @@
  * progress_bar) and the count columns of its row change in place. On a report's page the live
  * panel (#ytcms-report-live) shows percent, counts, rate and message, the final summary once
  * done is true, and the row errors are appended to the rejected-rows table as they are found.
+ * A preview's frames (dry_run) count what an import would do, and are worded so: nothing is written.
  */
 (function () {
   "use strict";
@@ -40,13 +41,19 @@
     });
   }
 
+  // reports/admin.py would_count: "would create 5" for a preview, "5" for an import.
+  function wouldCount(frame, verb, value) {
+    var text = number(value);
+    return frame.dry_run && text !== "" ? "would " + verb + " " + text : text;
+  }
+
   function updateListRow(row, frame) {
     var columns = {
       status: STATUS_LABELS[frame.status] || frame.status,
       rows_read: number(frame.rows_read),
       rows_rejected: number(frame.rows_rejected),
-      videos_created: number(frame.videos_created),
-      videos_updated: number(frame.videos_updated),
+      created_videos: wouldCount(frame, "create", frame.videos_created),
+      updated_videos: wouldCount(frame, "update", frame.videos_updated),
     };
     Object.keys(columns).forEach(function (name) {
       var cell = row.querySelector(".field-" + name);
@@ -78,7 +85,16 @@
     if (frame.done) showSummary(panel, frame);
   }
 
-  // The page's read-only fields (Django renders each as .field-<name> .readonly).
+  // The page's read-only fields. Django's fieldset.html marks a line of several fields with every
+  // one's .field-<name> too, so a field sharing a line is found by its own box (.fieldBox) first:
+  // the line's class would find the line's first field (rows_rejected overwrote rows_read).
+  function readonlyField(name) {
+    return (
+      document.querySelector(".form-row .fieldBox.field-" + name + " .readonly") ||
+      document.querySelector(".form-row.field-" + name + ":not(.form-multiline) .readonly")
+    );
+  }
+
   function updateReadonlyFields(frame) {
     var values = {
       status: STATUS_LABELS[frame.status] || frame.status,
@@ -92,21 +108,27 @@
     };
     Object.keys(values).forEach(function (name) {
       if (name !== "status" && name !== "message" && frame[name] === undefined) return;
-      var field = document.querySelector(".form-row .field-" + name + " .readonly, .form-row.field-" + name + " .readonly");
+      var field = readonlyField(name);
       if (field) field.textContent = values[name];
     });
   }
 
   function showSummary(panel, frame) {
     var summary = panel.querySelector(".ytcms-report-summary");
-    summary.textContent =
-      (STATUS_LABELS[frame.status] || frame.status) +
-      ": " + number(frame.rows_read) + " rows read, " +
-      number(frame.videos_created) + " videos created, " +
-      number(frame.videos_updated) + " updated, " +
-      number(frame.videos_unchanged) + " unchanged, " +
-      number(frame.claims_upserted) + " claims, " +
-      number(frame.rows_rejected) + " rows rejected.";
+    var status = STATUS_LABELS[frame.status] || frame.status;
+    summary.textContent = frame.dry_run
+      ? status + " (preview, nothing written): " + number(frame.rows_read) + " rows read; " +
+        number(frame.videos_created) + " videos would be created, " +
+        number(frame.videos_updated) + " would be updated, " +
+        number(frame.videos_unchanged) + " unchanged; " +
+        number(frame.claims_upserted) + " claims would be written; " +
+        number(frame.rows_rejected) + " rows rejected."
+      : status + ": " + number(frame.rows_read) + " rows read, " +
+        number(frame.videos_created) + " videos created, " +
+        number(frame.videos_updated) + " updated, " +
+        number(frame.videos_unchanged) + " unchanged, " +
+        number(frame.claims_upserted) + " claims, " +
+        number(frame.rows_rejected) + " rows rejected.";
     summary.hidden = false;
     var note = document.querySelector(".ytcms-report-run-note");
     if (note) {
@@ -116,7 +138,9 @@
       reload.textContent = "Reload for the report's actions and the full list of rejected rows.";
       note.appendChild(reload);
     }
-    window.ytcmsLive.notify("Report #" + frame.report_id + " " + (STATUS_LABELS[frame.status] || frame.status).toLowerCase() + ".");
+    window.ytcmsLive.notify(
+      (frame.dry_run ? "Preview of report #" : "Report #") + frame.report_id + " " + status.toLowerCase() + "."
+    );
   }
 
   function appendErrors(frame) {
