@@ -572,6 +572,7 @@ def _push_video(session, changeset, user, video, items, resource, read_parts, no
             remote=video_fields_from_api(answer, parts=tuple(parts)),
             etag=answer.get("etag", ""),
         )
+        video_forget_drift(video=locked, fields=[item.field for item in done])
         locked.save()
         publish_video_update(locked)
         _record(
@@ -584,6 +585,23 @@ def _push_video(session, changeset, user, video, items, resource, read_parts, no
             reason="notApplied" if wrong else "",
             message=message,
         )
+
+
+def video_forget_drift(*, video: Video, fields) -> bool:
+    """Drop these fields' drift marks; True when the video changed (the caller saves).
+
+    A field ytcms just wrote holds our value at YouTube, and a field whose conflict was settled by
+    keeping YouTube's value has been looked at: what YouTube changed there is no longer news (#15:
+    an overwritten conflict left its drift badge for good).
+    """
+    left = [name for name in video.drifted_fields if name not in set(fields)]
+    if left == list(video.drifted_fields):
+        return False
+    video.drifted_fields = left
+    if not left:
+        video.has_drift = False
+        video.drift_detected_at = None
+    return True
 
 
 def _push_batch(changeset, user, token, owner_id, now, result, progress) -> None:

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from channels_app.models import ContentOwner
+from syncs.changesets.push import changeset_settle_status, video_forget_drift
 from syncs.models import ChangeSet, ChangeSetItem
 from videos.models import Video
 from videos.services import WRITABLE_FIELDS, _json_value, _model_value, video_refresh_derived
@@ -19,6 +21,7 @@ CLAIM_KINDS = (
     ChangeSetItem.Kind.CLAIM_PATCH,
     ChangeSetItem.Kind.CLAIM_RELEASE,
 )
+TITLE_MAX_CHARS = ChangeSet._meta.get_field("title").max_length
 # A change set still collecting edits or waiting to be pushed again after a resolution.
 OPEN_FOR_PUSH = (ChangeSet.Status.APPROVED, ChangeSet.Status.QUEUED, ChangeSet.Status.PUSHING)
 
@@ -62,9 +65,39 @@ def changeset_open_draft(*, user, content_owner_id: str | None) -> ChangeSet:
         draft = ChangeSet.objects.create(
             created_by=user,
             content_owner_id=content_owner_id,
-            title=f"Edits by {user.get_username()} from {timezone.now():%Y-%m-%d %H:%M}",
+            title=changeset_unique_title(
+                title=changeset_draft_title(user=user, content_owner_id=content_owner_id)
+            ),
         )
     return draft
+
+
+def changeset_draft_title(*, user, content_owner_id: str | None) -> str:
+    """What a person reads in lists and messages: whose videos, whose edits, since when (#15).
+
+    E.g. "Label A · alice edits · 2026-12-07 18:20": one draft per user per owner, so the owner and
+    the user tell open drafts apart, and the minute tells them from the pushed ones.
+    """
+    owner_name = (
+        ContentOwner.objects.filter(pk=content_owner_id).values_list("name", flat=True).first()
+        if content_owner_id
+        else None
+    )
+    return (
+        f"{owner_name or content_owner_id or 'No content owner'} · {user.get_username()} edits · "
+        f"{timezone.localtime():%Y-%m-%d %H:%M}"
+    )
+
+
+def changeset_unique_title(*, title: str) -> str:
+    """The title, or the title with " (2)", " (3)"… when another change set already has it."""
+    stem = title[: TITLE_MAX_CHARS - 6]  # room for " (99)"
+    taken = set(ChangeSet.objects.filter(title__startswith=stem).values_list("title", flat=True))
+    candidate, number = title[:TITLE_MAX_CHARS], 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{stem} ({number})"
+    return candidate
 
 
 def video_owner_ids(*, video_ids) -> dict[str, str | None]:
@@ -195,11 +228,17 @@ def changeset_queue(*, changeset: ChangeSet, user, enqueue: bool = True) -> Chan
 
 
 def _video_follow_theirs(item: ChangeSetItem) -> None:
-    """Keeping YouTube's value: what we want for the field becomes it, so nothing stays pending."""
+    """Keeping YouTube's value: what we want for the field becomes it, so nothing stays pending.
+
+    Choosing YouTube's value is looking at what changed there: the field's drift mark goes too.
+    """
     video = Video.objects.select_for_update().get(pk=item.video_id)
+    changed = video_forget_drift(video=video, fields=[item.field])
     if _json_value(item.field, getattr(video, item.field)) == item.new_value:
         setattr(video, item.field, _model_value(item.field, item.theirs_value))
         video_refresh_derived(video)
+        changed = True
+    if changed:
         video.save()
 
 
@@ -224,8 +263,6 @@ def changeset_resolve(*, items, resolution: str) -> int:
         resolved.append(item)
     publish_sync_status(resolved)
     publish_videos_update(item.video_id for item in resolved)
-    from syncs.changesets.push import changeset_settle_status
-
     for changeset in ChangeSet.objects.filter(items__in=[item.pk for item in items]).distinct():
         changeset_settle_status(changeset=changeset)
     return len(resolved)
@@ -263,7 +300,7 @@ def changeset_revert(*, changeset: ChangeSet, user) -> ChangeSet:
             created_by=user,
             revert_of=changeset,
             content_owner_id=owner_id,
-            title=f"Revert of {changeset}"[:255],
+            title=changeset_unique_title(title=f"Revert of {changeset}"),
         )
         of_owner = [item for item in inverse if owner_of.get(item.video_id) == owner_id]
         changeset_check_owner(changeset=revert, video_ids={item.video_id for item in of_owner})
