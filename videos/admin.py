@@ -4,6 +4,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.options import ShowFacets
 from django.contrib.admin.views.main import ChangeList
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -15,6 +16,8 @@ from syncs.actions import (
     refresh_from_youtube,
     video_sync_history_html,
 )
+from syncs.changesets.selectors import changesets_holding_video
+from syncs.models import ChangeSet
 from videos.forms import BulkEditForm, VideoAdminForm
 from videos.models import Asset, Claim, Policy, Video, VideoCategory
 from videos.pagination import EstimatedCountPaginator
@@ -29,6 +32,7 @@ from videos.selectors import (
 )
 from videos.services import (
     EDITABLE_FIELDS,
+    WRITABLE_FIELDS,
     VideoValidationError,
     video_update,
     videos_acknowledge_drift,
@@ -204,6 +208,7 @@ class VideoAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
         "id",
         "channel",
         "pending_changes_table",
+        "pending_in_changesets",
         "made_for_kids",
         "published_at",
         "duration_seconds",
@@ -220,7 +225,7 @@ class VideoAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
         "push_history",
     )
     fieldsets = (
-        (None, {"fields": ("id", "channel", "pending_changes_table")}),
+        (None, {"fields": ("id", "channel", "pending_changes_table", "pending_in_changesets")}),
         (
             "YouTube metadata (what we want)",
             {
@@ -350,6 +355,26 @@ class VideoAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
             rows,
         )
 
+    @admin.display(description="Waiting in change set")
+    def pending_in_changesets(self, video):
+        """Which change set an edit went into (#15): one draft per user per content owner."""
+        changesets = list(changesets_holding_video(video_id=video.pk))
+        if not changesets:
+            return "None: no edit of this video waits to be pushed to YouTube."
+        return format_html_join(
+            mark_safe("<br>"),  # noqa: S308 - a constant
+            '<a href="{}">{}</a> ({}, by {})',
+            (
+                (
+                    reverse("admin:syncs_changeset_change", args=[changeset.pk]),
+                    changeset,
+                    changeset.get_status_display(),
+                    changeset.created_by.get_username() if changeset.created_by else "nobody",
+                )
+                for changeset in changesets
+            ),
+        )
+
     @admin.display(description="Changed on YouTube")
     def drift_summary(self, video):
         if not video.has_drift:
@@ -383,9 +408,28 @@ class VideoAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
         original = Video.objects.select_for_update().get(pk=obj.pk)
         changes = {name: form.cleaned_data[name] for name in form.changed_data if name in EDITABLE_FIELDS}
         try:
-            video_update(video=original, changes=changes, user=request.user)
+            changed = video_update(video=original, changes=changes, user=request.user)
         except VideoValidationError as error:  # the form validated; a race changed the base
             self.message_user(request, str(error), messages.ERROR)
+            return
+        if set(changed) & set(WRITABLE_FIELDS):
+            self._say_which_draft(request, original)
+
+    def _say_which_draft(self, request, video):
+        """Name the draft the edit went into, with a link: nothing reaches YouTube until it is pushed."""
+        for draft in changesets_holding_video(video_id=video.pk).filter(
+            created_by=request.user, status=ChangeSet.Status.DRAFT
+        ):
+            self.message_user(
+                request,
+                format_html(
+                    'Your edit is in your draft change set <a href="{}">{}</a>: nothing goes to YouTube '
+                    "until it is pushed from there.",
+                    reverse("admin:syncs_changeset_change", args=[draft.pk]),
+                    draft,
+                ),
+                messages.INFO,
+            )
 
     def log_change(self, request, obj, message):
         """video_update records the change; the admin's own entry would be a duplicate."""

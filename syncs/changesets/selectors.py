@@ -107,3 +107,39 @@ def video_sync_history(*, video_id: str, limit: int = VIDEO_HISTORY_ROWS) -> tup
     newest = list(records.select_related("user", "changeset").order_by("-created_at", "-id")[:limit])
     total = len(newest) if len(newest) < limit else records.count()
     return newest, total
+
+
+# A change set that has not finished reaching YouTube, and an item of it that is not there yet.
+UNFINISHED_CHANGESET_STATUSES = (
+    ChangeSet.Status.DRAFT,
+    ChangeSet.Status.APPROVED,
+    ChangeSet.Status.QUEUED,
+    ChangeSet.Status.PUSHING,
+    ChangeSet.Status.HAS_CONFLICTS,
+    ChangeSet.Status.PARTLY_FAILED,
+)
+UNSENT_ITEM_STATUSES = (
+    ChangeSetItem.Status.PENDING,
+    ChangeSetItem.Status.PUSHING,
+    ChangeSetItem.Status.DEFERRED,
+    ChangeSetItem.Status.CONFLICT,
+    ChangeSetItem.Status.FAILED,
+)
+
+
+def changesets_holding_video(*, video_id: str) -> QuerySet[ChangeSet]:
+    """The unfinished change sets holding an edit of this video not yet at YouTube, oldest first.
+
+    The caller has checked that the user may see the video; whoever may see it may see these (an
+    item of a visible video makes its change set visible, changesets_visible_to).
+    """
+    return (
+        ChangeSet.objects.filter(
+            status__in=UNFINISHED_CHANGESET_STATUSES,
+            items__video_id=video_id,
+            items__status__in=UNSENT_ITEM_STATUSES,
+        )
+        .distinct()
+        .select_related("created_by")
+        .order_by("created_at", "pk")
+    )
