@@ -14,7 +14,6 @@ from syncs.changesets.preview import changeset_preview
 from syncs.changesets.selectors import (
     changeset_action_refusal,
     changeset_items_visible_to,
-    changeset_may_act,
     changesets_visible_to,
     sync_records_visible_to,
 )
@@ -37,10 +36,14 @@ from syncs.models import (
 from syncs.selectors import api_calls_visible_to, credential_status_of, youtube_report_files_visible_to
 from syncs.views import youtube_connect_start
 from syncs.youtube.errors import pacific_day
+from ytcms_site.admin_scoping import NotFoundOutsideScopeMixin
 
 
-class StaffReadOnlyAdmin(admin.ModelAdmin):
-    """Records anyone on the staff may read (no model permission needed); nobody edits them."""
+class StaffReadOnlyAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
+    """Records anyone on the staff may read (no model permission needed); nobody edits them.
+
+    A record outside the user's scope answers 404, as a missing one does (NotFoundOutsideScopeMixin).
+    """
 
     def has_module_permission(self, request):
         return request.user.is_active and request.user.is_staff
@@ -257,6 +260,27 @@ def _when(value) -> str:
 # ---------------------------------------------------------------------------- change sets
 
 
+def value_shown(value) -> str:
+    """A field's value as a person reads it: tags as a comma list, Yes/No, "(none)" for nothing."""
+    if value is None or value == "" or value == [] or value == {}:
+        return "(none)"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list):
+        return ", ".join(value_shown(part) for part in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {value_shown(part)}" for key, part in value.items())
+    return str(value)
+
+
+def conflicts_resolved_message(count: int, resolution: str) -> str:
+    if resolution == ChangeSetItem.Resolution.KEEP_THEIRS:
+        outcome = "YouTube's values kept"
+    else:
+        outcome = "ours replace YouTube's when the change set is pushed"
+    return f"{count} conflict{'' if count == 1 else 's'} resolved: {outcome}."
+
+
 class ChangeSetItemInline(admin.TabularInline):
     model = ChangeSetItem
     extra = 0
@@ -264,9 +288,9 @@ class ChangeSetItemInline(admin.TabularInline):
     fields = (
         "video",
         "field",
-        "base_value",
-        "new_value",
-        "theirs_value",
+        "base_shown",
+        "new_shown",
+        "theirs_shown",
         "status",
         "resolution",
         "error_message",
@@ -287,9 +311,23 @@ class ChangeSetItemInline(admin.TabularInline):
         # The formset narrows this to the change set on the page.
         return changeset_items_visible_to(user=request.user).select_related("video")
 
+    @admin.display(description="base (YouTube when the edit began)")
+    def base_shown(self, item):
+        return value_shown(item.base_value)
+
+    @admin.display(description="new")
+    def new_shown(self, item):
+        return value_shown(item.new_value)
+
+    @admin.display(description="YouTube now")
+    def theirs_shown(self, item):
+        return value_shown(item.theirs_value) if item.status == ChangeSetItem.Status.CONFLICT else ""
+
 
 # The change-set page's buttons, each a POST to changeset_act_view.
 CHANGESET_PAGE_VERBS = ("approve", "push", "revert")
+# The conflict buttons, each a POST to changeset_resolve_view: one conflict (item) or all of them.
+CHANGESET_RESOLUTIONS = (ChangeSetItem.Resolution.KEEP_THEIRS, ChangeSetItem.Resolution.OVERWRITE)
 
 
 @admin.register(ChangeSet)
@@ -335,6 +373,11 @@ class ChangeSetAdmin(StaffReadOnlyAdmin):
                 self.admin_site.admin_view(self.changeset_act_view),
                 name="syncs_changeset_act",
             ),
+            path(
+                "<int:object_id>/resolve/<str:resolution>/",
+                self.admin_site.admin_view(self.changeset_resolve_view),
+                name="syncs_changeset_resolve",
+            ),
             *super().get_urls(),
         ]
 
@@ -366,23 +409,67 @@ class ChangeSetAdmin(StaffReadOnlyAdmin):
             self.message_user(request, str(error), messages.ERROR)
         return HttpResponseRedirect(reverse("admin:syncs_changeset_change", args=[target.pk]))
 
+    def changeset_resolve_view(self, request, object_id, resolution):
+        """Settle one conflict (POST item=<pk>) or every conflict of the change set (POST all=1).
+
+        The item list's actions do the same through the same service and the same permission rule.
+        """
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        changeset = self.get_queryset(request).filter(pk=object_id).first()
+        if changeset is None or resolution not in CHANGESET_RESOLUTIONS:
+            raise Http404
+        page = reverse("admin:syncs_changeset_change", args=[changeset.pk])
+        refusal = changeset_action_refusal(user=request.user, changeset=changeset, action="resolve")
+        if refusal is not None:
+            self.message_user(request, f"Nothing resolved. {refusal}", messages.ERROR)
+            return HttpResponseRedirect(page)
+        conflicts = changeset_items_visible_to(user=request.user, changeset=changeset).filter(
+            status=ChangeSetItem.Status.CONFLICT
+        )
+        if not request.POST.get("all"):
+            item_id = request.POST.get("item", "")
+            conflicts = conflicts.filter(pk=int(item_id)) if item_id.isdigit() else conflicts.none()
+        conflicts = list(conflicts)
+        count = changeset_resolve(items=conflicts, resolution=resolution) if conflicts else 0
+        if count:
+            self.message_user(request, conflicts_resolved_message(count, resolution), messages.SUCCESS)
+        else:
+            self.message_user(
+                request, "Nothing resolved: that conflict was already settled.", messages.WARNING
+            )
+        return HttpResponseRedirect(page)
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
-            context["preview"] = changeset_preview(changeset=obj, user=request.user)
-            context["may"] = {
-                verb: changeset_may_act(user=request.user, changeset=obj, action=verb)
-                for verb in CHANGESET_PAGE_VERBS
+            preview = changeset_preview(changeset=obj, user=request.user)
+            for row in preview.rows:
+                row.base_shown = value_shown(row.item.base_value)
+                row.new_shown = value_shown(row.item.new_value)
+                row.theirs_shown = value_shown(row.item.theirs_value)
+            context["preview"] = preview
+            context["conflicts"] = [
+                row for row in preview.rows if row.item.status == ChangeSetItem.Status.CONFLICT
+            ]
+            context["refusals"] = {
+                verb: changeset_action_refusal(user=request.user, changeset=obj, action=verb)
+                for verb in (*CHANGESET_PAGE_VERBS, "resolve")
             }
+            context["may"] = {verb: refusal is None for verb, refusal in context["refusals"].items()}
             context["act_urls"] = {
                 verb: reverse("admin:syncs_changeset_act", args=[obj.pk, verb])
                 for verb in CHANGESET_PAGE_VERBS
+            }
+            context["resolve_urls"] = {
+                resolution: reverse("admin:syncs_changeset_resolve", args=[obj.pk, resolution])
+                for resolution in CHANGESET_RESOLUTIONS
             }
         return super().render_change_form(request, context, add, change, form_url, obj)
 
 
 @admin.register(ChangeSetItem)
 class ChangeSetItemAdmin(StaffReadOnlyAdmin):
-    list_display = ("changeset", "video", "field", "base_value", "new_value", "theirs_value", "status")
+    list_display = ("changeset", "video", "field", "base_shown", "new_shown", "theirs_shown", "status")
     list_filter = ("status", "field", "resolution")
     list_select_related = ("changeset", "video")
     actions = ["keep_theirs", "overwrite"]
@@ -390,6 +477,10 @@ class ChangeSetItemAdmin(StaffReadOnlyAdmin):
 
     def get_queryset(self, request):
         return changeset_items_visible_to(user=request.user)
+
+    base_shown = ChangeSetItemInline.base_shown
+    new_shown = ChangeSetItemInline.new_shown
+    theirs_shown = ChangeSetItemInline.theirs_shown
 
     def _resolve(self, request, queryset, resolution):
         by_changeset: dict[int, list[ChangeSetItem]] = {}
@@ -405,7 +496,7 @@ class ChangeSetItemAdmin(StaffReadOnlyAdmin):
                 refusals[str(changeset)] = refusal
         if allowed:
             count = changeset_resolve(items=allowed, resolution=resolution)
-            self.message_user(request, f"{count} conflicts resolved.", messages.SUCCESS)
+            self.message_user(request, conflicts_resolved_message(count, resolution), messages.SUCCESS)
         for changeset, refusal in refusals.items():
             self.message_user(request, f"{changeset}: nothing resolved. {refusal}", messages.ERROR)
 

@@ -181,7 +181,7 @@ def test_outsider_cannot_see_or_push_a_change_set(client, catalogue, alice, char
     changeset = ChangeSet.objects.get()
     client.force_login(charlie)
 
-    assert client.get(reverse("admin:syncs_changeset_change", args=[changeset.pk])).status_code == 302
+    assert client.get(reverse("admin:syncs_changeset_change", args=[changeset.pk])).status_code == 404
     assert client.post(reverse("admin:syncs_changeset_act", args=[changeset.pk, "push"])).status_code == 404
 
 

@@ -1,0 +1,117 @@
+"""A conflict resolved where a person sees it (#15), in Debian's Chromium against the real ASGI site.
+
+alice's retitle meets a Studio edit of the same title (the emulator's state, changed between the
+edit and the push's read). On the change-set page she clicks *Overwrite with ours*, then *Push to
+YouTube* (the push task runs inline); the page shows the item done, YouTube has her title, and the
+video's page carries no drift badge. Screenshots: var/test-artifacts/changeset-*.png, 1280 px wide.
+"""
+
+import pytest
+
+from tests.live.test_browser_live import ARTIFACTS as LIVE_ARTIFACTS
+from tests.live.test_browser_live import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    TIMEOUT_MS,
+    _sign_in,
+    asgi_server,  # noqa: F401 - the fixture
+    pytestmark,  # noqa: F401 - browser and transactional-database marks
+)
+
+# Screenshots a person should look at: var/test-artifacts/ (the live tests' folder is below it).
+ARTIFACTS = LIVE_ARTIFACTS.parent
+VIEWPORT = {"width": 1280, "height": 900}
+
+
+def _conflict(emulator, video, user) -> int:
+    """alice's edit, a Studio edit of the same field, then the push that finds it: the change set's pk."""
+    from syncs.changesets.push import changeset_push
+    from syncs.changesets.services import changeset_queue
+    from syncs.models import ChangeSet
+    from tests.syncs.test_changeset_push import _youtube_edit
+    from videos.services import video_update
+
+    video_update(video=video, changes={"title": "Midnight Song (Ours)"}, user=user)
+    _youtube_edit(emulator, video.pk, title="Midnight Song (Studio)")
+    changeset = ChangeSet.objects.get()
+    changeset_queue(changeset=changeset, user=user, enqueue=False)
+    changeset_push(changeset=changeset)
+    return changeset.pk
+
+
+@pytest.mark.usefixtures("immediate_tasks")
+def test_overwrite_with_ours_then_push_resolves_the_conflict_and_leaves_no_drift(
+    asgi_server,  # noqa: F811
+    emulator,
+    connect,
+    owner_a,
+    alice,
+    catalogue,
+):
+    from playwright.sync_api import expect, sync_playwright
+
+    from syncs.models import ChangeSet, ChangeSetItem
+    from videos.models import Video
+
+    alice.set_password("alice-password")
+    alice.save()
+    connect(owner_a)
+    changeset_id = _conflict(emulator, catalogue["a1_song"], alice)
+    item = ChangeSetItem.objects.get(changeset_id=changeset_id)
+    assert item.status == ChangeSetItem.Status.CONFLICT
+    assert Video.objects.get(pk="a1song00001").has_drift  # the push's read saw Studio's title
+    base = asgi_server.url
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    seen = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport=VIEWPORT)
+            _sign_in(page, base, "alice", "alice-password")
+            page.goto(f"{base}/admin/syncs/changeset/{changeset_id}/change/")
+            conflict_row = page.locator(f'#ytcms-conflict-resolution tr[data-conflict-item="{item.pk}"]')
+            seen["conflict_row"] = " ".join(conflict_row.inner_text().split())
+            page.screenshot(path=str(ARTIFACTS / "changeset-conflict-before.png"), full_page=True)
+
+            conflict_row.get_by_role("button", name="Overwrite with ours").click()
+            page.wait_for_url(f"{base}/admin/syncs/changeset/{changeset_id}/change/")
+            seen["message_resolved"] = page.locator("ul.messagelist").inner_text()
+            seen["conflicts_left"] = page.locator("#ytcms-conflict-resolution").count()
+            seen["item_after_resolve"] = page.get_attribute(
+                f'tr[data-item-id="{item.pk}"] .ytcms-item-status', "data-status"
+            )
+
+            page.locator("#ytcms-changeset-actions").get_by_role("button", name="Push to YouTube").click()
+            page.wait_for_url(f"{base}/admin/syncs/changeset/{changeset_id}/change/")
+            expect(page.locator(".field-status .readonly")).to_have_text("Done", timeout=TIMEOUT_MS)
+            seen["item_after_push"] = page.get_attribute(
+                f'tr[data-item-id="{item.pk}"] .ytcms-item-status', "data-status"
+            )
+            seen["push_button_left"] = page.locator(
+                '#ytcms-changeset-actions [value="Push to YouTube"]'
+            ).count()
+            page.screenshot(path=str(ARTIFACTS / "changeset-conflict-resolved.png"), full_page=True)
+
+            page.goto(f"{base}/admin/videos/video/a1song00001/change/")
+            seen["title_field"] = page.input_value("#id_title")
+            seen["drift_field"] = page.locator(".field-drift_summary .readonly").inner_text()
+            seen["waiting_in"] = page.locator(".field-pending_in_changesets .readonly").inner_text()
+            page.screenshot(path=str(ARTIFACTS / "changeset-video-after-push.png"), full_page=True)
+
+            page.goto(f"{base}/admin/videos/video/?q=a1song00001")
+            row = page.locator("tr", has=page.locator('[data-ytcms-video="a1song00001"]'))
+            seen["list_drift_badges"] = row.locator(".ytcms-drift").count()
+            seen["list_sync"] = row.locator("[data-ytcms-video]").get_attribute("data-sync-status")
+        finally:
+            browser.close()
+
+    assert "Midnight Song (Studio)" in seen["conflict_row"] and "Midnight Song (Ours)" in seen["conflict_row"]
+    assert "1 conflict resolved" in seen["message_resolved"]
+    assert seen["conflicts_left"] == 0 and seen["item_after_resolve"] == "pending"
+    assert seen["item_after_push"] == "done" and seen["push_button_left"] == 0
+    assert emulator.state.video("a1song00001")["snippet"]["title"] == "Midnight Song (Ours)"
+    assert ChangeSet.objects.get(pk=changeset_id).status == ChangeSet.Status.DONE
+    assert seen["title_field"] == "Midnight Song (Ours)"
+    assert seen["drift_field"].startswith("No drift")
+    assert seen["waiting_in"].startswith("None")
+    assert (seen["list_drift_badges"], seen["list_sync"]) == (0, "in_sync")
