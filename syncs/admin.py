@@ -470,6 +470,23 @@ class ChangeSetAdmin(StaffReadOnlyAdmin):
 @admin.register(ChangeSetItem)
 class ChangeSetItemAdmin(StaffReadOnlyAdmin):
     list_display = ("changeset", "video", "field", "base_shown", "new_shown", "theirs_shown", "status")
+    # The item's page: values as people read them, not the stored JSON.
+    fields = (
+        "changeset",
+        "video",
+        "field",
+        "kind",
+        "base_shown",
+        "new_shown",
+        "theirs_shown",
+        "status",
+        "resolution",
+        "error_reason",
+        "error_message",
+        "deferred_until",
+        "attempts",
+    )
+    readonly_fields = fields
     list_filter = ("status", "field", "resolution")
     list_select_related = ("changeset", "video")
     actions = ["keep_theirs", "overwrite"]

@@ -227,6 +227,9 @@ def test_values_read_as_a_person_reads_them(catalogue, alice):
     assert "embeddable Yes No" in page
     assert "description About the song (none)" in page
     assert "1 video to update: 51 quota units" in page
+    tags = changeset.items.get(field="tags")
+    item_page = text_of(browser(alice).get(reverse("admin:syncs_changesetitem_change", args=[tags.pk])))
+    assert "music, live" in item_page and "dawn, live set" in item_page and '["dawn"' not in item_page
 
 
 def test_the_item_list_says_one_conflict_not_one_conflicts(conflicted, alice):
