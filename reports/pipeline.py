@@ -67,6 +67,12 @@ LOOKUP_BATCH = 900
 MERGE_ATTEMPTS = 3
 HEARTBEAT_SECONDS = 30
 CHANNEL_CACHE_MAX = 100_000
+# Progress is committed per chunk. A report smaller than one chunk (REPORTS_CHUNK_ROWS rows: a
+# 3,356-row Reporting API file was one) would sit at 0 % until its end, so a chunk also ends at a
+# PROGRESS_STEPS-th of the file's bytes, once it holds PROGRESS_MIN_CHUNK_ROWS rows (each chunk
+# costs its lookups and statements).
+PROGRESS_STEPS = 20
+PROGRESS_MIN_CHUNK_ROWS = 200
 _NEW_CHANNEL = object()  # a channel this import creates: it will belong to the report's owner
 
 
@@ -309,6 +315,8 @@ class ReportRun:
         checkpoint = self.checkpoint
         target_rows = settings.REPORTS_CHUNK_ROWS
         target_bytes = settings.REPORTS_CHUNK_BYTES
+        # bytes_total and bytes_read count the same bytes: the file's (compressed for .gz and .zip).
+        step_bytes = min(target_bytes, (self.report.bytes_total or 0) // PROGRESS_STEPS) or target_bytes
         check_all = self.owner_id is not None
         remote_fields = REMOTE_FIELDS
         ranks: dict[str, int] = {}
@@ -357,7 +365,14 @@ class ReportRun:
             if (
                 video_id != last_video
                 and rows
-                and (len(rows) >= target_rows or reader.bytes_read - chunk_start >= target_bytes)
+                and (
+                    len(rows) >= target_rows
+                    or (
+                        # step_bytes <= target_bytes: one look at the position per row
+                        (done := reader.bytes_read - chunk_start) >= step_bytes
+                        and (len(rows) >= PROGRESS_MIN_CHUNK_ROWS or done >= target_bytes)
+                    )
+                )
             ):
                 flush()
             claim = item.claim

@@ -201,6 +201,21 @@ def _plan_entry(position: int, field: str, convert, column: str) -> tuple:
     return position, field, _CALL, convert, convert, column
 
 
+class _CountedLines:
+    """The CSV's readline, counting the bytes it hands to the parser."""
+
+    __slots__ = ("_readline", "taken")
+
+    def __init__(self, csv_bytes):
+        self._readline = csv_bytes.readline if csv_bytes is not None else None
+        self.taken = 0
+
+    def readline(self, limit: int = -1) -> bytes:
+        line = self._readline(limit)
+        self.taken += len(line)
+        return line
+
+
 class ReportReader:
     """Read a CMS video report (.csv, .csv.gz or .zip) row by row, in flat memory.
 
@@ -219,11 +234,13 @@ class ReportReader:
         self._iterated = False
         self._opened = open_report(stream, name=name, limits=limits)
         self._records = None
+        self._lines = _CountedLines(None)
         self._seen: SeenKeys | None = None
         self._lookahead: list = []
         try:
             self._check_encoding()
-            self._records = iter_records(self._opened.csv_bytes, limits)
+            self._lines = _CountedLines(self._opened.csv_bytes)
+            self._records = iter_records(self._lines, limits)
             self._read_header()
             self._lookahead = self._detect_layout()
             fields = remote_fields(self.layout)
@@ -245,8 +262,19 @@ class ReportReader:
 
     @property
     def bytes_read(self) -> int:
-        """Bytes consumed from the underlying stream so far (compressed bytes for .gz and .zip)."""
-        return self._opened.counter.bytes_read
+        """Bytes of the file behind the rows parsed so far (compressed bytes for .gz and .zip).
+
+        The import's progress is this over the file's size, so it counts what the parser took, not
+        what the buffers under it read ahead.
+        """
+        opened = self._opened
+        if opened.used_bytes is None:
+            return self._lines.taken  # the file's own bytes, up to the last line parsed
+        # The compressed bytes behind the CSV parsed so far: the buffers read ahead of the parser
+        # (64 KB of CSV, about a thousand rows) must not count as done.
+        produced = opened.csv_bytes_out()
+        used = opened.used_bytes()
+        return used * self._lines.taken // produced if produced else used
 
     @property
     def compression(self) -> str:

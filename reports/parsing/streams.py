@@ -242,6 +242,10 @@ class OpenedReport:
     compression: str  # "none", "gzip" or "zip"
     member_name: str | None = None  # the .csv inside a .zip
     _closers: list = field(default_factory=list, repr=False)
+    # For compressed files: the file's bytes used so far (for gzip, not what was read ahead of zlib)
+    # and the CSV bytes they decompressed to.
+    used_bytes: Callable[[], int] | None = field(default=None, repr=False)
+    csv_bytes_out: Callable[[], int] | None = field(default=None, repr=False)
 
     def close(self):
         for closer in reversed(self._closers):
@@ -304,7 +308,15 @@ def open_report(stream: BinaryIO, *, name: str, limits: ReportLimits) -> OpenedR
             what="gzip",
         )
         reader = io.BufferedReader(inflating, buffer_size=BUFFER_BYTES)
-        return OpenedReport(reader, counter, "gzip", None, [decompressed, reader])
+        return OpenedReport(
+            reader,
+            counter,
+            "gzip",
+            None,
+            [decompressed, reader],
+            used_bytes=lambda: decompressed.compressed_consumed,
+            csv_bytes_out=lambda: inflating.bytes_out,
+        )
     if actual == "zip":
         return _open_zip(counter, name=name, limits=limits)
     if limits.max_uncompressed_bytes < limits.max_file_bytes:
@@ -403,4 +415,12 @@ def _open_zip(counter: CountingSource, *, name: str, limits: ReportLimits) -> Op
         member, compressed_bytes=lambda: counter.bytes_read, limits=limits, what="zip"
     )
     reader = io.BufferedReader(inflating, buffer_size=BUFFER_BYTES)
-    return OpenedReport(reader, counter, "zip", info.filename, [archive, member, reader])
+    return OpenedReport(
+        reader,
+        counter,
+        "zip",
+        info.filename,
+        [archive, member, reader],
+        used_bytes=lambda: counter.bytes_read,
+        csv_bytes_out=lambda: inflating.bytes_out,
+    )
