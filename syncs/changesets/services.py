@@ -252,7 +252,9 @@ def changeset_resolve(*, items, resolution: str) -> int:
         item.resolution = resolution
         if resolution == ChangeSetItem.Resolution.KEEP_THEIRS:
             item.status = ChangeSetItem.Status.SKIPPED
-            _video_follow_theirs(item)
+            # A claim's item ("claim:<id>") names no video field: there is nothing to follow.
+            if item.kind == ChangeSetItem.Kind.METADATA:
+                _video_follow_theirs(item)
         elif resolution == ChangeSetItem.Resolution.OVERWRITE:
             item.base_value = item.theirs_value
             item.status = ChangeSetItem.Status.PENDING

@@ -313,3 +313,44 @@ def test_the_video_page_says_which_draft_the_edit_went_into(catalogue, alice, bo
 def test_a_video_with_nothing_waiting_says_so(catalogue, alice):
     page = text_of(browser(alice).get(reverse("admin:videos_video_change", args=["a1live00001"])))
     assert "None: no edit of this video waits to be pushed to YouTube." in page
+
+
+def test_keep_youtubes_on_a_claim_policy_conflict_skips_it(emulator, catalogue, owner_a, alice, connect):
+    """A claim's item names no video field: keeping YouTube's policy touches the claim only."""
+    from syncs.changesets.services import changeset_add_claim_policy
+    from videos.models import Asset, Claim, Policy
+
+    emulator.state.load(
+        {
+            "claims": [
+                {
+                    "id": "C1",
+                    "contentOwner": "owner-a",
+                    "assetId": "A111",
+                    "videoId": "a1song00001",
+                    "contentType": "audiovisual",
+                    "policy": {"id": "P-monetize"},
+                }
+            ]
+        }
+    )
+    asset = Asset.objects.create(id="A111", content_owner=owner_a, title="Midnight Song (asset)")
+    policy = Policy.objects.create(id="P-monetize", content_owner=owner_a, name="Monetize")
+    claim = Claim.objects.create(
+        id="C1", video=catalogue["a1_song"], asset=asset, policy=policy, content_type="audiovisual"
+    )
+    connect(owner_a)
+    changeset_add_claim_policy(user=alice, claim=claim, rules=[{"action": "block"}])
+    emulator.state.claims["C1"]["resource"]["policy"] = {"rules": [{"action": "track"}]}
+    changeset = ChangeSet.objects.get()
+    changeset_queue(changeset=changeset, user=alice, enqueue=False)
+    changeset_push(changeset=changeset)
+    item = changeset.items.get()
+    assert item.status == ChangeSetItem.Status.CONFLICT
+    assert "action: track" in text_of(browser(alice).get(page_of(changeset)))
+
+    response = press(browser(alice), changeset, "keep_theirs", item=str(item.pk))
+
+    assert messages_of(response) == ["1 conflict resolved: YouTube's values kept."]
+    item.refresh_from_db()
+    assert item.status == ChangeSetItem.Status.SKIPPED
