@@ -476,7 +476,7 @@ def _edit_sheet_batches(*, sheet, user) -> Iterator[list[SheetChange | RowError 
 
 def _edit_sheet_check_batch(batch: list, *, user) -> list[SheetChange | RowError | None]:
     from videos.selectors import videos_editable_by
-    from videos.services import _normalise_changes, video_validate_changes
+    from videos.services import video_normalise_changes, video_validate_changes
 
     ids = [item.video_id for item in batch if isinstance(item, SheetRow)]
     editable = videos_editable_by(user=user).in_bulk(ids) if ids else {}
@@ -499,7 +499,7 @@ def _edit_sheet_check_batch(batch: list, *, user) -> list[SheetChange | RowError
             )
             continue
         try:
-            normalised = _normalise_changes(row.changes)
+            normalised = video_normalise_changes(row.changes)
         except Exception as exc:  # VideoValidationError for a column that is not editable
             checked.append(RowError(row.line_number, "", "", str(exc), row.raw, row.video_id))
             continue

@@ -8,7 +8,11 @@ Semantics follow Studio's bulk edit: only what the sheet says changes.
   public_stats_viewable or license is a row error: YouTube requires them. A lone "|" is not a
   way to clear a list (it is a row error that points to `(none)`), so a stray separator never
   wipes a video's tags.
-- A list cell (tags, artists, genres) replaces the whole list; items are separated by "|".
+- A list cell (tags, artists, genres) replaces the whole list. Tags are comma-separated, as in
+  the admin form and YouTube Studio (videos.validation.split_tags); "|" also separates them, so
+  sheets exported before are read as they were written. Artists and genres are separated by "|"
+  (a name may hold a comma). The export's header says so: "tags (comma-separated)",
+  "artists (|-separated)"; the importer ignores such a parenthesised hint.
 - Values are typed as in reports: booleans TRUE/FALSE (also Yes/No, 1/0), times ISO 8601 in
   UTC, categories by id or US name, privacy public/unlisted/private, license youtube or
   creativeCommon.
@@ -16,12 +20,15 @@ Semantics follow Studio's bulk edit: only what the sheet says changes.
   before a formula at the start or after a separator, the cell quoted); reading strips exactly
   those quotes, so an exported sheet imported unchanged yields exactly the exported values.
   A field whose value is literally "(none)" is exported as '(none) and read back as text.
-Text is kept exactly as written (no stripping), so what was exported comes back unchanged.
+Text is kept exactly as written (no stripping), so what was exported comes back unchanged; only
+line endings are normalised (CRLF and CR to LF, as YouTube keeps them): a spreadsheet that writes
+CRLF in a cell changes nothing, and a description is measured as YouTube measures it.
 Limits (title length, tag budget, assignable categories...) are not checked here: the
 services run videos/validation.py. Only cells that cannot be read as their type, and cells
 longer than the caller's per-column cap (max_cell_chars), are RowErrors.
 """
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,6 +40,7 @@ from reports.parsing.columns import normalise_header
 from reports.parsing.formulas import SpreadsheetCsvWriter, escape_formula, unescape_formula
 from reports.parsing.records import iter_records
 from reports.parsing.streams import open_report
+from videos.validation import TAG_SEPARATOR, join_tags, normalise_line_endings, split_tags
 
 EDIT_SHEET_COLUMNS = [
     "video_id",
@@ -56,6 +64,14 @@ EDIT_SHEET_COLUMNS = [
 ]
 CLEAR_MARKER = "(none)"
 LIST_SEPARATOR = "|"
+# The header as the export writes it: each list column says how its items are separated.
+EDIT_SHEET_HEADER = {
+    "tags": "tags (comma-separated)",
+    "artists": f"artists ({LIST_SEPARATOR}-separated)",
+    "genres": f"genres ({LIST_SEPARATOR}-separated)",
+}
+# A header cell's trailing "(…)" is a hint for people, not part of the column's name.
+_HEADER_HINT = re.compile(r"\s*\([^()]*\)\s*$")
 
 LIST_FIELDS = frozenset({"tags", "artists", "genres"})
 BOOLEAN_FIELDS = frozenset({"embeddable", "public_stats_viewable"})
@@ -126,7 +142,7 @@ def format_cell(column: str, value) -> str:
                 raise ValueError(
                     f"{column} item {item!r} contains '|', which the edit sheet uses to separate items."
                 )
-        return LIST_SEPARATOR.join(items)
+        return join_tags(items) if column == "tags" else LIST_SEPARATOR.join(items)
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, datetime):
@@ -145,12 +161,12 @@ def _escape(text: str) -> str:
 def write_edit_sheet(videos: Iterable, out: TextIO) -> int:
     """Write EDIT_SHEET_COLUMNS and one row per video (mappings or objects); return the row count.
 
-    Lists are |-separated, booleans TRUE/FALSE, times ISO 8601 in UTC, None and empty values
+    Tags are comma-separated, artists and genres |-separated, booleans TRUE/FALSE, times ISO 8601 in UTC, None and empty values
     empty cells. A list item containing "|" cannot be written and raises ValueError. For
     Excel, open `out` with encoding="utf-8-sig".
     """
     writer = SpreadsheetCsvWriter(out, escape=_escape)
-    writer.writerow(EDIT_SHEET_COLUMNS)
+    writer.writerow([EDIT_SHEET_HEADER.get(column, column) for column in EDIT_SHEET_COLUMNS])
     count = 0
     for video in videos:
         writer.writerow([format_cell(column, _read_field(video, column)) for column in EDIT_SHEET_COLUMNS])
@@ -178,16 +194,24 @@ def _parse_license(text: str) -> str:
 
 
 def _parse_list(text: str) -> list[str]:
-    items = values.parse_list(text)
+    items = values.parse_list(normalise_line_endings(text))
     if not items:
         raise values.BadValue(f"has no items; write {CLEAR_MARKER} to clear the list")
     return items
 
 
+def _parse_tags(text: str) -> list[str]:
+    # Commas as in the form; "|" too, as sheets exported before wrote it.
+    tags = split_tags(text.replace(LIST_SEPARATOR, TAG_SEPARATOR))
+    if not tags:
+        raise values.BadValue(f"has no items; write {CLEAR_MARKER} to clear the list")
+    return tags
+
+
 _CONVERTERS = {
     "title": values.keep_text,
     "description": values.keep_text,
-    "tags": _parse_list,
+    "tags": _parse_tags,
     "category_id": values.parse_category,
     "default_language": values.keep_text,
     "privacy_status": values.parse_privacy,
@@ -235,7 +259,7 @@ class EditSheet:
             self.unknown_columns = []
             self._index = {}
             for position, cell in enumerate(cells):
-                normalised = normalise_header(cell)
+                normalised = normalise_header(_HEADER_HINT.sub("", cell))
                 column = HEADER_ALIASES.get(normalised, normalised)
                 if column in _CONVERTERS or column == "video_id":
                     if column in self._index:
@@ -332,7 +356,7 @@ class EditSheet:
                         if cell[0] == "'" and cell[1:].strip().lower() == CLEAR_MARKER:
                             text = cell[1:]  # the text "(none)" itself, escaped on export
                         else:
-                            text = unescape_formula(cell)
+                            text = normalise_line_endings(unescape_formula(cell))
                             if text.strip().lower() == CLEAR_MARKER:
                                 if column not in CLEARED_VALUES:
                                     raise _Invalid(

@@ -3,14 +3,24 @@ from django import forms
 from videos.models import Video
 from videos.selectors import video_categories
 from videos.services import BulkEdit, video_validate_changes, videos_bulk_edit_validate
+from videos.validation import TAG_SEPARATOR, join_tags, normalise_line_endings, split_tags
 
 
-def _split(text: str, separator: str) -> list[str]:
-    return [item.strip() for item in text.split(separator) if item.strip()]
+class PlainTextField(forms.CharField):
+    """Text kept as typed, except its line endings: a browser sends a textarea's line breaks as
+    CRLF, YouTube keeps LF. Not stripped either (YouTube's text may end with a line break), so
+    a field the person did not touch compares equal to what is stored and is no change."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("strip", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return normalise_line_endings(super().to_python(value))
 
 
 class ListField(forms.CharField):
-    """A list edited as text: tags comma-separated, names one per line."""
+    """A list edited as text: tags comma-separated (videos.validation.split_tags), names one per line."""
 
     def __init__(self, *, separator: str, **kwargs):
         self.separator = separator
@@ -20,11 +30,14 @@ class ListField(forms.CharField):
 
     def prepare_value(self, value):
         if isinstance(value, list):
-            return (", " if self.separator == "," else "\n").join(value)
+            return join_tags(value) if self.separator == TAG_SEPARATOR else "\n".join(value)
         return value
 
     def to_python(self, value):
-        return _split(value or "", self.separator)
+        if self.separator == TAG_SEPARATOR:
+            return split_tags(value or "")
+        text = normalise_line_endings(value or "")
+        return [item.strip() for item in text.split(self.separator) if item.strip()]
 
     def has_changed(self, initial, data):
         return (initial or []) != self.to_python(data)
@@ -43,7 +56,7 @@ def category_choices(current: str = "") -> list[tuple[str, str]]:
 
 class VideoAdminForm(forms.ModelForm):
     tags = ListField(
-        separator=",",
+        separator=TAG_SEPARATOR,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Comma-separated. YouTube allows 500 characters in all, commas included; "
         "a tag with a space counts 2 more.",
@@ -75,6 +88,8 @@ class VideoAdminForm(forms.ModelForm):
             "custom_id",
             "notes",
         )
+        # The texts a person types: kept as typed, line endings as YouTube keeps them.
+        field_classes = {"title": PlainTextField, "description": PlainTextField, "notes": PlainTextField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -99,10 +114,10 @@ class BulkEditForm(forms.Form):
     privacy_status = forms.ChoiceField(required=False, choices=[(KEEP, "— keep —"), *Video.Privacy.choices])
     category_id = forms.ChoiceField(label="Category", required=False)
     license = forms.ChoiceField(required=False, choices=[(KEEP, "— keep —"), *Video.License.choices])
-    add_tags = ListField(separator=",", help_text="Comma-separated tags to add.")
-    remove_tags = ListField(separator=",", help_text="Comma-separated tags to remove (any case).")
-    find = forms.CharField(required=False, strip=False, help_text="Literal text, case-sensitive.")
-    replace = forms.CharField(required=False, strip=False)
+    add_tags = ListField(separator=TAG_SEPARATOR, help_text="Comma-separated tags to add.")
+    remove_tags = ListField(separator=TAG_SEPARATOR, help_text="Comma-separated tags to remove (any case).")
+    find = PlainTextField(required=False, help_text="Literal text, case-sensitive.")
+    replace = PlainTextField(required=False)
     find_in = forms.MultipleChoiceField(
         required=False,
         choices=[("title", "Titles"), ("description", "Descriptions")],

@@ -17,6 +17,7 @@ from videos.validation import (
     LICENSES,
     PRIVACY_STATUSES,
     TITLE_MAX_CHARS,
+    normalise_video_texts,
     validate_description,
     validate_title,
 )
@@ -89,6 +90,8 @@ class LocalizationsField(serializers.Field):
             raise ValidationError(
                 [ErrorDetail("localizations must map languages to texts.", code="invalid_type")]
             )
+        # Measured as YouTube measures them: after CRLF and CR became LF (as the service stores them).
+        data = normalise_video_texts({"localizations": data})["localizations"]
         errors: dict = {}
         for language, texts in data.items():
             problems = localization_problems(language, texts)

@@ -1,6 +1,7 @@
 """Writes to the catalogue. Every edit of what we want goes through here, whatever its door."""
 
 import copy
+import dataclasses
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -17,6 +18,9 @@ from videos.selectors import assignable_category_ids
 from videos.validation import (
     TEXT_LIMITS,
     Violation,
+    normalise_line_endings,
+    normalise_tags,
+    normalise_video_texts,
     text_measure,
     validate_bulk_edit_texts,
     validate_text_measure,
@@ -100,17 +104,18 @@ def video_refresh_derived(video: Video, *, edited: Iterable[str] = ()) -> None:
     video.search_keywords = _search_keywords(video)
 
 
-def _normalise_changes(changes: Mapping) -> dict:
+def video_normalise_changes(changes: Mapping) -> dict:
+    """An edit's values as they are compared, checked and stored, whatever door they came through:
+    texts as YouTube keeps them (videos.validation.normalise_video_texts), the ISRC without
+    hyphens. Raises VideoValidationError for a field that cannot be edited."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise VideoValidationError(
             [Violation(name, "not_editable", f"{name} cannot be edited.") for name in sorted(unknown)]
         )
-    normalised = dict(changes)
+    normalised = normalise_video_texts(changes)
     if "isrc" in normalised and normalised["isrc"]:
         normalised["isrc"] = normalised["isrc"].replace("-", "").upper()
-    if "tags" in normalised:
-        normalised["tags"] = [tag.strip() for tag in normalised["tags"]]
     return normalised
 
 
@@ -159,7 +164,7 @@ def video_update(*, video: Video, changes: Mapping, user) -> list[str]:
 
     Raises VideoValidationError (nothing saved) when any value breaks a YouTube limit.
     """
-    changes = _normalise_changes(changes)
+    changes = video_normalise_changes(changes)
     violations = video_validate_changes(video=video, changes=changes)
     if violations:
         raise VideoValidationError(violations)
@@ -395,12 +400,25 @@ class BulkEditPreview:
         return sum(1 for row in self.rows if not row.changes)
 
 
+def bulk_edit_normalise(edit: BulkEdit) -> BulkEdit:
+    """The edit with its texts as the videos' are stored: a find typed with CRLF line breaks
+    matches a description's LF ones, and a replace never brings a CR in."""
+    return dataclasses.replace(
+        edit,
+        find=normalise_line_endings(edit.find),
+        replace=normalise_line_endings(edit.replace),
+        add_tags=tuple(normalise_tags(list(edit.add_tags))),
+        remove_tags=tuple(normalise_tags(list(edit.remove_tags))),
+    )
+
+
 def videos_bulk_edit_validate(*, edit: BulkEdit) -> list[Violation]:
     """Check the edit itself once, before any video: its texts fit their fields, its category exists.
 
     The admin form and the API call this to refuse an edit with field errors; the preview and the
     apply refuse it too (VideoValidationError), so no door builds a preview of an oversized edit.
     """
+    edit = bulk_edit_normalise(edit)
     violations = validate_bulk_edit_texts(
         find=edit.find,
         replace=edit.replace,
@@ -425,6 +443,7 @@ def _check_bulk_edit(edit: BulkEdit) -> None:
 
 def videos_bulk_edit_preview(*, videos: Iterable[Video], edit: BulkEdit) -> BulkEditPreview:
     """Per video: old and new values and the YouTube limits the new values would break."""
+    edit = bulk_edit_normalise(edit)
     _check_bulk_edit(edit)
     categories = assignable_category_ids() if edit.category_id is not None else None
     rows = []
@@ -435,7 +454,7 @@ def videos_bulk_edit_preview(*, videos: Iterable[Video], edit: BulkEdit) -> Bulk
         changes = edit.changes_for(video, skip=oversized)
         violations = []
         if changes:
-            normalised = _normalise_changes(changes)
+            normalised = video_normalise_changes(changes)
             to_check = dict(normalised)
             if "privacy_status" in normalised and video.publish_at is not None:
                 to_check["publish_at"] = video.publish_at
@@ -469,7 +488,7 @@ def videos_bulk_edit(*, videos: Iterable[Video], edit: BulkEdit, user) -> BulkEd
         if not row.is_valid:
             continue
         video = row.video
-        changed = _apply(video, _normalise_changes({n: new for n, (_, new) in row.changes.items()}))
+        changed = _apply(video, video_normalise_changes({n: new for n, (_, new) in row.changes.items()}))
         video_refresh_derived(video, edited=changed)
         to_save.append((video, changed))
     saved_fields = set(EDITABLE_FIELDS) | {"pending_fields", "has_pending_changes", "search_keywords"}

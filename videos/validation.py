@@ -31,6 +31,81 @@ ISRC_PATTERN = re.compile(r"[A-Z]{2}[A-Z0-9]{3}[0-9]{7}")  # ISO 3901, hyphens r
 LANGUAGE_PATTERN = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 
 
+# Free text a person types: line endings are normalised wherever it enters (see normalise_line_endings).
+LINE_ENDING_FIELDS = ("title", "description", "notes")
+# How tags are written wherever a person types them as one text (the admin form, the edit sheet).
+TAG_SEPARATOR = ","
+
+
+def normalise_line_endings(text):
+    """CRLF and lone CR become LF; anything that is not text is returned as it is.
+
+    Browsers submit a textarea's line breaks as CRLF (HTML's form submission rule), spreadsheets
+    may write either, and YouTube keeps descriptions with LF (what videos.list returns). Without
+    this, a save that touched another field compared "a\r\nb" with YouTube's "a\nb" and recorded
+    an unchanged description as a pending change, and a description was measured one byte too
+    long per line break.
+    """
+    if isinstance(text, str) and "\r" in text:
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def split_tags(text: str) -> list[str]:
+    """Tags as a person writes them in one text: comma-separated, blanks around them ignored.
+
+    The one tag syntax of the admin form, the bulk edit and the edit sheet; YouTube Studio
+    separates tags with commas too, so a tag never holds one.
+    """
+    return [tag.strip() for tag in normalise_line_endings(text).split(TAG_SEPARATOR) if tag.strip()]
+
+
+def join_tags(tags: Iterable[str]) -> str:
+    """Tags written as split_tags reads them."""
+    return f"{TAG_SEPARATOR} ".join(tags)
+
+
+def normalise_tags(tags):
+    """A list of tags as every door stores it: each stripped, and an item holding commas split, as
+    the form would split it (a tag "one, two" sent to the API is two tags, not one that a later
+    admin save of another field would split)."""
+    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+        return tags  # validate_tags says what is wrong
+    normalised = []
+    for tag in tags:
+        if TAG_SEPARATOR in tag:
+            normalised += split_tags(tag)
+        else:
+            normalised.append(normalise_line_endings(tag).strip())
+    return normalised
+
+
+def normalise_video_texts(values: Mapping) -> dict:
+    """`values` (field -> wanted value) with its texts as YouTube stores them: line endings LF in
+    the title, description, notes and localized texts, tags as normalise_tags makes them.
+
+    Called by every door before comparing or measuring, so that a value that differs from the
+    stored one only in its line endings is no change at all.
+    """
+    normalised = dict(values)
+    for name in LINE_ENDING_FIELDS:
+        if name in normalised:
+            normalised[name] = normalise_line_endings(normalised[name])
+    if "tags" in normalised:
+        normalised["tags"] = normalise_tags(normalised["tags"])
+    localizations = normalised.get("localizations")
+    if isinstance(localizations, Mapping):
+        normalised["localizations"] = {
+            language: (
+                {name: normalise_line_endings(text) for name, text in texts.items()}
+                if isinstance(texts, Mapping)
+                else texts
+            )
+            for language, texts in localizations.items()
+        }
+    return normalised
+
+
 @dataclass(frozen=True)
 class Violation:
     field: str

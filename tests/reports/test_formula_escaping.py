@@ -105,7 +105,7 @@ def test_an_exported_edit_sheet_with_formulas_reimports_to_the_original_values()
     video = _video(
         title=DANGEROUS[0],
         description=DANGEROUS[4],
-        tags=["-5", "a,+1"],
+        tags=["-5", "a", "+1"],
         notes=DANGEROUS[2],
         custom_id="'x;=1",
         isrc="",
@@ -117,7 +117,7 @@ def test_an_exported_edit_sheet_with_formulas_reimports_to_the_original_values()
     assert {name: row.changes[name] for name in ("title", "description", "tags", "notes", "custom_id")} == {
         "title": DANGEROUS[0],
         "description": DANGEROUS[4],
-        "tags": ["-5", "a,+1"],
+        "tags": ["-5", "a", "+1"],
         "notes": DANGEROUS[2],
         "custom_id": "'x;=1",
     }

@@ -8,7 +8,13 @@ from types import SimpleNamespace
 import pytest
 
 from reports.parsing import ReportFileError, RowError
-from reports.sheets import EDIT_SHEET_COLUMNS, SheetRow, parse_edit_sheet, write_edit_sheet
+from reports.sheets import (
+    EDIT_SHEET_COLUMNS,
+    EDIT_SHEET_HEADER,
+    SheetRow,
+    parse_edit_sheet,
+    write_edit_sheet,
+)
 
 
 def _video(**overrides):
@@ -58,13 +64,16 @@ def _changes(**cells) -> dict | RowError:
     return item.changes if isinstance(item, SheetRow) else item
 
 
-def test_header_is_video_id_then_the_editable_fields():
-    assert _export().decode().strip() == ",".join(EDIT_SHEET_COLUMNS)
+def test_header_is_video_id_then_the_editable_fields_with_how_lists_are_written():
+    header = _export().decode().strip().split(",")
+    assert header == [EDIT_SHEET_HEADER.get(column, column) for column in EDIT_SHEET_COLUMNS]
+    assert header[3] == "tags (comma-separated)"
+    assert header[13:15] == ["artists (|-separated)", "genres (|-separated)"]
 
 
 def test_export_formats_lists_booleans_and_times():
     rows = list(csv.DictReader(io.StringIO(_export(_video()).decode())))
-    assert rows[0]["tags"] == "music|live"
+    assert rows[0]["tags (comma-separated)"] == "music, live"
     assert (rows[0]["embeddable"], rows[0]["public_stats_viewable"]) == ("TRUE", "FALSE")
     assert rows[0]["publish_at"] == "2030-01-02T03:04:05Z"
 
@@ -87,10 +96,10 @@ def test_export_accepts_objects_with_attributes():
 def test_every_cell_is_escaped_against_formulas():
     data = _export(_video(id="-abcdefghij", title='=HYPERLINK("x")', tags=["+1", "b"], notes="@me"))
     row = next(csv.DictReader(io.StringIO(data.decode())))
-    assert (row["video_id"], row["title"], row["tags"], row["notes"]) == (
+    assert (row["video_id"], row["title"], row["tags (comma-separated)"], row["notes"]) == (
         "'-abcdefghij",
         '\'=HYPERLINK("x")',
-        "'+1|b",
+        "'+1, b",
         "'@me",
     )
 
@@ -103,7 +112,7 @@ def test_every_cell_is_escaped_against_formulas():
         {"notes": "(none)", "custom_id": "(NONE) "},
         {"tags": ["@handle", "tag"], "artists": ["+plus"], "title": 'Émoji 🎵 "quoted", comma'},
         {
-            "description": "windows\r\nline\r\nends",
+            "description": "line\nends\n",
             "publish_at": datetime(2030, 1, 2, 3, 4, 5, 123456, tzinfo=UTC),
         },
     ],
