@@ -1,3 +1,6 @@
+import secrets
+
+from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -93,6 +96,31 @@ class ChannelAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
         return request.user.is_superuser
 
 
+# How many issued forms a session remembers; more open "Add" tabs than this are not a real case.
+ISSUED_FORMS_REMEMBERED = 20
+ISSUED_FORMS_SESSION_KEY = "api_token_issued_forms"
+
+
+class ApiTokenAddForm(forms.ModelForm):
+    """The add form, with a one-time id so that posting it twice issues one key, not two.
+
+    The key is on the page answering "Save" (a POST): reloading that page, or going back and
+    saving again, posts the same form once more, which would silently make a second live token.
+    """
+
+    form_id = forms.CharField(widget=forms.HiddenInput, initial=lambda: secrets.token_urlsafe(16))
+    request = None  # set per request by ApiTokenAdmin.get_form
+
+    def clean_form_id(self):
+        form_id = self.cleaned_data["form_id"]
+        if form_id in self.request.session.get(ISSUED_FORMS_SESSION_KEY, []):
+            raise forms.ValidationError(
+                "This form was already saved and its token made; its key was shown once and is not "
+                "shown again. To make another token, open “Add API token” anew."
+            )
+        return form_id
+
+
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
     """Every staff user manages their own API tokens; superusers see and revoke everyone's.
@@ -127,7 +155,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             # A superuser may make a token for another account (e.g. an integration's user).
-            return ("user", "name", "expires_at") if request.user.is_superuser else ("name", "expires_at")
+            fields = ("user", "name", "expires_at") if request.user.is_superuser else ("name", "expires_at")
+            return (*fields, "form_id")
         return ("name", "user", "prefix_shown", "created", "last_used", "expires_at", "revoked_at", "state")
 
     def get_readonly_fields(self, request, obj=None):
@@ -136,9 +165,13 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return ("user", "prefix_shown", "created", "last_used", "expires_at", "revoked_at", "state")
 
     def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = ApiTokenAddForm
         form = super().get_form(request, obj, **kwargs)
-        if obj is None and "user" in form.base_fields:
-            form.base_fields["user"].initial = request.user.pk
+        if obj is None:
+            form.request = request  # the class is made anew for each call
+            if "user" in form.base_fields:
+                form.base_fields["user"].initial = request.user.pk
         return form
 
     def save_model(self, request, obj, form, change):
@@ -151,6 +184,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
         # but unencrypted cookie (and sit in the session when it is too big), where the browser,
         # proxies and logs would keep the key.
         obj.issued_key = api_token_issue(token=obj)
+        issued = request.session.get(ISSUED_FORMS_SESSION_KEY, [])
+        request.session[ISSUED_FORMS_SESSION_KEY] = [*issued, form.cleaned_data["form_id"]][
+            -ISSUED_FORMS_REMEMBERED:
+        ]
 
     def response_add(self, request, obj, post_url_continue=None):
         """Answer "Save" with the new key on the page itself, never again after."""

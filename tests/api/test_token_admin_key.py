@@ -27,9 +27,9 @@ def signed_in_browser(user) -> Client:
 def add_token(browser: Client, name: str, **extra_fields):
     """Open the add form and post every field as a browser does, with the "Save" button."""
     page = browser.get(ADD).content.decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
     fields = {
-        "csrfmiddlewaretoken": token,
+        **hidden,  # the CSRF token and the form's one-time id
         "name": name,
         "expires_at_0": "",
         "expires_at_1": "",
@@ -92,3 +92,24 @@ def test_a_staff_user_cannot_make_a_token_for_someone_else(catalogue, alice, bob
     token = ApiToken.objects.get(name="bob's script")
     assert token.user == bob and token.key_hash == hashlib.sha256(key.encode()).hexdigest()
     assert not ApiToken.objects.filter(user=alice).exists()
+
+
+def test_posting_the_saved_form_again_makes_no_second_token(catalogue, alice):
+    # What a reload of the key page (or Back and Save) does: the same form, posted once more.
+    browser = signed_in_browser(alice)
+    page = browser.get(ADD).content.decode()
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+    fields.update({"name": "BI export", "expires_at_0": "", "expires_at_1": "", "_save": "Save"})
+    first = browser.post(ADD, fields)
+    [key] = KEY.findall(first.content.decode())
+
+    again = browser.post(ADD, fields)
+
+    body = again.content.decode()
+    assert again.status_code == 200 and "already saved" in body
+    assert KEY.search(body) is None
+    assert ApiToken.objects.filter(user=alice).count() == 1
+    assert ApiToken.objects.get().key_hash == hashlib.sha256(key.encode()).hexdigest()
+    # A fresh add form still makes a new token.
+    assert len(KEY.findall(add_token(browser, "Second").content.decode())) == 1
+    assert ApiToken.objects.filter(user=alice).count() == 2

@@ -1,6 +1,7 @@
 """API tokens: stored hashed, shown once, revocable, expiring; managed in the admin."""
 
 import hashlib
+import re
 from datetime import timedelta
 
 import pytest
@@ -155,7 +156,10 @@ def test_the_admin_add_page_offers_the_user_field_to_superusers_only(client, bob
 
 def test_a_superuser_may_make_a_token_for_another_account(catalogue, client, root, alice):
     client.force_login(root)
+    page = client.get(f"{ADMIN}add/").content.decode()
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
     client.post(
-        f"{ADMIN}add/", {"user": alice.pk, "name": "integration", "expires_at_0": "", "expires_at_1": ""}
+        f"{ADMIN}add/",
+        {**hidden, "user": alice.pk, "name": "integration", "expires_at_0": "", "expires_at_1": ""},
     )
     assert ApiToken.objects.get(name="integration").user == alice
