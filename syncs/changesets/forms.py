@@ -61,9 +61,9 @@ class ClaimInsertForm(ClaimPolicyForm):
     def clean_asset(self):
         asset_id = self.cleaned_data["asset"].strip()
         asset = Asset.objects.filter(pk=asset_id).first()
-        if asset is None:
-            raise ValidationError(f"No asset {asset_id} in the catalogue.")
-        if asset.content_owner_id != self.owner_id:
+        # One answer for an unknown asset and another owner's: the form must not tell a user which
+        # asset ids exist under other content owners.
+        if asset is None or asset.content_owner_id != self.owner_id:
             raise ValidationError(
                 f"Asset {asset_id} is not an asset of this content owner: Content ID only claims a video "
                 "with an asset of the owner of its channel."

@@ -1,5 +1,7 @@
 """The admin's "Claim with asset…" (videos) and "Change claim policy…" (claims) land in the draft change set."""
 
+import re
+
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.messages import get_messages
@@ -101,7 +103,10 @@ def test_a_rule_instead_of_a_saved_policy(client, catalogue, content_id, alice):
             {"asset": "B222", "content_type": "audio", "rule": "track"},
             "is not an asset of this content owner",
         ),
-        ({"asset": "A999", "content_type": "audio", "rule": "track"}, "No asset A999 in the catalogue."),
+        (
+            {"asset": "A999", "content_type": "audio", "rule": "track"},
+            "Asset A999 is not an asset of this content owner",
+        ),
         ({"asset": "A111", "content_type": "audio", "policy": "P-b"}, "Select a valid choice."),
     ],
 )
@@ -115,6 +120,18 @@ def test_claim_with_asset_shows_clear_errors_and_adds_nothing(
     assert response.status_code == 200
     assert error in response.content.decode()
     assert not ChangeSetItem.objects.exists()
+
+
+def test_another_owners_asset_is_refused_in_the_words_of_an_unknown_one(client, catalogue, content_id, alice):
+    client.force_login(alice)
+
+    def error_for(asset_id: str) -> str:
+        page = _claim_videos(
+            client, ["a1song00001"], claim_step="apply", asset=asset_id, content_type="audio", rule="track"
+        ).content.decode()
+        return re.search(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', page, re.S).group(1)
+
+    assert error_for("B222").replace("B222", "X") == error_for("A999").replace("A999", "X")
 
 
 def test_a_video_already_claimed_by_the_asset_is_reported_and_the_others_added(
