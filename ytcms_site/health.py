@@ -122,6 +122,10 @@ def check_worker() -> dict:
     return {"status": OK, "detail": "idle", **result}
 
 
+# What every caller of /readyz may read of a check; a signed-in superuser reads everything.
+BARE_RESULT_KEYS = frozenset({"status", "detail", "error", "duration_ms"})
+
+
 def _requester_is_superuser(request) -> bool:
     try:
         user = request.user
@@ -176,6 +180,9 @@ def readyz(request):
         "worker": _run("worker", check_worker),
         "youtube_credentials": _run("youtube_credentials", lambda: check_youtube_credentials(request)),
     }
+    if not _requester_is_superuser(request):
+        # When the worker last ran tells who is busy on a shared site: the figures are the operator's.
+        checks["worker"] = {key: value for key, value in checks["worker"].items() if key in BARE_RESULT_KEYS}
     # YouTube credentials inform, they do not gate (see the module docstring).
     gating = {name: result for name, result in checks.items() if name != "youtube_credentials"}
     ready = all(result["status"] != ERROR for result in gating.values())

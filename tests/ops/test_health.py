@@ -106,10 +106,10 @@ def test_readyz_with_storage_failing_is_503(client, monkeypatch):
     assert (storage["status"], storage["error"]) == ("error", "PermissionError")
 
 
-def test_a_task_waiting_longer_than_the_threshold_with_no_worker_activity_is_503(client, settings):
+def test_a_task_waiting_longer_than_the_threshold_with_no_worker_activity_is_503(admin_client, settings):
     settings.READYZ_WORKER_MAX_AGE_SECONDS = 120
     waiting_task(seconds=121)
-    response = client.get("/readyz")
+    response = admin_client.get("/readyz")
     worker = response.json()["checks"]["worker"]
     assert response.status_code == 503
     assert worker["status"] == "error" and worker["oldest_waiting_seconds"] >= 121
@@ -122,12 +122,12 @@ def test_a_task_waiting_less_than_the_threshold_is_still_ready(client, settings)
     assert client.get("/readyz").status_code == 200
 
 
-def test_a_worker_that_finished_a_task_recently_is_ok_even_with_a_backlog(client, settings):
+def test_a_worker_that_finished_a_task_recently_is_ok_even_with_a_backlog(admin_client, settings):
     settings.READYZ_WORKER_MAX_AGE_SECONDS = 120
     waiting_task(seconds=600)
     now = timezone.now()
     task_row(status="SUCCESSFUL", started_at=now - datetime.timedelta(seconds=5), finished_at=now)
-    response = client.get("/readyz")
+    response = admin_client.get("/readyz")
     worker = response.json()["checks"]["worker"]
     assert response.status_code == 200 and worker["status"] == "ok" and worker["last_activity"]
 
@@ -184,6 +184,19 @@ def test_staff_who_are_not_superusers_get_the_bare_status(client, charlie):
     assert set(youtube) == {"status", "duration_ms"}
     body = response.content.decode()
     assert "owner-ok" not in body and "owner-revoked" not in body and "owner-b" not in body
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_only_a_superuser_reads_when_the_worker_last_ran(client, charlie, settings, signed_in):
+    settings.READYZ_WORKER_MAX_AGE_SECONDS = 120
+    waiting_task(seconds=121)
+    if signed_in:
+        client.force_login(charlie)
+    response = client.get("/readyz")
+    worker = response.json()["checks"]["worker"]
+    assert response.status_code == 503 and worker["status"] == "error"
+    assert "no worker has started one" in worker["detail"]
+    assert "last_activity" not in worker and "oldest_waiting_seconds" not in worker
 
 
 def test_with_every_credential_connected_the_bare_status_is_ok(client, charlie):
