@@ -241,8 +241,11 @@ class ReportViewSet(
         user = request.user
         # Before the body is read: a viewer's upload is refused without storing a byte.
         # The admin's has_add_permission: the add permission, and an owner to import into.
-        may_upload = user.is_superuser or report_owners_importable_by(user=user).exists()
-        if not (user.has_perm("reports.add_report") and may_upload):
+        if not user.has_perm("reports.add_report"):
+            raise PermissionDenied(
+                "Your account's role group (e.g. Viewer) does not allow uploading reports."
+            )
+        if not (user.is_superuser or report_owners_importable_by(user=user).exists()):
             raise PermissionDenied("Uploading reports needs an editor or manager role on a content owner.")
         serializer = ReportUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -282,7 +282,14 @@ class VideoViewSet(
 
 def _check_may_edit(user, video: Video) -> None:
     """The admin's rule: the change permission (role group) and an editing role on the channel."""
-    if not (user.has_perm("videos.change_video") and video_is_editable_by(user=user, video=video)):
+    # The message names what is missing: a Viewer-group account with an editor membership would
+    # otherwise be told to get the role it already has.
+    if not user.has_perm("videos.change_video"):
+        raise PermissionDenied(
+            "You may read this video but not change it: your account's role group (e.g. Viewer) does "
+            "not allow editing videos."
+        )
+    if not video_is_editable_by(user=user, video=video):
         raise PermissionDenied(
             "You may read this video but not change it: editing needs an editor or manager role "
             "on its channel or content owner."

@@ -5,6 +5,7 @@ charlie manages owner B; vic is in the Viewer group with an editor membership of
 Rights manager with an editor membership of A; dora manages A (tests/api/conftest.py)."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from channels_app.models import Role
 from syncs.models import ChangeSet, ChangeSetItem
@@ -164,3 +165,15 @@ def test_an_empty_change_set_cannot_be_approved(alice, alice_api, owner_a):
     assert response.status_code == 409 and "no items" in response.content.decode()
     changeset.refresh_from_db()
     assert changeset.status == ChangeSet.Status.DRAFT
+
+
+def test_a_viewer_group_editor_is_told_the_group_not_the_role_is_missing(catalogue, owner_a, vic_api):
+    # vic has the editor role already; telling him to get one would send him to the wrong admin.
+    patch = vic_api.patch("/api/v1/videos/a1song00001/", {"title": "Mine now"}, format="json")
+    assert patch.status_code == 403 and "role group" in str(patch.json())
+    upload = vic_api.post(
+        "/api/v1/reports/",
+        {"file": SimpleUploadedFile("a4.csv", b"video_id\n"), "content_owner": owner_a.pk},
+        format="multipart",
+    )
+    assert upload.status_code == 403 and "role group" in str(upload.json())
