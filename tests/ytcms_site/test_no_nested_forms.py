@@ -6,6 +6,7 @@ admin page our apps define is rendered here as a superuser, with data enough to 
 and previews, and its HTML is parsed for form nesting.
 """
 
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -191,9 +192,11 @@ def test_no_action_page_nests_a_form(admin_client, site_data):
 
 
 def test_the_api_token_key_page_nests_no_form(admin_client, admin_user):
-    response = admin_client.post(
-        reverse("admin:channels_app_apitoken_add"), {"name": "ci", "user": admin_user.pk, "expires_at": ""}
+    add = reverse("admin:channels_app_apitoken_add")
+    hidden = dict(
+        re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html_of(admin_client.get(add)))
     )
+    response = admin_client.post(add, {**hidden, "name": "ci", "user": admin_user.pk, "expires_at": ""})
     page = html_of(response)
     assert "Your new API key" in page
     assert_no_nested_forms({"key issued": page})
