@@ -212,9 +212,10 @@ async def test_a_conflict_is_told_with_its_three_values_and_its_resolution(
     assert [f["status"] for f in of_type(received, "sync_status_update")] == ["skipped"]
     assert of_type(received, "changeset_update")[-1]["status"] == "done"
     (video,) = of_type(received, "video_update")
-    # Nothing is pending any more; the change made in Studio stays marked as drift until acknowledged.
+    # Nothing is pending any more, and keeping YouTube's value acknowledges the Studio change: the
+    # person has looked at it, so it is no longer drift (#15).
     assert video["title"] == "Theirs" and video["pending_fields"] == []
-    assert video["has_drift"] and video["sync_status"] == "drift"
+    assert not video["has_drift"] and video["sync_status"] == "in_sync"
     await socket.disconnect()
 
 
