@@ -122,7 +122,7 @@ class ApiTokenAddForm(forms.ModelForm):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     """Every staff user manages their own API tokens; superusers see and revoke everyone's.
 
     The key is shown once, on the page that answers "Save"; only its hash and prefix are stored.

@@ -113,3 +113,12 @@ def test_posting_the_saved_form_again_makes_no_second_token(catalogue, alice):
     # A fresh add form still makes a new token.
     assert len(KEY.findall(add_token(browser, "Second").content.decode())) == 1
     assert ApiToken.objects.filter(user=alice).count() == 2
+
+
+def test_another_users_token_page_answers_as_a_missing_one_does(catalogue, alice, bob):
+    browser = signed_in_browser(bob)
+    add_token(browser, "bob's script")
+    bobs = ApiToken.objects.get(name="bob's script")
+    alices_browser = signed_in_browser(alice)
+    assert alices_browser.get(f"{LIST}{bobs.pk}/change/").status_code == 404
+    assert alices_browser.get(f"{LIST}999999/change/").status_code == 404
