@@ -198,5 +198,5 @@ def test_the_api_token_key_page_nests_no_form(admin_client, admin_user):
     )
     response = admin_client.post(add, {**hidden, "name": "ci", "user": admin_user.pk, "expires_at": ""})
     page = html_of(response)
-    assert "Your new API key" in page
+    assert "Your new API key" in page, response.context and response.context["adminform"].form.errors
     assert_no_nested_forms({"key issued": page})
