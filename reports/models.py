@@ -92,7 +92,8 @@ class Report(models.Model):
     def progress_percent(self) -> int:
         if self.status == self.Status.DONE:
             return 100
-        if not self.bytes_total:
+        # Queued to start over (Import now after a preview, Re-run): the bytes are the last run's.
+        if not self.bytes_total or (self.status == self.Status.QUEUED and self.checkpoint_line == 0):
             return 0
         return max(0, min(100, int(100 * self.bytes_processed / self.bytes_total)))
 

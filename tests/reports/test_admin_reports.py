@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from reports.models import Report
+from reports.services import report_rerun
 from tests.conftest import channel_id
 from tests.reports.test_ingest_helpers import immediate_tasks_fixture, upload  # noqa: F401
 from videos.models import Video
@@ -244,3 +245,23 @@ def test_a_preview_page_words_its_counts_as_what_would_happen(client, alice, own
     listing = client.get(reverse("admin:reports_report_changelist")).content.decode()
     assert '<td class="field-imported_rows">would import 2</td>' in listing
     assert '<td class="field-created_videos">would create 2</td>' in listing
+
+
+def test_a_preview_queued_for_import_starts_its_bar_at_zero(client, alice, owner_a, channel_a1, settings):
+    # After "Import now" the page showed "100 % · Queued": the preview's bytes, not the import's.
+    client.force_login(alice)
+    client.post(
+        reverse("admin:reports_report_upload"),
+        {
+            "file": upload("a4.csv", report_bytes(row("abcdefghij1"))),
+            "content_owner": owner_a.pk,
+            "mode": "preview",
+        },
+    )
+    report = Report.objects.get()
+    assert report.progress_percent == 100
+    # The worker has not started it yet: the queue keeps it.
+    settings.TASKS = {"default": {**settings.TASKS["default"], "BACKEND": "django_tasks_db.DatabaseBackend"}}
+    report_rerun(report=report, dry_run=False)
+    report.refresh_from_db()
+    assert report.status == Report.Status.QUEUED and report.progress_percent == 0
