@@ -140,7 +140,7 @@ def _report_csv() -> bytes:
     return (header + "\n".join(good + bad) + "\n").encode()
 
 
-def _import_report(report_id: int) -> str:
+def report_ingest_now(report_id: int) -> str:
     from reports.services import report_ingest
 
     return report_ingest(report_id=report_id).status
@@ -159,7 +159,7 @@ def _rename_video(video_id: str, title: str, username: str) -> None:
     )
 
 
-def _sign_in(page, base_url: str, username: str, password: str) -> None:
+def sign_in_browser(page, base_url: str, username: str, password: str) -> None:
     page.goto(f"{base_url}/admin/login/?next=/admin/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
@@ -167,7 +167,7 @@ def _sign_in(page, base_url: str, username: str, password: str) -> None:
     page.wait_for_url(f"{base_url}/admin/")
 
 
-def _wait_connected(page) -> str:
+def wait_live_connected(page) -> str:
     page.wait_for_selector('#ytcms-live[data-state="connected"]', timeout=TIMEOUT_MS)
     return page.inner_text("#ytcms-live .ytcms-live-label")
 
@@ -192,8 +192,8 @@ def test_report_progress_and_video_rows_update_without_reload(
             context = browser.new_context()
             report_page = context.new_page()
             report_page.on("console", lambda m: m.type == "error" and console_errors.append(m.text))
-            _sign_in(report_page, base, "alice", "alice-password")
-            seen["index_indicator"] = _wait_connected(report_page)
+            sign_in_browser(report_page, base, "alice", "alice-password")
+            seen["index_indicator"] = wait_live_connected(report_page)
             seen["dashboard_figures"] = report_page.wait_for_selector(
                 "#dash-privacy ul.ytcms-figures li", timeout=TIMEOUT_MS
             ).inner_text()
@@ -207,26 +207,26 @@ def test_report_progress_and_video_rows_update_without_reload(
             report_page.click('button[name="mode"][value="import"]')
             report_page.wait_for_url(re.compile(r".*/admin/reports/report/\d+/change/$"))
             report_id = int(re.search(r"/report/(\d+)/change/", report_page.url).group(1))
-            seen["report_indicator"] = _wait_connected(report_page)
+            seen["report_indicator"] = wait_live_connected(report_page)
             seen["progress_before"] = report_page.get_attribute(".ytcms-bar", "aria-valuenow")
             # Marks this document: a reload would lose it.
             report_page.evaluate("window.__sameDocument = true")
 
             list_page = context.new_page()
             list_page.goto(f"{base}/admin/reports/report/")
-            _wait_connected(list_page)
+            wait_live_connected(list_page)
             list_bar = list_page.locator(f'[data-ytcms-report="{report_id}"]')
             seen["list_bar_before"] = list_bar.get_attribute("title")
 
             video_page = context.new_page()
             video_page.goto(f"{base}/admin/videos/video/")
-            seen["list_indicator"] = _wait_connected(video_page)
+            seen["list_indicator"] = wait_live_connected(video_page)
             video_page.evaluate("window.__sameDocument = true")
             row = video_page.locator("tr", has=video_page.locator('[data-ytcms-video="a1song00001"]'))
             seen["title_before"] = row.locator(".field-title a").inner_text()
 
             # Server-side, as the task worker would: run the import; its frames move the bar.
-            seen["import_status"] = asgi_server.call(_import_report, report_id)
+            seen["import_status"] = asgi_server.call(report_ingest_now, report_id)
             report_page.wait_for_selector('.ytcms-bar[aria-valuenow="100"]', timeout=TIMEOUT_MS)
             report_page.wait_for_selector(".ytcms-report-summary:not([hidden])", timeout=TIMEOUT_MS)
             report_page.wait_for_selector("#ytcms-report-errors tr.ytcms-row-new", timeout=TIMEOUT_MS)
@@ -292,9 +292,9 @@ def test_charlie_does_not_see_alices_video_change(asgi_server, alice, charlie, c
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page()
-            _sign_in(page, base, "charlie", "charlie-password")
+            sign_in_browser(page, base, "charlie", "charlie-password")
             page.goto(f"{base}/admin/videos/video/")
-            _wait_connected(page)
+            wait_live_connected(page)
             page.evaluate(
                 "window.__frames = []; window.ytcmsLive.on('*', (frame) => window.__frames.push(frame.type))"
             )
@@ -370,12 +370,12 @@ def test_change_set_conflicts_and_dashboard_counts_arrive_live(asgi_server, alic
         try:
             context = browser.new_context()
             dashboard = context.new_page()
-            _sign_in(dashboard, base, "alice", "alice-password")
-            _wait_connected(dashboard)
+            sign_in_browser(dashboard, base, "alice", "alice-password")
+            wait_live_connected(dashboard)
             expect(dashboard.locator('[data-figure="pending"]')).to_have_text("0", timeout=TIMEOUT_MS)
             changeset_page = context.new_page()
             changeset_page.goto(f"{base}/admin/syncs/changeset/{changeset.pk}/change/")
-            _wait_connected(changeset_page)
+            wait_live_connected(changeset_page)
             status_cell = f'tr[data-item-id="{item.pk}"] .ytcms-item-status'
             seen["item_before"] = changeset_page.get_attribute(status_cell, "data-status")
 
@@ -425,9 +425,9 @@ def test_the_indicator_says_reconnecting_and_comes_back_after_a_server_restart(a
         replacement = None
         try:
             page = browser.new_page()
-            _sign_in(page, base, "alice", "alice-password")
+            sign_in_browser(page, base, "alice", "alice-password")
             page.goto(f"{base}/admin/videos/video/")
-            _wait_connected(page)
+            wait_live_connected(page)
             page.evaluate(
                 "window.__sameDocument = true; window.__states = [];"
                 "window.ytcmsLive.onState((s) => window.__states.push(s))"

@@ -22,8 +22,8 @@ from tests.live.test_browser_live import (
     CHROMIUM,
     CHROMIUM_ARGS,
     TIMEOUT_MS,
-    _sign_in,
-    _wait_connected,
+    sign_in_browser,
+    wait_live_connected,
 )
 from tests.live.test_two_processes import (  # noqa: F401 (fixtures)
     ROOT,
@@ -95,21 +95,21 @@ def test_a_report_imported_by_the_task_worker_moves_the_open_report_page_to_100(
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             charlie_page = browser.new_context(viewport=VIEWPORT).new_page()
-            _sign_in(charlie_page, base, "charlie", "pw")
+            sign_in_browser(charlie_page, base, "charlie", "pw")
             charlie_page.goto(f"{base}/admin/reports/report/")
-            _wait_connected(charlie_page)
+            wait_live_connected(charlie_page)
             charlie_page.evaluate(
                 "window.__frames = []; window.ytcmsLive.on('*', (frame) => window.__frames.push(frame.type))"
             )
 
             page = browser.new_context(viewport=VIEWPORT).new_page()
-            _sign_in(page, base, "alice", "pw")
+            sign_in_browser(page, base, "alice", "pw")
             page.goto(f"{base}/admin/reports/report/upload/")
             page.select_option("#id_content_owner", "owner-a")
             page.set_input_files("#id_file", str(csv_path))
             page.click('button[name="mode"][value="import"]')
             page.wait_for_url(re.compile(r".*/admin/reports/report/\d+/change/$"))
-            _wait_connected(page)
+            wait_live_connected(page)
             seen["progress_before"] = page.get_attribute(".ytcms-bar", "aria-valuenow")
             seen["status_before"] = page.inner_text(".ytcms-report-status")
             page.evaluate("window.__sameDocument = true")  # a reload would lose it

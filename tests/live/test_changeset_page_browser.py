@@ -13,9 +13,9 @@ from tests.live.test_browser_live import (
     CHROMIUM,
     CHROMIUM_ARGS,
     TIMEOUT_MS,
-    _sign_in,
     asgi_server,  # noqa: F401 - the fixture
     pytestmark,  # noqa: F401 - browser and transactional-database marks
+    sign_in_browser,
 )
 
 # Screenshots a person should look at: var/test-artifacts/ (the live tests' folder is below it).
@@ -28,11 +28,11 @@ def _conflict(emulator, video, user) -> int:
     from syncs.changesets.push import changeset_push
     from syncs.changesets.services import changeset_queue
     from syncs.models import ChangeSet
-    from tests.syncs.test_changeset_push import _youtube_edit
+    from tests.syncs.conftest import studio_edit
     from videos.services import video_update
 
     video_update(video=video, changes={"title": "Midnight Song (Ours)"}, user=user)
-    _youtube_edit(emulator, video.pk, title="Midnight Song (Studio)")
+    studio_edit(emulator, video.pk, title="Midnight Song (Studio)")
     changeset = ChangeSet.objects.get()
     changeset_queue(changeset=changeset, user=user, enqueue=False)
     changeset_push(changeset=changeset)
@@ -67,7 +67,7 @@ def test_overwrite_with_ours_then_push_resolves_the_conflict_and_leaves_no_drift
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport=VIEWPORT)
-            _sign_in(page, base, "alice", "alice-password")
+            sign_in_browser(page, base, "alice", "alice-password")
             page.goto(f"{base}/admin/syncs/changeset/{changeset_id}/change/")
             conflict_row = page.locator(f'#ytcms-conflict-resolution tr[data-conflict-item="{item.pk}"]')
             seen["conflict_row"] = " ".join(conflict_row.inner_text().split())

@@ -9,6 +9,7 @@ from syncs.changesets.services import changeset_queue, changeset_resolve
 from syncs.models import ChangeSet, ChangeSetItem, QuotaLedger
 from syncs.services.quota import quota_charge
 from syncs.youtube.errors import pacific_day
+from tests.syncs.conftest import studio_edit
 from videos.services import video_update
 from ytcms_site.live import events
 
@@ -96,15 +97,6 @@ async def test_processing_update_is_throttled_to_one_a_second_plus_the_end(
 # ------------------------------------------------------------------------------ pushes
 
 
-def _youtube_edit(server, video_id, **snippet_changes):
-    stored = server.state.video(video_id)
-    stored["snippet"] = {
-        **{k: v for k, v in stored["snippet"].items() if k not in ("localized", "thumbnails")},
-        **snippet_changes,
-    }
-    server.state.load({"videos": [stored]})
-
-
 async def test_a_push_sends_changeset_sync_status_and_video_updates(
     emulator, catalogue, owner_a, alice, bob, charlie, connect, cookie_of
 ):
@@ -181,7 +173,7 @@ async def test_a_conflict_is_told_with_its_three_values_and_its_resolution(
     def edit():
         connect(owner_a)
         video_update(video=catalogue["a1_song"], changes={"title": "Ours"}, user=alice)
-        _youtube_edit(emulator, "a1song00001", title="Theirs")
+        studio_edit(emulator, "a1song00001", title="Theirs")
         changeset = ChangeSet.objects.get(created_by=alice, status=ChangeSet.Status.DRAFT)
         changeset_queue(changeset=changeset, user=alice, enqueue=False)
         return changeset

@@ -21,10 +21,10 @@ from tests.live.test_browser_live import (  # noqa: F401
     CHROMIUM,
     CHROMIUM_ARGS,
     TIMEOUT_MS,
-    _import_report,
-    _sign_in,
-    _wait_connected,
     asgi_server,
+    report_ingest_now,
+    sign_in_browser,
+    wait_live_connected,
 )
 from tests.live.test_browser_live import pytestmark as browser_marks
 from videos.models import Video
@@ -64,7 +64,7 @@ def test_upload_preview_then_import_now_from_the_report_page(
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_context(viewport=VIEWPORT).new_page()
-            _sign_in(page, base, "alice", "alice-password")
+            sign_in_browser(page, base, "alice", "alice-password")
 
             # Reports → Upload report, as the admin's own links lead there.
             # The model's link (the app's caption, also "Reports", leads to the app's index).
@@ -80,10 +80,10 @@ def test_upload_preview_then_import_now_from_the_report_page(
             page.get_by_role("button", name="Upload and preview (writes nothing)").click()
             page.wait_for_url(re.compile(r".*/admin/reports/report/\d+/change/$"))
             report_id = int(re.search(r"/report/(\d+)/change/", page.url).group(1))
-            _wait_connected(page)
+            wait_live_connected(page)
 
             # The worker's part: run the preview; its frames finish the page's bar.
-            seen["preview_status"] = asgi_server.call(_import_report, report_id)
+            seen["preview_status"] = asgi_server.call(report_ingest_now, report_id)
             page.wait_for_selector('.ytcms-bar[aria-valuenow="100"]', timeout=TIMEOUT_MS)
             page.wait_for_selector(".ytcms-report-summary:not([hidden])", timeout=TIMEOUT_MS)
             seen["preview_live_summary"] = page.inner_text(".ytcms-report-summary")
@@ -113,10 +113,10 @@ def test_upload_preview_then_import_now_from_the_report_page(
             seen["after_click_url"] = page.url
             seen["after_click_text"] = page.inner_text("body")
             seen["after_click_messages"] = page.locator("ul.messagelist li").all_inner_texts()
-            _wait_connected(page)
+            wait_live_connected(page)
             page.screenshot(path=str(ARTIFACTS / "4-import-queued.png"), full_page=True)
 
-            seen["import_status"] = asgi_server.call(_import_report, report_id)
+            seen["import_status"] = asgi_server.call(report_ingest_now, report_id)
             expect(page.locator(".ytcms-bar")).to_have_attribute("aria-valuenow", "100", timeout=TIMEOUT_MS)
             page.wait_for_selector(".ytcms-report-summary:not([hidden])", timeout=TIMEOUT_MS)
             seen["import_live_summary"] = page.inner_text(".ytcms-report-summary")
@@ -182,7 +182,7 @@ def test_a_refused_rerun_returns_to_the_page_with_the_reason(
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_context(viewport=VIEWPORT).new_page()
-            _sign_in(page, base, "alice", "alice-password")
+            sign_in_browser(page, base, "alice", "alice-password")
             page.goto(page_url)
             # While the page is open, a manager makes alice a viewer of her content owner.
             asgi_server.call(_lower_to_viewer, "alice")

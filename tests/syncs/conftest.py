@@ -222,3 +222,12 @@ def pull_ready_owner(emulator, owner_a, channel_a1, connect, settings):
     settings.REPORT_PULL_ONLY_NEWEST = True
     connect(owner_a)
     return owner_a
+
+
+def studio_edit(server, video_id, **snippet_changes):
+    """Someone edits the video in Studio (read-modify-write through the emulator's state API)."""
+    stored = server.state.video(video_id)
+    snippet = {k: v for k, v in stored["snippet"].items() if k not in ("localized", "thumbnails")}
+    snippet.update(snippet_changes)
+    stored["snippet"] = snippet
+    server.state.load({"videos": [stored]})

@@ -18,11 +18,10 @@ from django.utils import timezone
 from syncs.changesets.push import changeset_push
 from syncs.changesets.services import changeset_queue
 from syncs.models import ChangeSet, ChangeSetItem, SyncRecord
-from tests.videos.test_admin_personas import _form_data
+from tests.syncs.conftest import studio_edit
+from tests.videos.test_admin_personas import change_form_data
 from videos.models import Video
 from videos.services import video_update
-
-from .test_changeset_push import _youtube_edit
 
 pytestmark = pytest.mark.django_db
 
@@ -66,8 +65,8 @@ def conflicted(emulator, catalogue, owner_a, alice, connect) -> ChangeSet:
     connect(owner_a)
     video_update(video=catalogue["a1_song"], changes={"title": "Ours song"}, user=alice)
     video_update(video=catalogue["a1_live"], changes={"title": "Ours live"}, user=alice)
-    _youtube_edit(emulator, "a1song00001", title="Theirs song")
-    _youtube_edit(emulator, "a1live00001", title="Theirs live")
+    studio_edit(emulator, "a1song00001", title="Theirs song")
+    studio_edit(emulator, "a1live00001", title="Theirs live")
     changeset = ChangeSet.objects.get()
     changeset_queue(changeset=changeset, user=alice, enqueue=False)
     changeset_push(changeset=changeset)
@@ -153,7 +152,7 @@ def test_overwrite_all_at_once_then_push_puts_ours_on_youtube_and_leaves_no_drif
 
 def test_a_drift_on_a_field_the_push_did_not_write_stays(conflicted, alice, emulator):
     """Only what we wrote stops being news: a description changed in Studio keeps its badge."""
-    _youtube_edit(emulator, "a1song00001", description="Edited in Studio")
+    studio_edit(emulator, "a1song00001", description="Edited in Studio")
     press(browser(alice), conflicted, "overwrite", all="1")
     changeset_queue(changeset=conflicted, user=alice, enqueue=False)
     changeset_push(changeset=conflicted)
@@ -295,7 +294,7 @@ def test_the_video_page_says_which_draft_the_edit_went_into(catalogue, alice, bo
     url = reverse("admin:videos_video_change", args=[video.pk])
     client = browser(alice)
     client.get(url)
-    form = _form_data(video, title="Midnight Song (Remastered)")
+    form = change_form_data(video, title="Midnight Song (Remastered)")
 
     response = client.post(
         url,

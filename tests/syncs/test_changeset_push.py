@@ -10,6 +10,7 @@ from django.utils import timezone
 from syncs.changesets.push import changeset_push
 from syncs.changesets.services import changeset_queue, changeset_resolve, changeset_revert
 from syncs.models import ChangeSet, ChangeSetItem, QuotaLedger, SyncRecord, YouTubeCredential
+from tests.syncs.conftest import studio_edit
 from videos.models import Video
 from videos.services import video_update
 
@@ -26,16 +27,6 @@ def _edit(video, user, **changes) -> ChangeSet:
 def _push(changeset, user, **kwargs):
     changeset_queue(changeset=changeset, user=user, enqueue=False)
     return changeset_push(changeset=changeset, **kwargs)
-
-
-def _youtube_edit(server, video_id, **snippet_changes):
-    """Someone edits the video in Studio (the state API)."""
-    stored = server.state.video(video_id)
-    stored["snippet"] = {
-        **{k: v for k, v in stored["snippet"].items() if k not in ("localized", "thumbnails")},
-        **snippet_changes,
-    }
-    server.state.load({"videos": [stored]})
 
 
 def test_push_keeps_tags_when_only_title_changed(emulator, catalogue, owner_a, alice, connect):
@@ -86,7 +77,7 @@ def test_a_field_changed_on_youtube_is_a_conflict_and_not_written(
 ):
     connect(owner_a)
     changeset = _edit(catalogue["a1_song"], alice, title="Ours")
-    _youtube_edit(emulator, "a1song00001", title="Theirs")
+    studio_edit(emulator, "a1song00001", title="Theirs")
 
     result = _push(changeset, alice)
 
@@ -104,7 +95,7 @@ def test_a_field_changed_on_youtube_is_a_conflict_and_not_written(
 def test_an_unrelated_change_on_youtube_is_kept(emulator, catalogue, owner_a, alice, connect):
     connect(owner_a)
     changeset = _edit(catalogue["a1_song"], alice, title="Ours")
-    _youtube_edit(emulator, "a1song00001", description="Edited in Studio")
+    studio_edit(emulator, "a1song00001", description="Edited in Studio")
 
     _push(changeset, alice)
 
@@ -115,7 +106,7 @@ def test_an_unrelated_change_on_youtube_is_kept(emulator, catalogue, owner_a, al
 def test_keep_theirs_skips_the_item(emulator, catalogue, owner_a, alice, connect):
     connect(owner_a)
     changeset = _edit(catalogue["a1_song"], alice, title="Ours")
-    _youtube_edit(emulator, "a1song00001", title="Theirs")
+    studio_edit(emulator, "a1song00001", title="Theirs")
     _push(changeset, alice)
 
     changeset_resolve(items=ChangeSetItem.objects.all(), resolution=ChangeSetItem.Resolution.KEEP_THEIRS)
@@ -130,7 +121,7 @@ def test_keep_theirs_skips_the_item(emulator, catalogue, owner_a, alice, connect
 def test_overwrite_pushes_ours_over_theirs(emulator, catalogue, owner_a, alice, connect):
     connect(owner_a)
     changeset = _edit(catalogue["a1_song"], alice, title="Ours")
-    _youtube_edit(emulator, "a1song00001", title="Theirs")
+    studio_edit(emulator, "a1song00001", title="Theirs")
     _push(changeset, alice)
 
     changeset_resolve(items=ChangeSetItem.objects.all(), resolution=ChangeSetItem.Resolution.OVERWRITE)
@@ -145,7 +136,7 @@ def test_a_value_youtube_already_shows_is_done_without_a_write(emulator, catalog
     """A worker killed after videos.update but before recording it: the re-read finds our value."""
     connect(owner_a)
     changeset = _edit(catalogue["a1_song"], alice, title="Ours")
-    _youtube_edit(emulator, "a1song00001", title="Ours")
+    studio_edit(emulator, "a1song00001", title="Ours")
     # The dead worker's lease, gone stale.
     changeset_queue(changeset=changeset, user=alice, enqueue=False)
     ChangeSetItem.objects.update(

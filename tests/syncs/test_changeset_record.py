@@ -77,12 +77,12 @@ def test_bulk_edit_records_into_the_draft(catalogue, alice):
 
 
 def test_admin_save_and_bulk_edit_action_record_into_the_draft(client, catalogue, alice):
-    from tests.videos.test_admin_personas import _form_data
+    from tests.videos.test_admin_personas import change_form_data
 
     client.force_login(alice)
     video = catalogue["a1_song"]
     response = client.post(
-        reverse("admin:videos_video_change", args=[video.pk]), _form_data(video, title="From the admin")
+        reverse("admin:videos_video_change", args=[video.pk]), change_form_data(video, title="From the admin")
     )
     assert response.status_code == 302
     response = client.post(

@@ -10,6 +10,7 @@ from django.urls import reverse
 from channels_app.models import Channel
 from syncs.models import ApiCall
 from syncs.services.pull import owner_pull, videos_pull
+from tests.syncs.conftest import studio_edit
 from videos.models import Asset, Claim, Policy, Video
 from videos.services import video_update
 
@@ -18,21 +19,12 @@ from .conftest import API_KEY, CHANNEL_A1, REFRESH_TOKEN_A, api_requests
 pytestmark = pytest.mark.django_db
 
 
-def _youtube_edit(server, video_id, **snippet_changes):
-    """Someone edits the video in Studio (read-modify-write, as a careful client does)."""
-    stored = server.state.video(video_id)
-    snippet = {k: v for k, v in stored["snippet"].items() if k not in ("localized", "thumbnails")}
-    snippet.update(snippet_changes)
-    stored["snippet"] = snippet
-    server.state.load({"videos": [stored]})
-
-
 # ---------------------------------------------------------------------- videos
 
 
 def test_pull_records_youtubes_values_snapshot_and_etag(emulator, catalogue, owner_a, connect):
     connect(owner_a)
-    _youtube_edit(emulator, "a1live00001", title="Live at Dawn (Remastered)")
+    studio_edit(emulator, "a1live00001", title="Live at Dawn (Remastered)")
 
     result = videos_pull(video_ids=["a1live00001"])
 
@@ -55,7 +47,7 @@ def test_pull_keeps_a_pending_edit_and_marks_drift(emulator, catalogue, owner_a,
     connect(owner_a)
     video = catalogue["a1_song"]
     video_update(video=video, changes={"title": "Midnight Song (wanted)"}, user=alice)
-    _youtube_edit(emulator, "a1song00001", title="Midnight Song (Studio)", tags=["night", "studio"])
+    studio_edit(emulator, "a1song00001", title="Midnight Song (Studio)", tags=["night", "studio"])
 
     result = videos_pull(video_ids=["a1song00001"])
 
@@ -241,7 +233,7 @@ def _refresh(client, video_ids):
 
 def test_a_rights_manager_refreshes_selected_videos(emulator, catalogue, owner_a, alice, connect, client):
     connect(owner_a)
-    _youtube_edit(emulator, "a1live00001", title="Live at Dawn (Remastered)")
+    studio_edit(emulator, "a1live00001", title="Live at Dawn (Remastered)")
     client.force_login(alice)
 
     response = _refresh(client, ["a1live00001", "a1song00001"])

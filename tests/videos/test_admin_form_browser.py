@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 
-from tests.live.test_browser_live import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, _sign_in
+from tests.live.test_browser_live import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, sign_in_browser
 from videos.models import Video
 
 ARTIFACTS = Path(django_settings.BASE_DIR) / "var" / "test-artifacts" / "videos"
@@ -44,7 +44,7 @@ def test_changing_only_the_title_in_chromium_leaves_the_multiline_description_al
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
-            _sign_in(page, live_server.url, "alice", "alice-password")
+            sign_in_browser(page, live_server.url, "alice", "alice-password")
             page.goto(change_url)
             shown_description = page.input_value("#id_description")
             page.fill("#id_title", "Midnight Song (Remastered)")

@@ -92,7 +92,7 @@ def test_viewer_of_a1_cannot_open_a2(as_user, bob, catalogue):
     assert as_user(bob).get(change_url("a2clip00001")).status_code == 404
 
 
-def _form_data(video, **overrides):
+def change_form_data(video, **overrides):
     data = {
         "title": video.title,
         "description": video.description,
@@ -123,7 +123,7 @@ def _form_data(video, **overrides):
 def test_manager_edit_changes_what_we_want_and_marks_it_pending(as_user, alice, catalogue):
     video = catalogue["a1_song"]
     response = as_user(alice).post(
-        change_url(video.pk), _form_data(video, title="Midnight Song (Remastered)")
+        change_url(video.pk), change_form_data(video, title="Midnight Song (Remastered)")
     )
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
     video.refresh_from_db()
@@ -141,7 +141,7 @@ def test_an_admin_save_locks_the_row_it_reads_before_writing_it(as_user, alice, 
         pytest.skip("needs PostgreSQL (DATABASE_URL): SQLite has no row locks")
     video = catalogue["a1_song"]
     with CaptureQueriesContext(connection) as captured:
-        response = as_user(alice).post(change_url(video.pk), _form_data(video, title="Locked Title"))
+        response = as_user(alice).post(change_url(video.pk), change_form_data(video, title="Locked Title"))
     assert response.status_code == 302
     sqls = [query["sql"] for query in captured.captured_queries]
     locked = [n for n, sql in enumerate(sqls) if "FOR UPDATE" in sql and '"videos_video"' in sql]
@@ -151,7 +151,7 @@ def test_an_admin_save_locks_the_row_it_reads_before_writing_it(as_user, alice, 
 
 def test_manager_edit_over_youtube_limit_is_refused_with_the_measure(as_user, alice, catalogue):
     video = catalogue["a1_song"]
-    response = as_user(alice).post(change_url(video.pk), _form_data(video, title="x" * 101))
+    response = as_user(alice).post(change_url(video.pk), change_form_data(video, title="x" * 101))
     assert response.status_code == 200
     assert "title is 101 characters; YouTube allows 100." in response.content.decode()
     video.refresh_from_db()
@@ -160,7 +160,7 @@ def test_manager_edit_over_youtube_limit_is_refused_with_the_measure(as_user, al
 
 def test_manager_cannot_set_an_unassignable_category(as_user, alice, catalogue):
     video = catalogue["a1_song"]
-    response = as_user(alice).post(change_url(video.pk), _form_data(video, category_id="30"))
+    response = as_user(alice).post(change_url(video.pk), change_form_data(video, category_id="30"))
     assert response.status_code == 200
     video.refresh_from_db()
     assert video.category_id == "10"
@@ -168,7 +168,7 @@ def test_manager_cannot_set_an_unassignable_category(as_user, alice, catalogue):
 
 def test_form_shows_pending_changes_field_by_field(as_user, alice, catalogue):
     video = catalogue["a1_song"]
-    as_user(alice).post(change_url(video.pk), _form_data(video, title="New Title"))
+    as_user(alice).post(change_url(video.pk), change_form_data(video, title="New Title"))
     page = as_user(alice).get(change_url(video.pk)).content.decode()
     assert "ytcms-pending-table" in page
     assert "Midnight Song" in page and "New Title" in page
@@ -176,14 +176,14 @@ def test_form_shows_pending_changes_field_by_field(as_user, alice, catalogue):
 
 def test_list_marks_pending_videos(as_user, alice, catalogue):
     video = catalogue["a1_song"]
-    as_user(alice).post(change_url(video.pk), _form_data(video, title="New Title"))
+    as_user(alice).post(change_url(video.pk), change_form_data(video, title="New Title"))
     page = as_user(alice).get(CHANGELIST).content.decode()
     assert page.count('class="ytcms-pending"') == 1
 
 
 def test_pending_filter(as_user, alice, catalogue):
     video = catalogue["a1_song"]
-    as_user(alice).post(change_url(video.pk), _form_data(video, title="New Title"))
+    as_user(alice).post(change_url(video.pk), change_form_data(video, title="New Title"))
     response = as_user(alice).get(CHANGELIST, {"pending": "yes"})
     assert listed_ids(response) == {video.pk}
 

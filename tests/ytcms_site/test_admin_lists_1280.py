@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 
-from tests.live.test_browser_live import CHROMIUM, CHROMIUM_ARGS, _sign_in
+from tests.live.test_browser_live import CHROMIUM, CHROMIUM_ARGS, sign_in_browser
 
 ARTIFACTS = Path(django_settings.BASE_DIR) / "var" / "test-artifacts"
 VIEWPORT = {"width": 1280, "height": 900}
@@ -117,7 +117,7 @@ def test_video_report_and_changeset_item_lists_fit_1280_px(
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport=VIEWPORT)
-            _sign_in(page, live_server.url, "alice", "alice-password")
+            sign_in_browser(page, live_server.url, "alice", "alice-password")
             for screenshot, path in pages.items():
                 page.goto(f"{live_server.url}{path}")
                 page.wait_for_selector("#result_list")

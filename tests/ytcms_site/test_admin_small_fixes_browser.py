@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 
-from tests.live.test_browser_live import CHROMIUM, CHROMIUM_ARGS, _sign_in
+from tests.live.test_browser_live import CHROMIUM, CHROMIUM_ARGS, sign_in_browser
 from tests.ops.test_csp_browser import RECORD_VIOLATIONS
 
 ARTIFACTS = Path(django_settings.BASE_DIR) / "var" / "test-artifacts"
@@ -94,7 +94,7 @@ def test_admin_pages_have_a_favicon_and_no_favicon_404(live_server, alice, caplo
         browser = launch(playwright)
         try:
             page = browser.new_page(viewport=VIEWPORT)
-            _sign_in(page, live_server.url, "alice", "alice-password")
+            sign_in_browser(page, live_server.url, "alice", "alice-password")
             page.goto(f"{live_server.url}/admin/videos/video/")
             page.wait_for_timeout(500)  # the browser asks for the icon after the page loads
             icon_href = page.get_attribute('link[rel="icon"]', "href")
@@ -125,7 +125,7 @@ def test_action_pages_use_the_admins_submit_row_and_primary_button(
         browser = launch(playwright)
         try:
             page = browser.new_page(viewport=VIEWPORT)
-            _sign_in(page, live_server.url, "alice", "alice-password")
+            sign_in_browser(page, live_server.url, "alice", "alice-password")
             for action, screenshot in (
                 ("bulk_edit", "bulk-edit-1280.png"),
                 ("claim_with_asset", "claim-with-asset-1280.png"),
