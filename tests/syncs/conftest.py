@@ -10,6 +10,7 @@ from cryptography.fernet import Fernet
 from syncs.emulator import EmulatorServer
 from syncs.services.connect import youtube_connect_refresh_token
 from tests.conftest import channel_id
+from videos.models import Asset, Claim, Policy
 
 CLIENT_ID = "ytcms-test.apps.googleusercontent.com"
 CLIENT_SECRET = "client-secret-never-logged-7f3a"
@@ -231,3 +232,27 @@ def studio_edit(server, video_id, **snippet_changes):
     snippet.update(snippet_changes)
     stored["snippet"] = snippet
     server.state.load({"videos": [stored]})
+
+
+@pytest.fixture
+def claimed(emulator, catalogue, owner_a):
+    """Claim C1 of asset A111 on a1song00001 with the saved policy P-monetize, on both sides."""
+    emulator.state.load(
+        {
+            "claims": [
+                {
+                    "id": "C1",
+                    "contentOwner": "owner-a",
+                    "assetId": "A111",
+                    "videoId": "a1song00001",
+                    "contentType": "audiovisual",
+                    "policy": {"id": "P-monetize"},
+                }
+            ]
+        }
+    )
+    asset = Asset.objects.create(id="A111", content_owner=owner_a, title="Midnight Song (asset)")
+    policy = Policy.objects.create(id="P-monetize", content_owner=owner_a, name="Monetize")
+    return Claim.objects.create(
+        id="C1", video=catalogue["a1_song"], asset=asset, policy=policy, content_type="audiovisual"
+    )

@@ -35,30 +35,6 @@ def _claim_with_a_tracking_policy_and_push(catalogue, owner_a, alice, connect):
     return _push(alice)
 
 
-@pytest.fixture
-def claimed(emulator, catalogue, owner_a):
-    """Claim C1 of asset A111 on a1song00001 with the saved policy P-monetize, on both sides."""
-    emulator.state.load(
-        {
-            "claims": [
-                {
-                    "id": "C1",
-                    "contentOwner": "owner-a",
-                    "assetId": "A111",
-                    "videoId": "a1song00001",
-                    "contentType": "audiovisual",
-                    "policy": {"id": "P-monetize"},
-                }
-            ]
-        }
-    )
-    asset = Asset.objects.create(id="A111", content_owner=owner_a, title="Midnight Song (asset)")
-    policy = Policy.objects.create(id="P-monetize", content_owner=owner_a, name="Monetize")
-    return Claim.objects.create(
-        id="C1", video=catalogue["a1_song"], asset=asset, policy=policy, content_type="audiovisual"
-    )
-
-
 def test_claims_insert_sends_the_documented_body(emulator, catalogue, owner_a, alice, connect):
     connect(owner_a)
     changeset_add_claim_insert(

@@ -316,30 +316,11 @@ def test_a_video_with_nothing_waiting_says_so(catalogue, alice):
     assert "None: no edit of this video waits to be pushed to YouTube." in page
 
 
-def test_keep_youtubes_on_a_claim_policy_conflict_skips_it(emulator, catalogue, owner_a, alice, connect):
+def test_keep_youtubes_on_a_claim_policy_conflict_skips_it(emulator, claimed, owner_a, alice, connect):
     """A claim's item names no video field: keeping YouTube's policy touches the claim only."""
     from syncs.changesets.services import changeset_add_claim_policy
-    from videos.models import Asset, Claim, Policy
 
-    emulator.state.load(
-        {
-            "claims": [
-                {
-                    "id": "C1",
-                    "contentOwner": "owner-a",
-                    "assetId": "A111",
-                    "videoId": "a1song00001",
-                    "contentType": "audiovisual",
-                    "policy": {"id": "P-monetize"},
-                }
-            ]
-        }
-    )
-    asset = Asset.objects.create(id="A111", content_owner=owner_a, title="Midnight Song (asset)")
-    policy = Policy.objects.create(id="P-monetize", content_owner=owner_a, name="Monetize")
-    claim = Claim.objects.create(
-        id="C1", video=catalogue["a1_song"], asset=asset, policy=policy, content_type="audiovisual"
-    )
+    claim = claimed
     connect(owner_a)
     changeset_add_claim_policy(user=alice, claim=claim, rules=[{"action": "block"}])
     emulator.state.claims["C1"]["resource"]["policy"] = {"rules": [{"action": "track"}]}
