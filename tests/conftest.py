@@ -9,6 +9,7 @@ import itertools
 import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import caches
+from django.test import Client
 
 from channels_app.models import Channel, ContentOwner, Membership, Role
 from videos.services import video_create
@@ -136,3 +137,15 @@ def catalogue(channel_a1, channel_a2, channel_b1, make_video):
         "a2_clip": make_video(channel_a2, video_id="a2clip00001", title="Studio Clip"),
         "b1_secret": make_video(channel_b1, video_id="b1secret001", title="Secret Midnight Demo"),
     }
+
+
+@pytest.fixture
+def root(django_user_model):
+    return django_user_model.objects.create_superuser(username="root", password="pw")
+
+
+def browser(user) -> Client:
+    """A test client signed in as the user that checks CSRF tokens, as a browser's requests carry them."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    return client

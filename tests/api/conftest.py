@@ -56,11 +56,6 @@ def charlie_api(charlie, api_for):
 
 
 @pytest.fixture
-def root(django_user_model):
-    return django_user_model.objects.create_superuser(username="root", password="pw")
-
-
-@pytest.fixture
 def root_api(root, api_for):
     return api_for(root)
 

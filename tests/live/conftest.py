@@ -54,11 +54,6 @@ def _own_channel_layer(settings):
     SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=30)
 
 
-@pytest.fixture
-def root(django_user_model):
-    return django_user_model.objects.create_superuser(username="root", password="pw")
-
-
 def session_cookie(user) -> bytes:
     client = Client()
     client.force_login(user)

@@ -11,30 +11,19 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.messages import get_messages
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from syncs.changesets.push import changeset_push
 from syncs.changesets.services import changeset_queue
 from syncs.models import ChangeSet, ChangeSetItem, SyncRecord
+from tests.conftest import browser
 from tests.syncs.conftest import studio_edit
 from tests.videos.test_admin_personas import change_form_data
 from videos.models import Video
 from videos.services import video_update
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def root(django_user_model):
-    return django_user_model.objects.create_superuser(username="root", password="pw")
-
-
-def browser(user) -> Client:
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(user)
-    return client
 
 
 def page_of(changeset) -> str:

@@ -10,13 +10,12 @@ checks on, every field of the form posted.
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.messages import get_messages
-from django.test import Client
 from django.urls import reverse
 
 from channels_app.models import Role
 from syncs.changesets.services import ChangeSetError
 from syncs.models import ChangeSet, ChangeSetItem
-from tests.conftest import staff_user
+from tests.conftest import browser, staff_user
 from videos.services import BulkEdit, video_update, videos_bulk_edit
 
 pytestmark = pytest.mark.django_db
@@ -37,17 +36,6 @@ def eddie(django_user_model, owner_a):
 @pytest.fixture
 def dora(django_user_model, owner_a):
     return staff_user(django_user_model, "dora", "Rights manager", content_owner=owner_a, role=Role.MANAGER)
-
-
-@pytest.fixture
-def root(django_user_model):
-    return django_user_model.objects.create_superuser(username="root", password="pw")
-
-
-def browser(user) -> Client:
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(user)
-    return client
 
 
 def csrf(client, page: str) -> str:
