@@ -28,5 +28,6 @@ USER ytcms
 
 EXPOSE 8000
 # The site, not uvicorn, reads X-Forwarded-For/-Proto (TRUSTED_PROXY_COUNT): hence --no-proxy-headers.
+# Django answers no ASGI lifespan events: --lifespan off spares the start-up notice saying so.
 CMD ["python", "-m", "uvicorn", "ytcms_site.asgi:application", "--host", "0.0.0.0", "--port", "8000", \
-     "--no-proxy-headers", "--log-config", "ytcms_site/uvicorn_logging.json"]
+     "--no-proxy-headers", "--lifespan", "off", "--log-config", "ytcms_site/uvicorn_logging.json"]

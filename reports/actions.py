@@ -2,9 +2,9 @@
 
 from django.contrib import admin, messages
 from django.db.models import Q
-from django.http import StreamingHttpResponse
 from django.utils import timezone
 
+from reports.downloads import csv_download
 from reports.services import edit_sheet_rows
 from reports.sheets import EDIT_SHEET_COLUMNS, LIST_SEPARATOR
 
@@ -32,7 +32,5 @@ def export_edit_sheet(modeladmin, request, queryset):
         )
         return None
     videos = queryset.select_related(None).only(*EXPORT_FIELDS).order_by("pk").iterator(chunk_size=2000)
-    response = StreamingHttpResponse(edit_sheet_rows(videos), content_type="text/csv; charset=utf-8")
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="edit-sheet-{stamp}.csv"'
-    return response
+    return csv_download(request=request, chunks=edit_sheet_rows(videos), filename=f"edit-sheet-{stamp}.csv")

@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -16,6 +16,7 @@ from django.utils.text import get_valid_filename
 from django.views.decorators.http import require_POST
 
 from reports import s3
+from reports.downloads import csv_download
 from reports.forms import EditSheetUploadForm, ReportUploadForm
 from reports.models import Report
 from reports.parsing import ReportFileError
@@ -296,12 +297,12 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
 
     def failed_rows_view(self, request, object_id):
         report = self._visible_report(request, object_id)
-        response = StreamingHttpResponse(
-            report_failed_rows_csv(report=report), content_type="text/csv; charset=utf-8"
-        )
         stem = get_valid_filename(report.original_name.split(".")[0] or "report") or "report"
-        response["Content-Disposition"] = f'attachment; filename="failed-rows-{report.pk}-{stem}.csv"'
-        return response
+        return csv_download(
+            request=request,
+            chunks=report_failed_rows_csv(report=report),
+            filename=f"failed-rows-{report.pk}-{stem}.csv",
+        )
 
     def run_view(self, request, object_id):
         report = self._visible_report(request, object_id)

@@ -12,7 +12,6 @@ import django_filters
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.files.uploadhandler import StopUpload
-from django.http import StreamingHttpResponse
 from django.utils.text import get_valid_filename
 from django_filters import rest_framework as drf_filters
 from django_filters.rest_framework import DjangoFilterBackend
@@ -29,6 +28,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ErrorDetail, NotFound, ParseError, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from reports.downloads import csv_download
 from reports.models import Report, ReportRowError
 from reports.selectors import report_is_editable_by, report_owners_importable_by, reports_visible_to
 from reports.serializers import (
@@ -312,12 +312,12 @@ class ReportViewSet(
     )
     def failed_rows(self, request, pk=None):
         report = self.get_object()
-        response = StreamingHttpResponse(
-            report_failed_rows_csv(report=report), content_type="text/csv; charset=utf-8"
-        )
         stem = get_valid_filename(report.original_name.split(".")[0] or "report") or "report"
-        response["Content-Disposition"] = f'attachment; filename="failed-rows-{report.pk}-{stem}.csv"'
-        return response
+        return csv_download(
+            request=request,
+            chunks=report_failed_rows_csv(report=report),
+            filename=f"failed-rows-{report.pk}-{stem}.csv",
+        )
 
     @extend_schema(
         summary="Re-run a finished report",

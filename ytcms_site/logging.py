@@ -118,6 +118,21 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class ClientErrorTracebackFilter(logging.Filter):
+    """Log a refused request (4xx) as its one line, without the traceback of the exception behind it.
+
+    Django logs PermissionDenied (403) and SuspiciousOperation (400) with exc_info: a traceback per
+    refusal, though nothing failed. A 5xx keeps its traceback.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status_code = getattr(record, "status_code", None)
+        if isinstance(status_code, int) and status_code < 500:
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 class RedactSecretsFilter(logging.Filter):
     """Replace secrets in the message, its arguments and the traceback before any handler formats it.
 

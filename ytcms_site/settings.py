@@ -223,7 +223,10 @@ LOG_DIR = VAR_DIR / env_str("LOG_DIR", "log")
 LOG_TO_FILE = env_bool("LOG_TO_FILE", True)
 LOG_MAX_BYTES = env_int("LOG_MAX_BYTES", 10 * 2**20, minimum=1024)
 LOG_BACKUP_COUNT = env_int("LOG_BACKUP_COUNT", 10, minimum=0)
-_log_handler_common = {"formatter": LOG_FORMAT, "filters": ["request_id", "redact_secrets"]}
+_log_handler_common = {
+    "formatter": LOG_FORMAT,
+    "filters": ["request_id", "client_error_without_traceback", "redact_secrets"],
+}
 _log_handlers = {"console": {"class": "logging.StreamHandler", **_log_handler_common}}
 if LOG_TO_FILE:
     LOG_DIR.mkdir(parents=True, exist_ok=True)
@@ -241,6 +244,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {
         "request_id": {"()": "ytcms_site.logging.RequestIdFilter"},
+        "client_error_without_traceback": {"()": "ytcms_site.logging.ClientErrorTracebackFilter"},
         "redact_secrets": {"()": "ytcms_site.logging.RedactSecretsFilter"},
     },
     "formatters": {

@@ -237,4 +237,8 @@ def test_the_rotating_file_handler_is_configured_from_settings(settings):
     assert isinstance(handler, logging.handlers.RotatingFileHandler)
     assert handler.baseFilename == str(settings.LOG_DIR / "ytcms.log")
     assert handler.maxBytes == 10 * 2**20 and handler.backupCount == 10
-    assert {type(f).__name__ for f in handler.filters} == {"RequestIdFilter", "RedactSecretsFilter"}
+    assert {type(f).__name__ for f in handler.filters} == {
+        "RequestIdFilter",
+        "ClientErrorTracebackFilter",
+        "RedactSecretsFilter",
+    }
