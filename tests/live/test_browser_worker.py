@@ -4,9 +4,10 @@ The processes bin/run starts, started the same way: uvicorn serving ytcms_site.a
 `manage.py db_worker`, both on one SQLite file (a PostgreSQL database of the test's own when
 DATABASE_URL is set), no REDIS_URL (the in-memory layer: the worker's frames reach the page through
 the outbox the web server relays). alice uploads a report in Chromium; the worker is started only
-once her report page is connected at 0 %, so only live frames can move it. charlie, a manager of
-another owner, keeps the report list open and hears nothing of it. Screenshot (1280 px wide):
-var/test-artifacts/live/report-imported-by-worker.png.
+once her report page is connected at 0 %, so only live frames can move it, and every count on it
+(the panel, the read-only fields, the rejected rows' heading) ends at the file's numbers without a
+reload. charlie, a manager of another owner, keeps the report list open and hears nothing of it.
+Screenshot (1280 px wide): var/test-artifacts/live/report-imported-by-worker.png.
 """
 
 import re
@@ -124,6 +125,18 @@ def test_a_report_imported_by_the_task_worker_moves_the_open_report_page_to_100(
             seen["rejected"] = page.inner_text('#ytcms-report-live [data-count="rows_rejected"]')
             seen["created"] = page.inner_text('#ytcms-report-live [data-count="videos_created"]')
             seen["summary"] = page.inner_text(".ytcms-report-summary")
+            # The read-only fields below the panel and the rejected rows' heading follow too.
+            seen["fields"] = {
+                name: page.inner_text(f".fieldBox.field-{name} .readonly")
+                for name in (
+                    "rows_read",
+                    "rows_imported",
+                    "rows_unchanged",
+                    "rows_rejected",
+                    "videos_created",
+                )
+            }
+            seen["rejected_heading"] = page.inner_text("#report-row-errors h2")
             seen["same_document"] = page.evaluate("window.__sameDocument === true")
             page.screenshot(path=str(ARTIFACTS / "report-imported-by-worker.png"), full_page=True)
             seen["charlie_frames"] = charlie_page.evaluate("window.__frames")
@@ -137,4 +150,12 @@ def test_a_report_imported_by_the_task_worker_moves_the_open_report_page_to_100(
     assert seen["status_after"] == "Done"
     assert (seen["rows_read"], seen["rejected"], seen["created"]) == ("21", "1", "20")
     assert seen["summary"].startswith("Done: 21 rows read")
+    assert seen["fields"] == {
+        "rows_read": "21",
+        "rows_imported": "20",
+        "rows_unchanged": "0",
+        "rows_rejected": "1",
+        "videos_created": "20",
+    }
+    assert seen["rejected_heading"] == "Rejected rows (1)"
     assert "processing_update" not in seen["charlie_frames"]

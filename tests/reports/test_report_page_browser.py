@@ -92,17 +92,26 @@ def test_upload_preview_then_import_now_from_the_report_page(
                 name: page.inner_text(f".fieldBox.field-{name} .readonly")
                 for name in (
                     "rows_read",
+                    "rows_imported",
+                    "rows_unchanged",
                     "rows_rejected",
                     "videos_created",
-                    "claims_upserted",
+                    "videos_updated",
+                    "videos_unchanged",
                     "channels_created",
+                    "claims_upserted",
+                    "assets_created",
                 )
             }
+            seen["preview_rejected_heading"] = page.inner_text("#report-row-errors h2")
             page.screenshot(path=str(ARTIFACTS / "2-preview-finished-live.png"), full_page=True)
 
             # The page says to reload for its buttons; a person follows the link.
             page.locator(".ytcms-report-run-note a").click()
             page.wait_for_selector("#report-run-form", timeout=TIMEOUT_MS)
+            seen["reloaded_fields"] = {
+                name: page.inner_text(f".fieldBox.field-{name} .readonly") for name in seen["live_fields"]
+            }
             seen["preview_summary"] = page.inner_text(".ytcms-report-summary")
             seen["preview_table_rows"] = page.locator("#report-preview tbody tr").count()
             # The first screen: the preview table below runs to many screens.
@@ -138,11 +147,18 @@ def test_upload_preview_then_import_now_from_the_report_page(
     )
     assert seen["live_fields"] == {
         "rows_read": "66",
+        "rows_imported": "66",
+        "rows_unchanged": "0",
         "rows_rejected": "0",
         "videos_created": "60",
+        "videos_updated": "0",
+        "videos_unchanged": "0",
+        "channels_created": "1",
         "claims_upserted": "41",
-        "channels_created": "0",  # not in the frames: as rendered while queued
+        "assets_created": "41",
     }
+    assert seen["reloaded_fields"] == seen["live_fields"]  # live, the page showed what a reload shows
+    assert seen["preview_rejected_heading"] == "Rejected rows (0)"
     assert seen["preview_table_rows"] > 0
     assert seen["after_click_url"] == f"{base}/admin/reports/report/{report_id}/change/"
     assert "403" not in seen["after_click_text"] and "Forbidden" not in seen["after_click_text"]

@@ -297,6 +297,20 @@ def publish_video_update(video) -> None:
 # ------------------------------------------------------------------------------ processing_update
 
 
+# A report's counters a processing_update carries besides rows_read (reports.models.Report).
+FRAME_COUNTERS = (
+    "rows_imported",
+    "rows_unchanged",
+    "rows_rejected",
+    "videos_created",
+    "videos_updated",
+    "videos_unchanged",
+    "channels_created",
+    "claims_upserted",
+    "assets_created",
+)
+
+
 class ReportProgress:
     """The numbers of one run of a report import: the live frames and `import_report` show the same.
 
@@ -353,11 +367,9 @@ class ReportProgress:
             "progress": progress,
             "rows_read": rows_read,
             "rows_total": rows_read if done else None,
-            "rows_rejected": counters.get("rows_rejected") or 0,
-            "videos_created": counters.get("videos_created") or 0,
-            "videos_updated": counters.get("videos_updated") or 0,
-            "videos_unchanged": counters.get("videos_unchanged") or 0,
-            "claims_upserted": counters.get("claims_upserted") or 0,
+            # Every count the report's page shows (live-report.js), so none of its fields stays stale.
+            **{name: counters.get(name) or 0 for name in FRAME_COUNTERS},
+            "bytes_processed": processed,
             "rate": round(max(rows_read - self.rows_at_start, 0) / elapsed, 1),
             "message": message,
             "done": done,
@@ -402,16 +414,7 @@ class ReportProgress:
         """The final frame (done=true), whatever the outcome."""
         counters = {
             name: getattr(report, name)
-            for name in (
-                "rows_read",
-                "rows_rejected",
-                "bytes_processed",
-                "bytes_total",
-                "videos_created",
-                "videos_updated",
-                "videos_unchanged",
-                "claims_upserted",
-            )
+            for name in ("rows_read", "bytes_processed", "bytes_total", *FRAME_COUNTERS)
         }
         payload = self.numbers(counters, status=report.status, done=True, message=report.message)
         with self._lock:
@@ -424,15 +427,7 @@ def publish_processing_update(report, **numbers) -> None:
     progress = ReportProgress(report)
     done = numbers.pop("done", report.status in ("done", "failed"))
     payload = progress.numbers(
-        {
-            "rows_read": report.rows_read,
-            "rows_rejected": report.rows_rejected,
-            "bytes_processed": report.bytes_processed,
-            "videos_created": report.videos_created,
-            "videos_updated": report.videos_updated,
-            "videos_unchanged": report.videos_unchanged,
-            "claims_upserted": report.claims_upserted,
-        },
+        {name: getattr(report, name) for name in ("rows_read", "bytes_processed", *FRAME_COUNTERS)},
         status=report.status,
         done=done,
         message=report.message,

@@ -11,6 +11,21 @@
   if (!window.ytcmsLive) return;
 
   var STATUS_LABELS = { queued: "Queued", running: "Running", done: "Done", failed: "Failed" };
+  // The report's counters a frame carries (ytcms_site/live/events.py FRAME_COUNTERS, rows_read and
+  // bytes_processed): each is a read-only field of the page, and some are in the panel too.
+  var COUNTERS = [
+    "rows_read",
+    "rows_imported",
+    "rows_unchanged",
+    "rows_rejected",
+    "videos_created",
+    "videos_updated",
+    "videos_unchanged",
+    "channels_created",
+    "claims_upserted",
+    "assets_created",
+    "bytes_processed",
+  ];
   var BAR_COLOURS = { failed: "#ba2121", done: "#417690" };
   // Row errors kept in the table while the page is open; the full list is paged on reload.
   var MAX_LIVE_ERRORS = 500;
@@ -68,14 +83,17 @@
     panel.querySelector(".ytcms-bar-fill").style.width = percent + "%";
     panel.querySelector(".ytcms-report-percent").textContent = percent + "%";
     panel.querySelector(".ytcms-report-status").textContent = STATUS_LABELS[frame.status] || frame.status;
-    ["rows_read", "rows_rejected", "videos_created", "videos_updated", "videos_unchanged", "claims_upserted"].forEach(
-      function (name) {
-        if (frame[name] === undefined) return;
-        Array.prototype.forEach.call(document.querySelectorAll('[data-count="' + name + '"]'), function (el) {
-          el.textContent = number(frame[name]);
-        });
-      }
-    );
+    COUNTERS.forEach(function (name) {
+      if (frame[name] === undefined) return;
+      Array.prototype.forEach.call(document.querySelectorAll('[data-count="' + name + '"]'), function (el) {
+        el.textContent = number(frame[name]);
+      });
+    });
+    // The rejected rows' heading below the admin's form, in change_form.html's words.
+    var heading = document.getElementById("ytcms-report-errors-heading");
+    if (heading && frame.rows_rejected !== undefined) {
+      heading.textContent = "Rejected rows (" + number(frame.rows_rejected) + ")";
+    }
     var total = panel.querySelector('[data-count="rows_total"]');
     if (total) total.textContent = frame.rows_total ? " of " + number(frame.rows_total) : "";
     var rate = panel.querySelector(".ytcms-report-rate");
@@ -96,18 +114,12 @@
   }
 
   function updateReadonlyFields(frame) {
-    var values = {
-      status: STATUS_LABELS[frame.status] || frame.status,
-      message: frame.message || "-",
-      rows_read: number(frame.rows_read),
-      rows_rejected: number(frame.rows_rejected),
-      videos_created: number(frame.videos_created),
-      videos_updated: number(frame.videos_updated),
-      videos_unchanged: number(frame.videos_unchanged),
-      claims_upserted: number(frame.claims_upserted),
-    };
+    var values = { status: STATUS_LABELS[frame.status] || frame.status, message: frame.message || "-" };
+    COUNTERS.forEach(function (name) {
+      // A frame from a server older than the page may lack a counter: keep what is shown.
+      if (frame[name] !== undefined) values[name] = number(frame[name]);
+    });
     Object.keys(values).forEach(function (name) {
-      if (name !== "status" && name !== "message" && frame[name] === undefined) return;
       var field = readonlyField(name);
       if (field) field.textContent = values[name];
     });
