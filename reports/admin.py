@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import get_valid_filename
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from reports import s3
@@ -450,9 +451,26 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
             level = messages.WARNING if result.failed_count else messages.SUCCESS
             self.message_user(
                 request,
-                f"Edit sheet applied: {result.updated:,} videos now have pending changes, {result.unchanged:,} "
-                f"were already as the sheet says, {result.failed_count:,} rows could not be applied. "
-                "Nothing was sent to YouTube yet.",
+                "Edit sheet applied: "
+                + ngettext(
+                    "%(count)s video now has pending changes",
+                    "%(count)s videos now have pending changes",
+                    result.updated,
+                )
+                % {"count": f"{result.updated:,}"}
+                + ngettext(
+                    ", %(count)s was already as the sheet says",
+                    ", %(count)s were already as the sheet says",
+                    result.unchanged,
+                )
+                % {"count": f"{result.unchanged:,}"}
+                + ngettext(
+                    ", %(count)s row could not be applied.",
+                    ", %(count)s rows could not be applied.",
+                    result.failed_count,
+                )
+                % {"count": f"{result.failed_count:,}"}
+                + " Nothing was sent to YouTube yet.",
                 level,
             )
             return HttpResponseRedirect(reverse("admin:videos_video_changelist"))

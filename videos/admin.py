@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import ngettext
 
 from channels_app.selectors import channels_visible_to, content_owners_visible_to
 from reports.actions import export_edit_sheet
@@ -463,9 +464,13 @@ class VideoAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
                 result = videos_bulk_edit(videos=videos, edit=edit, user=request.user)
                 self.message_user(
                     request,
-                    f"Bulk edit saved: {result.updated:,} videos changed, "
-                    f"{result.skipped_invalid:,} skipped because they would break a YouTube limit, "
-                    f"{result.unchanged:,} already as asked. Nothing was sent to YouTube yet.",
+                    "Bulk edit saved: "
+                    + ngettext("%(count)s video changed", "%(count)s videos changed", result.updated)
+                    % {"count": f"{result.updated:,}"}
+                    + f", {result.skipped_invalid:,} skipped because "
+                    + ngettext("it would", "they would", result.skipped_invalid)
+                    + f" break a YouTube limit, {result.unchanged:,} already as asked. "
+                    "Nothing was sent to YouTube yet.",
                     messages.SUCCESS if not result.skipped_invalid else messages.WARNING,
                 )
                 return None
@@ -499,7 +504,14 @@ class VideoAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
             .only("pk", "title", "drifted_fields", "has_drift")
         )
         count = videos_acknowledge_drift(videos=drifted, user=request.user)
-        self.message_user(request, f"Drift acknowledged on {count:,} videos.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext(
+                "Drift acknowledged on %(count)s video.", "Drift acknowledged on %(count)s videos.", count
+            )
+            % {"count": f"{count:,}"},
+            messages.SUCCESS,
+        )
 
 
 def _display(value):
