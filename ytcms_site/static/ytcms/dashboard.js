@@ -33,6 +33,11 @@
     return Number(value || 0).toLocaleString("en-US");
   }
 
+  // "1 video", "2 videos": a count with its noun in the right number.
+  function counted(value, one, many) {
+    return number(value) + " " + (Number(value) === 1 ? one : many);
+  }
+
   function card(id) {
     return document.getElementById(id);
   }
@@ -161,7 +166,7 @@
     var days = planned.days.slice();
     if (planned.later_videos) days.push({ day: "later", videos: planned.later_videos, units: null });
     setFigures("dash-planned", days.map(function (row) {
-      return { key: row.day, label: row.day, text: number(row.videos) + " videos" + (row.units ? " (" + number(row.units) + " units)" : "") };
+      return { key: row.day, label: row.day, text: counted(row.videos, "video", "videos") + (row.units ? " (" + counted(row.units, "unit", "units") + ")" : "") };
     }));
     draw("dash-planned", {
       type: "bar",
