@@ -1382,7 +1382,13 @@ def _import_demo_report(path: str, *, owner):
 def _complete_from_api(spec: DemoVideo, video: Video, *, fetched_at: datetime) -> None:
     """What the APIs add to the report's values, then our own metadata and the pending edits."""
     video.artists, video.genres, video.notes = spec.artists, spec.genres, spec.notes
-    video.isrc, video.custom_id = spec.isrc, spec.custom_id
+    # The report's isrc/custom_id columns are the claimed asset's (custom_id is in the a4 primary
+    # key: one row per claim), and the import already filled the video's from its claims' assets,
+    # as it does for every report. Keep those: overwriting them would make a re-import of this
+    # report, or a pull of the emulator's, change them back. Our own values only fill what no
+    # claim gave (videos we do not claim).
+    video.isrc = video.isrc or spec.isrc
+    video.custom_id = video.custom_id or spec.custom_id
     video_apply_remote_state(
         video=video,
         remote=spec.remote,
