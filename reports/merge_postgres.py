@@ -141,14 +141,6 @@ def _remote(expression: str, name: str) -> str:
     return f"to_jsonb({expression})" if _kind(name) == "JSONField" else expression
 
 
-def _policy_rank(expression: str) -> str:
-    text = f"lower({expression})"
-    return (
-        f"CASE WHEN position('block' in {text}) > 0 THEN 3 WHEN position('track' in {text}) > 0 THEN 2 "
-        f"WHEN position('monetiz' in {text}) > 0 THEN 1 ELSE 0 END"
-    )
-
-
 def _ordered(names: list[str], condition) -> str:
     """A text[] of the names, in WRITABLE_FIELDS order, for which condition(name) holds."""
     items = ", ".join(f"CASE WHEN {condition(name)} THEN '{name}' END" for name in names)
