@@ -137,6 +137,10 @@ def test_a_report_imported_by_the_task_worker_moves_the_open_report_page_to_100(
                 )
             }
             seen["rejected_heading"] = page.inner_text("#report-row-errors h2")
+            seen["bytes"] = [
+                page.inner_text(f".fieldBox.field-{name} .readonly")
+                for name in ("bytes_processed", "bytes_total")
+            ]
             seen["same_document"] = page.evaluate("window.__sameDocument === true")
             page.screenshot(path=str(ARTIFACTS / "report-imported-by-worker.png"), full_page=True)
             seen["charlie_frames"] = charlie_page.evaluate("window.__frames")
@@ -158,4 +162,6 @@ def test_a_report_imported_by_the_task_worker_moves_the_open_report_page_to_100(
         "videos_created": "20",
     }
     assert seen["rejected_heading"] == "Rejected rows (1)"
+    # All of the file read, written as the admin writes a number (1420, not 1,420 beside 1420).
+    assert seen["bytes"][0] == seen["bytes"][1] and seen["bytes"][0].isdigit()
     assert "processing_update" not in seen["charlie_frames"]
