@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import ngettext
 
 from syncs.changesets.forms import ClaimInsertForm, ClaimPolicyForm
 from syncs.changesets.selectors import video_sync_history
@@ -43,7 +44,8 @@ def refresh_from_youtube(modeladmin, request, queryset):
         videos_refresh.enqueue(video_ids=video_ids, user_id=request.user.pk)
         modeladmin.message_user(
             request,
-            f"Refreshing {len(video_ids):,} videos from YouTube in the background; reload the list "
+            f"Refreshing {len(video_ids):,} {ngettext('video', 'videos', len(video_ids))} from YouTube "
+            "in the background; reload the list "
             "in a while to see YouTube's values.",
             messages.INFO,
         )

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from channels_app.models import ContentOwner
 from syncs.changesets.preview import quota_remaining_today, videos_fitting
@@ -112,13 +113,16 @@ class PushResult:
 
     def summary(self) -> str:
         text = (
-            f"Pushed {self.videos_written:,} videos: {self.items_done:,} fields done, "
-            f"{self.conflicts:,} conflicts, {self.failed:,} failed, {self.deferred:,} deferred; "
-            f"{self.calls:,} calls, {self.quota_units:,} quota units."
+            f"Pushed {self.videos_written:,} {ngettext('video', 'videos', self.videos_written)}: "
+            f"{self.items_done:,} {ngettext('field', 'fields', self.items_done)} done, "
+            f"{self.conflicts:,} {ngettext('conflict', 'conflicts', self.conflicts)}, {self.failed:,} failed, "
+            f"{self.deferred:,} deferred; {self.calls:,} {ngettext('call', 'calls', self.calls)}, "
+            f"{self.quota_units:,} quota {ngettext('unit', 'units', self.quota_units)}."
         )
         if self.over_budget_videos:
             text += (
-                f" {self.over_budget_videos:,} videos did not fit today's quota budget: deferred to "
+                f" {self.over_budget_videos:,} {ngettext('video', 'videos', self.over_budget_videos)} "
+                "did not fit today's quota budget: deferred to "
                 f"{self.over_budget_until:%Y-%m-%d %H:%M} UTC (midnight Pacific)."
             )
         if self.next_run_at:
@@ -935,7 +939,8 @@ def changeset_push(
     _defer_over_budget(changeset, moment, quota_remaining_today(moment)[0], result)
     if result.over_budget_videos:
         progress(
-            f"{result.over_budget_videos:,} videos over today's quota budget deferred to "
+            f"{result.over_budget_videos:,} {ngettext('video', 'videos', result.over_budget_videos)} "
+            "over today's quota budget deferred to "
             f"{result.over_budget_until:%Y-%m-%d %H:%M} UTC"
         )
     while True:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils.translation import ngettext
 
 from channels_app.models import Channel, ContentOwner
 from channels_app.selectors import channel_ids_of_other_owners
@@ -75,7 +76,7 @@ class PullResult:
                 parts.append(f"{count:,} {name}{extra}")
         if self.assets:
             parts.append(f"{self.assets:,} assets")
-        videos = f"{self.videos_read:,} videos"
+        videos = f"{self.videos_read:,} {ngettext('video', 'videos', self.videos_read)}"
         extras = []
         if self.videos_drifted:
             extras.append(f"{self.videos_drifted:,} changed on YouTube outside ytcms")
@@ -84,7 +85,10 @@ class PullResult:
         if self.videos_read_with_api_key:
             extras.append(f"{self.videos_read_with_api_key:,} read with the API key, public data only")
         parts.append(videos + (f" ({', '.join(extras)})" if extras else ""))
-        text = f"Read {', '.join(parts)} in {self.calls:,} calls, {self.quota_units:,} quota units."
+        text = (
+            f"Read {', '.join(parts)} in {self.calls:,} {ngettext('call', 'calls', self.calls)}, "
+            f"{self.quota_units:,} quota {ngettext('unit', 'units', self.quota_units)}."
+        )
         for owner_id, why in self.owners_waiting.items():
             text += f" {owner_id} waits: {why}"
         return text

@@ -74,7 +74,7 @@ def test_one_unit_short_defers_the_last_video_up_front(two_edits, emulator, alic
     assert waiting.error_reason == "overDailyBudget" and "deferred to the reset" in waiting.error_message
     assert waiting.deferred_until == next_quota_reset() == result.over_budget_until == result.next_run_at
     assert result.over_budget_videos == 1 and result.deferred == 1
-    assert "1 videos did not fit today's quota budget: deferred to" in result.summary()
+    assert "1 video did not fit today's quota budget: deferred to" in result.summary()
     # Only what was paid for went out; the ledger never had to refuse a call.
     assert [r["body"]["id"] for r in api_requests(emulator, "youtube.videos.update")] == ["a1live00001"]
     (read,) = api_requests(emulator, "youtube.videos.list")

@@ -345,5 +345,5 @@ def test_youtube_push_command_prints_progress_and_a_summary(emulator, catalogue,
     assert api_requests(emulator) == []
 
     call_command("youtube_push", "--changeset", str(changeset.pk), stdout=out)
-    assert out.getvalue().strip().splitlines()[-1].startswith("Pushed 1 videos: 1 fields done")
+    assert out.getvalue().strip().splitlines()[-1].startswith("Pushed 1 video: 1 field done, 0 conflicts")
     assert emulator.state.video("a1song00001")["snippet"]["title"] == "Ours"

@@ -64,4 +64,4 @@ def test_push_is_logged_with_duration_and_outcome(emulator, catalogue, owner_a, 
         changeset_push(changeset=changeset)
     (line,) = [r.getMessage() for r in caplog.records if r.name == "ytcms.push"]
     assert f"Change set {changeset.pk} push: ok in " in line
-    assert " ms; status done." in line and "1 fields done" in line
+    assert " ms; status done." in line and "1 field done" in line

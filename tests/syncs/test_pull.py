@@ -183,7 +183,7 @@ def test_youtube_pull_command_prints_progress_and_a_summary(emulator, catalogue,
 
     lines = out.getvalue().splitlines()
     assert lines[0].startswith("videos.list 1/1 for owner-a: 2 of 2 read")
-    assert lines[-1].startswith("Read 2 videos in 1 calls, 1 quota units.")
+    assert lines[-1].startswith("Read 2 videos in 1 call, 1 quota unit.")
 
 
 def test_youtube_pull_command_channel_and_owner(emulator, catalogue, owner_a, connect):
@@ -296,7 +296,7 @@ def test_the_refresh_task_reads_only_what_the_user_may_edit(
 
     summary = videos_refresh.call(video_ids=["a1song00001", "b1secret001"], user_id=alice.pk)
 
-    assert summary.startswith("Read 1 videos")
+    assert summary.startswith("Read 1 video in")
     assert [r["params"]["id"] for r in api_requests(emulator)] == ["a1song00001"]
 
 
