@@ -136,11 +136,14 @@ def test_action_pages_use_the_admins_submit_row_and_primary_button(
                 page.select_option('select[name="action"]', action)
                 page.click('button[name="index"]')
                 page.wait_for_selector(".submit-row")
+                # Computed styles need the stylesheets: under load the row is there before they are.
+                page.wait_for_load_state("load")
                 seen[action] = page.evaluate(SUBMIT_ROW)
                 page.screenshot(path=str(ARTIFACTS / screenshot), full_page=True)
             page.goto(f"{live_server.url}/admin/reports/report/")
             page.click("text=Import edit sheet")
             page.wait_for_selector(".submit-row")
+            page.wait_for_load_state("load")
             seen["edit_sheet"] = page.evaluate(SUBMIT_ROW)
             page.screenshot(path=str(ARTIFACTS / "edit-sheet-import-1280.png"), full_page=True)
         finally:
