@@ -14,7 +14,6 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import get_valid_filename
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
 
 from reports import s3
 from reports.downloads import csv_download
@@ -31,7 +30,7 @@ from reports.services import (
     report_failed_rows_csv,
     report_rerun,
 )
-from ytcms_site.admin_scoping import NotFoundOutsideScopeMixin
+from ytcms_site.admin_scoping import NotFoundOutsideScopeMixin, get_back_to_page
 
 ERRORS_PER_PAGE = 50
 SHEET_SESSION_KEY = "reports:edit_sheets"
@@ -229,7 +228,7 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
                 wrap(self.failed_rows_view),
                 name="reports_report_failed_rows",
             ),
-            path("<path:object_id>/run/", wrap(require_POST(self.run_view)), name="reports_report_run"),
+            path("<path:object_id>/run/", wrap(self.run_view), name="reports_report_run"),
             *super().get_urls(),
         ]
 
@@ -307,6 +306,10 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
 
     def run_view(self, request, object_id):
         report = self._visible_report(request, object_id)
+        if (
+            back := get_back_to_page(request, reverse("admin:reports_report_change", args=[report.pk]))
+        ) is not None:
+            return back
         if not self._can_run(request, report):
             return self._refuse(
                 request,

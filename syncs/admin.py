@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -36,7 +36,7 @@ from syncs.models import (
 from syncs.selectors import api_calls_visible_to, credential_status_of, youtube_report_files_visible_to
 from syncs.views import youtube_connect_start
 from syncs.youtube.errors import pacific_day
-from ytcms_site.admin_scoping import NotFoundOutsideScopeMixin
+from ytcms_site.admin_scoping import NotFoundOutsideScopeMixin, get_back_to_page
 
 
 class StaffReadOnlyAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
@@ -382,12 +382,12 @@ class ChangeSetAdmin(StaffReadOnlyAdmin):
         ]
 
     def changeset_act_view(self, request, object_id, verb):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
         changeset = self.get_queryset(request).filter(pk=object_id).first()
         if changeset is None or verb not in CHANGESET_PAGE_VERBS:
             raise Http404
         page = reverse("admin:syncs_changeset_change", args=[changeset.pk])
+        if (back := get_back_to_page(request, page)) is not None:
+            return back
         refusal = changeset_action_refusal(user=request.user, changeset=changeset, action=verb)
         if refusal is not None:
             self.message_user(request, refusal, messages.ERROR)
@@ -414,12 +414,12 @@ class ChangeSetAdmin(StaffReadOnlyAdmin):
 
         The item list's actions do the same through the same service and the same permission rule.
         """
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
         changeset = self.get_queryset(request).filter(pk=object_id).first()
         if changeset is None or resolution not in CHANGESET_RESOLUTIONS:
             raise Http404
         page = reverse("admin:syncs_changeset_change", args=[changeset.pk])
+        if (back := get_back_to_page(request, page)) is not None:
+            return back
         refusal = changeset_action_refusal(user=request.user, changeset=changeset, action="resolve")
         if refusal is not None:
             self.message_user(request, f"Nothing resolved. {refusal}", messages.ERROR)

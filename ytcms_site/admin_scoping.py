@@ -1,6 +1,7 @@
 """Shared admin behaviour for objects scoped to content owners and channels."""
 
-from django.http import Http404
+from django.contrib import messages
+from django.http import Http404, HttpResponseRedirect
 
 
 class NotFoundOutsideScopeMixin:
@@ -19,3 +20,15 @@ def view_on_site_not_found(request, content_type_id, object_id):
     lookup, tells nothing about another owner's objects.
     """
     raise Http404("No object with a page on the site matches the given query.")
+
+
+def get_back_to_page(request, page: str) -> HttpResponseRedirect | None:
+    """A button's URL opened with GET (a sign-in's ?next=, a bookmark, a reload): back to its page.
+
+    The buttons post; a GET changes nothing, and answering it with a bare 405 left a person who had
+    signed in again on an error page.
+    """
+    if request.method == "POST":
+        return None
+    messages.info(request, "Nothing was done: press the button on this page to do it.")
+    return HttpResponseRedirect(page)

@@ -265,3 +265,21 @@ def test_a_preview_queued_for_import_starts_its_bar_at_zero(client, alice, owner
     report_rerun(report=report, dry_run=False)
     report.refresh_from_db()
     assert report.status == Report.Status.QUEUED and report.progress_percent == 0
+
+
+def test_the_run_url_opened_with_get_goes_back_to_the_report_page(client, alice, owner_a, channel_a1):
+    client.force_login(alice)
+    client.post(
+        reverse("admin:reports_report_upload"),
+        {
+            "file": upload("a4.csv", report_bytes(row("abcdefghij1"))),
+            "content_owner": owner_a.pk,
+            "mode": "preview",
+        },
+    )
+    report = Report.objects.get()
+    landed = client.get(reverse("admin:reports_report_run", args=[report.pk]), follow=True)
+    assert landed.redirect_chain[-1][0] == reverse("admin:reports_report_change", args=[report.pk])
+    assert "Nothing was done: press the button on this page to do it." in landed.content.decode()
+    report.refresh_from_db()
+    assert report.dry_run and report.status == Report.Status.DONE

@@ -195,8 +195,23 @@ def test_a_resolve_with_an_unknown_resolution_or_a_get_changes_nothing(conflicte
     client = browser(alice)
     assert press(client, conflicted, "delete_everything", all="1").status_code == 404
     url = reverse("admin:syncs_changeset_resolve", args=[conflicted.pk, "overwrite"])
-    assert client.get(url).status_code == 405
+    # A GET (a sign-in's ?next=, a reload) goes back to the page and changes nothing: no bare 405.
+    opened = client.get(url)
+    assert opened.status_code == 302 and opened["Location"] == page_of(conflicted)
     assert set(conflicted.items.values_list("status", flat=True)) == {"conflict"}
+
+
+def test_a_button_url_opened_after_signing_in_again_lands_on_its_page(conflicted, alice, client):
+    # The session ended; the button's POST went to the sign-in page, which returns with ?next=<button>.
+    client.force_login(alice)
+    status_before = conflicted.status
+    for verb in ("approve", "push", "revert"):
+        url = reverse("admin:syncs_changeset_act", args=[conflicted.pk, verb])
+        landed = client.get(url, follow=True)
+        assert landed.status_code == 200 and landed.redirect_chain[-1][0] == page_of(conflicted)
+        assert "Nothing was done: press the button on this page to do it." in landed.content.decode()
+    conflicted.refresh_from_db()
+    assert conflicted.status == status_before and ChangeSet.objects.count() == 1  # no revert made
 
 
 # ---------------------------------------------------------------------- how values read
