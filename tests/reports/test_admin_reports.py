@@ -51,17 +51,22 @@ def test_alice_uploads_a_report_for_her_content_owner_and_it_is_imported(client,
     assert Video.objects.get(pk="abcdefghij1").channel == channel_a1
 
 
-def test_upload_and_preview_writes_nothing(client, alice, owner_a, channel_a1):
-    client.force_login(alice)
+def upload_preview(client, owner) -> Report:
+    """Reports → Upload report with "Upload and preview", one row; the preview runs inline."""
     client.post(
         reverse("admin:reports_report_upload"),
         {
             "file": upload("a4.csv", report_bytes(row("abcdefghij1"))),
-            "content_owner": owner_a.pk,
+            "content_owner": owner.pk,
             "mode": "preview",
         },
     )
-    report = Report.objects.get()
+    return Report.objects.get()
+
+
+def test_upload_and_preview_writes_nothing(client, alice, owner_a, channel_a1):
+    client.force_login(alice)
+    report = upload_preview(client, owner_a)
     assert report.dry_run and report.status == Report.Status.DONE and report.videos_created == 1
     assert not Video.objects.exists()
     page = client.get(reverse("admin:reports_report_change", args=[report.pk])).content.decode()
@@ -250,15 +255,7 @@ def test_a_preview_page_words_its_counts_as_what_would_happen(client, alice, own
 def test_a_preview_queued_for_import_starts_its_bar_at_zero(client, alice, owner_a, channel_a1, settings):
     # After "Import now" the page showed "100 % · Queued": the preview's bytes, not the import's.
     client.force_login(alice)
-    client.post(
-        reverse("admin:reports_report_upload"),
-        {
-            "file": upload("a4.csv", report_bytes(row("abcdefghij1"))),
-            "content_owner": owner_a.pk,
-            "mode": "preview",
-        },
-    )
-    report = Report.objects.get()
+    report = upload_preview(client, owner_a)
     assert report.progress_percent == 100
     # The worker has not started it yet: the queue keeps it.
     settings.TASKS = {"default": {**settings.TASKS["default"], "BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -269,15 +266,7 @@ def test_a_preview_queued_for_import_starts_its_bar_at_zero(client, alice, owner
 
 def test_the_run_url_opened_with_get_goes_back_to_the_report_page(client, alice, owner_a, channel_a1):
     client.force_login(alice)
-    client.post(
-        reverse("admin:reports_report_upload"),
-        {
-            "file": upload("a4.csv", report_bytes(row("abcdefghij1"))),
-            "content_owner": owner_a.pk,
-            "mode": "preview",
-        },
-    )
-    report = Report.objects.get()
+    report = upload_preview(client, owner_a)
     landed = client.get(reverse("admin:reports_report_run", args=[report.pk]), follow=True)
     assert landed.redirect_chain[-1][0] == reverse("admin:reports_report_change", args=[report.pk])
     assert "Nothing was done: press the button on this page to do it." in landed.content.decode()
