@@ -340,3 +340,13 @@ def test_keep_youtubes_on_a_claim_policy_conflict_skips_it(emulator, claimed, ow
     assert messages_of(response) == ["1 conflict resolved: YouTube's values kept."]
     item.refresh_from_db()
     assert item.status == ChangeSetItem.Status.SKIPPED
+
+
+def test_charlie_opening_as_button_urls_with_get_gets_404_not_a_way_back(conflicted, charlie):
+    # The way back names the page; for another owner's change set there is no page to name.
+    client = browser(charlie)
+    for url in (
+        reverse("admin:syncs_changeset_act", args=[conflicted.pk, "push"]),
+        reverse("admin:syncs_changeset_resolve", args=[conflicted.pk, "overwrite"]),
+    ):
+        assert client.get(url).status_code == 404
