@@ -18,6 +18,7 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
+from django.utils.translation import ngettext
 
 from reports import s3
 from reports.models import Report, ReportRowError
@@ -239,16 +240,21 @@ def _sha256_of_stored_file(report: Report) -> str:
     return digest.hexdigest()
 
 
+def _count(number: int, singular: str, plural: str) -> str:
+    return f"{number:,} {ngettext(singular, plural, number)}"
+
+
 def report_summary(report: Report) -> str:
     """One line: what the import read and did (or, for a preview, would do)."""
     would = "would be " if report.dry_run else ""
     return (
-        f"{report.rows_read:,} rows read: {report.rows_imported:,} {would}imported, "
+        f"{_count(report.rows_read, 'row', 'rows')} read: {report.rows_imported:,} {would}imported, "
         f"{report.rows_unchanged:,} unchanged, {report.rows_rejected:,} rejected; "
         f"videos {report.videos_created:,} {would}created, {report.videos_updated:,} {would}updated, "
-        f"{report.videos_unchanged:,} unchanged; {report.claims_upserted:,} claims {would}upserted, "
-        f"{report.claims_deactivated:,} claims {would}deactivated; "
-        f"{report.assets_created:,} assets and {report.channels_created:,} channels {would}created."
+        f"{report.videos_unchanged:,} unchanged; {_count(report.claims_upserted, 'claim', 'claims')} "
+        f"{would}upserted, {_count(report.claims_deactivated, 'claim', 'claims')} {would}deactivated; "
+        f"{_count(report.assets_created, 'asset', 'assets')} and "
+        f"{_count(report.channels_created, 'channel', 'channels')} {would}created."
     )
 
 

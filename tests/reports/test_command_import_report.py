@@ -6,6 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from reports.models import Report
+from reports.services import report_summary
 from tests.reports.test_ingest_helpers import FIXTURES, generated_fixture, immediate_tasks_fixture  # noqa: F401
 from videos.models import Video
 
@@ -77,3 +78,12 @@ def test_an_unreadable_file_exits_non_zero_with_the_reason(tmp_path, name, data,
     with pytest.raises(CommandError, match=message):
         run(str(path))
     assert Report.objects.get().status == Report.Status.FAILED
+
+
+def test_the_summary_counts_one_of_a_thing_in_the_singular():
+    report = Report(rows_read=1, rows_imported=1, claims_upserted=1, claims_deactivated=2, assets_created=1)
+    report.channels_created = 1
+    summary = report_summary(report)
+    assert summary.startswith("1 row read:")
+    assert "1 claim upserted, 2 claims deactivated" in summary
+    assert summary.endswith("1 asset and 1 channel created.")
