@@ -22,6 +22,17 @@ From another process the same through ``/_emulator/`` (``GET /_emulator/`` lists
 ``GET /_emulator/counters?operation=youtube.videos.update[&status=any]`` and
 ``POST /_emulator/faults {"operationLatencyMs": {"youtube.videos.update": 200}}``.
 
+Quota, as Google counts it: per Google Cloud project, per API, per Pacific day ("Daily quotas reset at
+midnight Pacific Time (PT)"); a call of a method costs its price in the table, and "All API requests,
+including invalid requests, incur a quota cost of at least one point" [doc
+https://developers.google.com/youtube/v3/determine_quota_cost]. Google prices no failed answer beyond
+that floor, so (``state.answer_cost``): a 401 for a token Google issued (an expired one) and a 5xx
+(``backendError``, ``notReady``, ``internalError``; injected ones too) cost 1 unit; a rejection by the
+method itself (``invalidTitle``, ``forbidden``, …) costs the full price, or 1 with
+``chargeRejectedFull: false``; a ``quotaExceeded`` refusal and credentials Google never issued cost nothing
+(no project to charge), and so do injected faults other than 401 and 5xx. Each request's cost is in the
+request log (``quotaCost``).
+
 From the command line: ``manage.py youtube_emulator --port 8765 [--host 127.0.0.1] [--seed-file seed.json]``.
 Point google-auth's ``token_uri`` at ``server.url + "/token"``.
 

@@ -88,6 +88,18 @@ def authenticate(state: EmulatorState, request: Request, route: Route) -> Caller
     raise login_required(style)
 
 
+def caller_project(state: EmulatorState, request: Request) -> str | None:
+    """The project a request's credentials belong to, even an expired token's; None if Google never
+    issued them (nobody to charge)."""
+    token = bearer_token(request)
+    if token:
+        record = state.access_tokens.get(token)
+        return record["project"] if record else None
+    key = request.param("key")
+    record = state.api_keys.get(key) if key else None
+    return record["project"] if record else None
+
+
 def check_scopes(caller: Caller, route: Route) -> None:
     if caller.via == "oauth" and route.scopes and not caller.scopes.intersection(route.scopes):
         raise insufficient_scopes(error_style(route.api))

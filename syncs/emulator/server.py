@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 from . import content_id, control, data_api, oauth, reporting
 from .clock import rfc3339
 from .errors import ApiError, google_error, invalid_credentials, not_emulated, quota_exceeded
-from .state import FAULT_REASONS, QUOTA_APIS, EmulatorState
+from .state import FAULT_REASONS, QUOTA_APIS, EmulatorState, answer_cost
 from .wire import Request, Response, Route
 
 logger = logging.getLogger(__name__)
@@ -92,13 +92,25 @@ class EmulatorApp:
             )
             if fault is not None:
                 response = self._fault_response(fault, route)
+                # An injected backend failure or refused token costs what a real one does.
+                if route.api in QUOTA_APIS and (response.status == 401 or response.status >= 500):
+                    project = oauth.caller_project(state, request)
+                    if project is not None:
+                        cost = self._charge(project, route, response)
             else:
                 charged = False
                 try:
                     if route.api == "oauth":
                         response = route.handler(state, request, **groups)
                     else:
-                        caller = oauth.authenticate(state, request, route)
+                        try:
+                            caller = oauth.authenticate(state, request, route)
+                        except ApiError as error:
+                            # A token Google issued but no longer accepts still names its project.
+                            if error.status == 401 and route.api in QUOTA_APIS:
+                                project = oauth.caller_project(state, request)
+                                charged = project is not None
+                            raise
                         project, account = caller.project, caller.account_id
                         # A request is allowed only if its whole cost still fits in the day's quota.
                         exhausted = state.faults.quota_exhausted or (
@@ -118,13 +130,19 @@ class EmulatorApp:
                     traceback.print_exc(file=sys.stderr)
                     response = Response.from_error(google_error(500, "internalError", "Internal Error"))
                 if charged:
-                    failed = response.status >= 400
-                    cost = route.cost if not failed or state.settings["chargeRejectedFull"] else 1
-                    state.charge(project, route.api, cost)
+                    cost = self._charge(project, route, response)
             self._log(
                 request, route.api, route.operation, response, project, account, cost, fault=fault is not None
             )
         return response
+
+    def _charge(self, project: str, route: Route, response: Response) -> int:
+        """Charge the project what this answer costs (state.answer_cost); returns the units."""
+        cost = answer_cost(
+            route.cost, response.status, charge_rejected_full=self.state.settings["chargeRejectedFull"]
+        )
+        self.state.charge(project, route.api, cost)
+        return cost
 
     def _fault_response(self, fault: dict, route: Route) -> Response:
         status, reason = fault["status"], fault["reason"]

@@ -46,6 +46,25 @@ DEFAULT_SCOPES = [
 # (docs/youtube-api.md §1.5) with no public figure, so they get the same default.
 QUOTA_APIS = ("youtube", "youtubePartner", "youtubereporting")
 DEFAULT_DAILY_QUOTA = 10_000
+# "All API requests, including invalid requests, incur a quota cost of at least one point."
+# [doc https://developers.google.com/youtube/v3/determine_quota_cost]
+REQUEST_FLOOR_UNITS = 1
+
+
+def answer_cost(method_cost: int, status: int, *, charge_rejected_full: bool) -> int:
+    """What one answered request costs the caller's project.
+
+    Google's table prices a method's call; the only figure it gives for a failed one is the floor
+    above. A 401 (the credentials were refused before the method ran) and a 5xx (the backend did not
+    serve it) are charged that floor. A rejection by the method itself (another 4xx after
+    authentication) costs the full price or the floor, as the setting chargeRejectedFull says.
+    """
+    if status < 400:
+        return method_cost
+    if status == 401 or status >= 500 or not charge_rejected_full:
+        return min(method_cost, REQUEST_FLOOR_UNITS)
+    return method_cost
+
 
 DEFAULT_SETTINGS = {
     # "expires_in ... typically 3599 or 3600" (docs/youtube-api.md §3).
@@ -59,7 +78,8 @@ DEFAULT_SETTINGS = {
     # ("the video will revert to the default privacy setting" [doc videos/update]); Studio's upload default
     # visibility is Private.
     "defaultPrivacyStatus": "private",
-    # A request that fails after authentication is charged its method's full cost (True) or 1 unit (False).
+    # A request the method rejects (a 4xx other than 401, after authentication) is charged its method's
+    # full cost (True) or 1 unit (False). 401 and 5xx answers always cost 1 unit (see answer_cost).
     "chargeRejectedFull": True,
     # Region whose assignable categories videos.update accepts.
     "regionCode": "US",

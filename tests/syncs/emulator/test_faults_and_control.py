@@ -28,7 +28,9 @@ def test_queued_503s_then_success_with_client_retries(server):
         (503, "backendError", True),
         (200, None, False),
     ]
-    assert server.state.quota_used(PROJECT) == 1  # injected failures cost nothing
+    # Each 503 costs Google's floor of one unit, like a real backend failure (state.answer_cost).
+    assert [e["quotaCost"] for e in log] == [1, 1, 1]
+    assert server.state.quota_used(PROJECT) == 3
 
 
 def test_rate_limit_is_retried_but_quota_exceeded_is_not(server):

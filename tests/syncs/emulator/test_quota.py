@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from googleapiclient.errors import HttpError
 
-from .conftest import KEY, KEY_PROJECT, PROJECT, http, youtube
+from .conftest import KEY, KEY_PROJECT, PROJECT, access_token, http, youtube
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 
@@ -48,6 +48,49 @@ def test_rejected_requests_cost_one_unit_when_configured(server):
         ).execute()
 
     assert server.state.quota_used(PROJECT) == 1
+
+
+@pytest.mark.parametrize("fault", [503, "notReady", 500])
+def test_a_backend_failure_costs_one_unit_not_the_methods_price(server, fault):
+    server.state.fail_next(fault)
+
+    with pytest.raises(HttpError) as excinfo:
+        youtube(server).videos().update(
+            part="snippet", body=_snippet_body(), onBehalfOfContentOwner="owner-a"
+        ).execute()
+
+    assert excinfo.value.status_code >= 500
+    assert server.state.quota_used(PROJECT) == 1  # "at least one point", not videos.update's 50
+    assert [entry["quotaCost"] for entry in server.state.requests(api="youtube")] == [1]
+
+
+def test_an_expired_tokens_401_costs_one_unit_to_its_project(server):
+    token = access_token(server)
+    server.state.expire_access_tokens()
+
+    status, _, answer = http(
+        "PUT",
+        f"{server.url}/youtube/v3/videos?part=snippet&onBehalfOfContentOwner=owner-a",
+        json_body=_snippet_body(),
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+    assert (status, answer["error"]["errors"][0]["reason"]) == (401, "authError")
+    assert server.state.quota_used(PROJECT) == 1
+    assert server.state.video("vApublic001")["snippet"]["title"] != "New"
+
+
+def test_an_injected_401_costs_one_unit_like_a_real_one(server):
+    server.state.fail_next("authError")
+
+    # google-auth's AuthorizedHttp refreshes on the 401 and sends the update again.
+    youtube(server).videos().update(
+        part="snippet", body=_snippet_body(), onBehalfOfContentOwner="owner-a"
+    ).execute()
+
+    costs = [(entry["status"], entry["quotaCost"]) for entry in server.state.requests(api="youtube")]
+    assert costs == [(401, 1), (200, 50)]
+    assert server.state.quota_used(PROJECT) == 51
 
 
 def test_quota_is_counted_per_project(server):
