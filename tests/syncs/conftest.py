@@ -4,8 +4,11 @@
 the emulator's own tests (tests/syncs/emulator/) keep their fixtures.
 """
 
+import os
+
 import pytest
 from cryptography.fernet import Fernet
+from django.db import connection
 
 from syncs.emulator import EmulatorServer
 from syncs.services.connect import youtube_connect_refresh_token
@@ -256,3 +259,45 @@ def claimed(emulator, catalogue, owner_a):
     return Claim.objects.create(
         id="C1", video=catalogue["a1_song"], asset=asset, policy=policy, content_type="audiovisual"
     )
+
+
+def subprocess_database_url(tmp_path) -> str:
+    """A DATABASE_URL for manage.py subprocesses holding what the test committed: the test database
+    on PostgreSQL; on SQLite (whose test database lives in memory) a file copy made with VACUUM INTO."""
+    database = connection.settings_dict
+    if connection.vendor == "postgresql":
+        host, port = database["HOST"] or "127.0.0.1", database["PORT"] or 5432
+        password = f":{database['PASSWORD']}" if database["PASSWORD"] else ""
+        return f"postgres://{database['USER']}{password}@{host}:{port}/{database['NAME']}"
+    if connection.vendor == "sqlite":
+        path = tmp_path / "push.sqlite3"
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM INTO %s", [str(path)])
+        return f"sqlite:///{path}"
+    pytest.skip(f"no subprocess set-up for {connection.vendor}")
+
+
+def subprocess_env(tmp_path, database_url, emulator) -> dict:
+    """The environment of a manage.py subprocess that uses `database_url` and the emulator."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+        "TASKS_REQUEUE_ON_STALE": "syncs.tasks.changeset_push_task",
+        "YTCMS_VAR_DIR": str(tmp_path),
+        "DB_CONN_MAX_AGE": "0",
+        "LOG_LEVEL": "WARNING",
+        "LOG_TO_FILE": "false",
+        "YOUTUBE_API_ENDPOINT": emulator.url + "/",
+        "YOUTUBE_TOKEN_URI": emulator.token_uri,
+        "YOUTUBE_CLIENT_ID": CLIENT_ID,
+        "YOUTUBE_CLIENT_SECRET": CLIENT_SECRET,
+        "ENCRYPTION_KEYS": ENCRYPTION_KEY,
+        "YOUTUBE_DAILY_QUOTA": "10000",
+        "YOUTUBE_QUOTA_RESERVE": "500",
+        "YOUTUBE_EMULATOR": "true",
+    }
+    for name in ("TEST_DATABASE_NAME", "REDIS_URL", "YOUTUBE_API_KEY", "YOUTUBE_QUOTA_PROJECT",
+                 "YOUTUBE_PARTNER_API_ENDPOINT", "YOUTUBE_REPORTING_API_ENDPOINT"):  # fmt: skip
+        env.pop(name, None)
+    return env

@@ -27,7 +27,7 @@ from syncs.changesets.services import changeset_queue
 from syncs.models import ChangeSet
 from videos.services import video_update
 
-from .conftest import CHANNEL_A1, CLIENT_ID, CLIENT_SECRET, ENCRYPTION_KEY
+from .conftest import CHANNEL_A1, subprocess_database_url, subprocess_env
 
 ROOT = Path(__file__).resolve().parents[2]
 VIDEOS = 60  # one batch of 50 (killed half-way), then 10
@@ -36,45 +36,6 @@ UPDATE_LATENCY_MS = 40
 DATABASE_TASKS = {
     "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "reports", "syncs"]}
 }
-
-
-def _database_url(tmp_path) -> str:
-    database = connection.settings_dict
-    if connection.vendor == "postgresql":
-        host, port = database["HOST"] or "127.0.0.1", database["PORT"] or 5432
-        password = f":{database['PASSWORD']}" if database["PASSWORD"] else ""
-        return f"postgres://{database['USER']}{password}@{host}:{port}/{database['NAME']}"
-    if connection.vendor == "sqlite":
-        path = tmp_path / "push.sqlite3"
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM INTO %s", [str(path)])
-        return f"sqlite:///{path}"
-    pytest.skip(f"no subprocess set-up for {connection.vendor}")
-
-
-def _env(tmp_path, database_url, emulator) -> dict:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
-        "TASKS_REQUEUE_ON_STALE": "syncs.tasks.changeset_push_task",
-        "YTCMS_VAR_DIR": str(tmp_path),
-        "DB_CONN_MAX_AGE": "0",
-        "LOG_LEVEL": "WARNING",
-        "LOG_TO_FILE": "false",
-        "YOUTUBE_API_ENDPOINT": emulator.url + "/",
-        "YOUTUBE_TOKEN_URI": emulator.token_uri,
-        "YOUTUBE_CLIENT_ID": CLIENT_ID,
-        "YOUTUBE_CLIENT_SECRET": CLIENT_SECRET,
-        "ENCRYPTION_KEYS": ENCRYPTION_KEY,
-        "YOUTUBE_DAILY_QUOTA": "10000",
-        "YOUTUBE_QUOTA_RESERVE": "500",
-        "YOUTUBE_EMULATOR": "true",
-    }
-    for name in ("TEST_DATABASE_NAME", "REDIS_URL", "YOUTUBE_API_KEY", "YOUTUBE_QUOTA_PROJECT",
-                 "YOUTUBE_PARTNER_API_ENDPOINT", "YOUTUBE_REPORTING_API_ENDPOINT"):  # fmt: skip
-        env.pop(name, None)
-    return env
 
 
 def _manage(env, tmp_path, *args, log: str, wait: bool = True):
@@ -162,8 +123,8 @@ def test_a_worker_killed_mid_push_resumes_without_writing_any_video_twice(
     changeset = ChangeSet.objects.get()
     changeset_queue(changeset=changeset, user=editor)  # enqueues changeset_push_task on commit
     emulator.state.set_faults(operation_latency_ms={"youtube.videos.update": UPDATE_LATENCY_MS})
-    database_url = _database_url(tmp_path)
-    env = _env(tmp_path, database_url, emulator)
+    database_url = subprocess_database_url(tmp_path)
+    env = subprocess_env(tmp_path, database_url, emulator)
 
     worker = _manage(env, tmp_path, "db_worker", "--queue-name", "syncs", "--interval", "0.1", "--no-reload",
                      "--no-startup-delay", log="worker.log", wait=False)  # fmt: skip
