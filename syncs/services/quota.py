@@ -1,4 +1,8 @@
-"""The quota ledger: charge before every request, refuse once the day's budget is spent."""
+"""The quota ledger: reserve before every request, settle once Google answered, refuse once the
+day's budget is spent."""
+
+from dataclasses import dataclass
+from datetime import date
 
 from django.conf import settings
 from django.db.models import F
@@ -20,8 +24,21 @@ def _ledger_row(*, project: str, api: str, now) -> QuotaLedger:
     return row
 
 
-def quota_charge(*, project: str, api: str, units: int, now=None) -> None:
+@dataclass(frozen=True)
+class QuotaReservation:
+    """Units booked for one request before it was sent: what quota_settle corrects."""
+
+    project: str
+    api: str
+    day: date
+    units: int
+
+
+def quota_charge(*, project: str, api: str, units: int, now=None) -> QuotaReservation:
     """Book `units` for a request about to be sent, or raise QuotaExhausted (nothing booked).
+
+    The booking commits at once and stays whole until quota_settle corrects it: a process that
+    dies with the request in flight leaves the full price booked, the safe side.
 
     One conditional UPDATE books the units, so two processes can never together spend past the
     budget: on PostgreSQL the second UPDATE waits for the first and re-checks its WHERE on the
@@ -52,15 +69,38 @@ def quota_charge(*, project: str, api: str, units: int, now=None) -> None:
             reason="quotaBudgetSpent",
         )
     publish_quota_update(project, api, row.day)
+    return QuotaReservation(project=project, api=api, day=row.day, units=units)
+
+
+def quota_settle(*, reservation: QuotaReservation, units: int, now=None) -> None:
+    """Google's answer is known: book `units`, what it charges for that answer (costs.answer_units),
+    in place of the reservation; 0 when the request never left.
+
+    Only ever gives back, and on the day the units were booked (a call may end after midnight).
+    """
+    _give_back(
+        project=reservation.project,
+        api=reservation.api,
+        day=reservation.day,
+        units=reservation.units - units,
+        now=now or timezone.now(),
+    )
 
 
 def quota_refund(*, project: str, api: str, units: int, now=None) -> None:
-    """Give back units booked for a request that was never sent (e.g. the token refresh failed)."""
+    """Give back units booked today for a request that was never sent."""
     now = now or timezone.now()
-    QuotaLedger.objects.filter(project=project, api=api, day=pacific_day(now)).update(
+    _give_back(project=project, api=api, day=pacific_day(now), units=units, now=now)
+
+
+def _give_back(*, project: str, api: str, day: date, units: int, now) -> None:
+    if units <= 0:
+        return
+    # A day Google declared spent (quotaExceeded) stays spent: quota_mark_exhausted booked it whole.
+    QuotaLedger.objects.filter(project=project, api=api, day=day, exhausted_at__isnull=True).update(
         units_used=Greatest(F("units_used") - units, 0), updated_at=now
     )
-    publish_quota_update(project, api, pacific_day(now))
+    publish_quota_update(project, api, day)
 
 
 def quota_mark_exhausted(*, project: str, api: str, now=None) -> None:

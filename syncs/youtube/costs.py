@@ -13,8 +13,11 @@ DATA_API_COSTS = {
     "youtube.videoCategories.list": 1,
     "youtube.playlistItems.list": 1,
 }
+# "All API requests, including invalid requests, incur a quota cost of at least one point."
+# [doc determine_quota_cost] The floor every request Google answers costs.
+REQUEST_FLOOR_UNITS = 1
 # Undocumented: one unit per call, the floor every request costs.
-UNDOCUMENTED_METHOD_COST = 1
+UNDOCUMENTED_METHOD_COST = REQUEST_FLOOR_UNITS
 # The APIs whose quotas Google counts separately (the ledger keeps one row per API and day).
 QUOTA_APIS = ("youtube", "youtubePartner", "youtubereporting")
 
@@ -39,3 +42,21 @@ def quota_units(method: str) -> int:
                 "developers.google.com/youtube/v3/determine_quota_cost before calling it."
             ) from None
     return UNDOCUMENTED_METHOD_COST
+
+
+def answer_units(method: str, status: int | None) -> int:
+    """What Google charges for one request of this method once its answer is known.
+
+    The ledger books quota_units(method) before sending (the safe side while the outcome is
+    unknown) and this once the answer came back. Google's table prices a method's call and gives
+    one figure for any other request, the floor of one unit [doc determine_quota_cost]. A 401 (the
+    credentials were refused before the method ran) and a 5xx (the backend did not serve it) are
+    priced at that floor. Every other answer, and no answer at all (status None: the request may
+    have reached Google), keeps the full price: a rejection by the method itself is not priced
+    lower anywhere, so the full price is the safe booking. The emulator counts the same way
+    (syncs/emulator/__init__.py).
+    """
+    full = quota_units(method)
+    if status is not None and (status == 401 or status >= 500):
+        return min(full, REQUEST_FLOOR_UNITS)
+    return full

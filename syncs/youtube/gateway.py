@@ -1,6 +1,7 @@
 """The one door to Google: every request goes through YouTubeSession.execute.
 
-execute() charges the quota ledger before each attempt, refuses once the day's budget is spent,
+execute() books each attempt's full price in the quota ledger before sending it, refuses once the
+day's budget is spent, settles the booking to what Google charges for the answer once it came back,
 retries rate limits and server errors with exponential backoff and jitter (its own bounded loop:
 the decisions are ours, not googleapiclient's num_retries), refreshes the token once on a 401,
 turns every failure into a typed error (errors.decide), persists the tokens google-auth refreshed,
@@ -28,10 +29,10 @@ from syncs.services.credentials import (
     credential_mark_success,
     credential_save_tokens,
 )
-from syncs.services.quota import quota_charge, quota_mark_exhausted, quota_refund
+from syncs.services.quota import QuotaReservation, quota_charge, quota_mark_exhausted, quota_settle
 from syncs.youtube import clients
 from syncs.youtube.auth import TokenState, google_credentials, service_account_info
-from syncs.youtube.costs import quota_api, quota_units
+from syncs.youtube.costs import answer_units, quota_api, quota_units
 from syncs.youtube.errors import (
     Decision,
     GoogleAnswer,
@@ -159,23 +160,24 @@ class YouTubeSession:
         started = time.monotonic()
         retries = charged = 0
         refresh_first = refreshed = False
-        # Units booked for an attempt whose request may not have left yet: if google-auth's
-        # refresh before sending fails, Google never saw the request and they are given back.
-        unsent = 0
+        # The booking of an attempt whose request may not have left yet: if google-auth's
+        # refresh before sending fails, Google never saw the request and it is given back.
+        unsent: QuotaReservation | None = None
         try:
             while True:
                 self._check_usable(method)
                 if refresh_first:
                     refresh_first = False
                     self._credentials.refresh(clients.token_request())
-                quota_charge(project=self.project, api=api, units=units)
+                reservation = quota_charge(project=self.project, api=api, units=units)
                 charged += units
-                unsent = units
+                unsent = reservation
                 try:
                     result = request.execute(num_retries=0)
                 except HttpError as error:
-                    unsent = 0
+                    unsent = None
                     answer = parse_error_body(error.resp.status, error.content, error.resp)
+                    charged -= self._settle(reservation, method, answer.status)
                     decision = decide(status=answer.status, reason=answer.reason, message=answer.message)
                     if decision is Decision.RETRY and retries < settings.YOUTUBE_MAX_RETRIES:
                         retries += 1
@@ -187,7 +189,7 @@ class YouTubeSession:
                         continue
                     raise self._error(decision, answer, method, api) from None
                 except TRANSPORT_ERRORS as error:
-                    unsent = 0
+                    unsent = None  # it may have reached Google: the full price stays booked
                     if retries < settings.YOUTUBE_MAX_RETRIES:
                         retries += 1
                         sleep(backoff_seconds(retries))
@@ -200,9 +202,9 @@ class YouTubeSession:
                     ) from None
                 break
         except (RefreshError, TransportError) as error:
-            if unsent:
-                quota_refund(project=self.project, api=api, units=unsent)
-                charged -= unsent
+            if unsent is not None:
+                quota_settle(reservation=unsent, units=0)
+                charged -= unsent.units
             if isinstance(error, RefreshError):
                 failure = self._refresh_failed(error, method)
             else:
@@ -219,6 +221,12 @@ class YouTubeSession:
             raise
         self._finish(method, started, charged, retries, None)
         return result
+
+    def _settle(self, reservation: QuotaReservation, method: str, status: int) -> int:
+        """Book what Google charges for this answer instead of the full price; the units given back."""
+        units = answer_units(method, status)
+        quota_settle(reservation=reservation, units=units)
+        return reservation.units - units
 
     def _check_usable(self, method: str) -> None:
         if self.credential is not None and self.credential.needs_reauthorisation:

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from syncs.models import QuotaLedger
 from syncs.selectors import quota_today
-from syncs.services.quota import quota_charge, quota_mark_exhausted, quota_refund
+from syncs.services.quota import quota_charge, quota_mark_exhausted, quota_refund, quota_settle
 from syncs.youtube.errors import QuotaExhausted, pacific_day
 
 
@@ -73,6 +73,35 @@ def test_refund_and_exhaustion(budget):
 
     with pytest.raises(QuotaExhausted, match="Google answered quotaExceeded"):
         quota_charge(project="p", api="youtube", units=1)
+
+
+@pytest.mark.django_db
+def test_settling_corrects_the_day_the_units_were_booked_on(budget):
+    # Booked at 23:59 on 28 February in Los Angeles; Google's 503 came back after midnight.
+    booked_at, answered_at = (
+        datetime(2026, 3, 1, 7, 59, tzinfo=UTC),
+        datetime(2026, 3, 1, 8, 0, 5, tzinfo=UTC),
+    )
+    reservation = quota_charge(project="p", api="youtube", units=50, now=booked_at)
+    quota_charge(project="p", api="youtube", units=1, now=answered_at)
+
+    quota_settle(reservation=reservation, units=1, now=answered_at)
+
+    assert {str(row.day): row.units_used for row in QuotaLedger.objects.all()} == {
+        "2026-02-28": 1,
+        "2026-03-01": 1,
+    }
+
+
+@pytest.mark.django_db
+def test_settling_leaves_a_day_google_declared_spent_whole(budget):
+    reservation = quota_charge(project="p", api="youtube", units=50)
+    quota_mark_exhausted(project="p", api="youtube")
+
+    quota_settle(reservation=reservation, units=1)
+
+    row = QuotaLedger.objects.get()
+    assert (row.units_used, row.remaining) == (100, 0)
 
 
 @pytest.mark.django_db
