@@ -60,7 +60,8 @@ class QuotaLedger(models.Model):
     """Quota units one Google Cloud project spent on one API during one Pacific day.
 
     "Daily quotas reset at midnight Pacific Time" [doc determine_quota_cost], so `day` is the date
-    in America/Los_Angeles. Units are charged before each request is sent.
+    in America/Los_Angeles. Each request's full price is booked before it is sent and settled to
+    what Google charges for its answer once that came back (services.quota, costs.answer_units).
     """
 
     project = models.CharField(max_length=255)
