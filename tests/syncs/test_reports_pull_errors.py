@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+from django.utils import timezone
+
 from reports.models import Report
 from syncs.models import QuotaLedger, YouTubeCredential, YouTubeReportFile
 from syncs.services.reports_pull import GONE_REASON, youtube_reports_pull
@@ -17,9 +19,11 @@ def report_row(report_id: str) -> YouTubeReportFile:
 
 
 def next_day(emulator) -> None:
-    """A new Pacific day on Google's side and in our quota ledger."""
+    """A new Pacific day on Google's side and in our quota ledger; the access token we hold has
+    expired on ours too (else its first use is a 401, which Google charges a unit)."""
     emulator.state.clock.set(emulator.state.clock.now() + timedelta(days=1))
     QuotaLedger.objects.update(exhausted_at=None, units_used=0)
+    YouTubeCredential.objects.update(access_token_expiry=timezone.now() - timedelta(minutes=1))
 
 
 def test_our_quota_budget_running_out_three_days_running_uses_no_attempt(
