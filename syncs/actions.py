@@ -12,7 +12,13 @@ from django.utils.translation import ngettext
 
 from syncs.changesets.forms import ClaimInsertForm, ClaimPolicyForm
 from syncs.changesets.selectors import video_sync_history
-from syncs.changesets.services import ChangeSetError, changeset_add_claim_insert, changeset_add_claim_policy
+from syncs.changesets.services import (
+    ChangeSetError,
+    changeset_add_claim_insert,
+    changeset_add_claim_policy,
+    claim_base_policy,
+    claim_policy_shown,
+)
 from syncs.models import ChangeSet
 from syncs.services.pull import videos_pull
 from syncs.tasks import videos_refresh
@@ -208,6 +214,14 @@ def claim_with_asset(modeladmin, request, queryset):
     )
 
 
+def _claim_policy_now(claim) -> str:
+    """What YouTube has for the claim's policy: the saved policy's name when the catalogue knows it."""
+    policy = claim_base_policy(claim=claim)
+    if policy is not None and policy.get("id") == claim.policy_id and claim.policy is not None:
+        return claim.policy.name
+    return claim_policy_shown(policy)
+
+
 @admin.action(description="Change claim policy…")
 def change_claim_policy(modeladmin, request, queryset):
     """claims.patch items for the selected claims: a saved policy or a rule."""
@@ -246,7 +260,7 @@ def change_claim_policy(modeladmin, request, queryset):
         title="Change claim policy",
         intro=f"Set the policy of {len(claims)} claim{'s' if len(claims) != 1 else ''}.",
         targets=[
-            f"Claim {claim.pk}: asset {claim.asset_id} on {claim.video_id}, now {claim.policy or 'rules'}"
+            f"Claim {claim.pk}: asset {claim.asset_id} on {claim.video_id}, now {_claim_policy_now(claim)}"
             for claim in claims
         ],
         action_name="change_claim_policy",

@@ -582,6 +582,8 @@ class ClaimAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     actions = [change_claim_policy]
+    # YouTube's policy as last read: a snapshot, changed only by reading or pushing the claim.
+    readonly_fields = ("remote_policy",)
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)

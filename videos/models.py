@@ -246,6 +246,16 @@ class Claim(models.Model):
         max_length=64, blank=True, help_text="How the claim was made (e.g. Partner uploaded)."
     )
     is_partner_uploaded = models.BooleanField(default=False)
+    # What YouTube has: the policy is a saved policy or the claim's own rules, and `policy` above
+    # holds only a saved policy the catalogue knows (or a report's label of it).
+    remote_policy = models.JSONField(
+        null=True,
+        blank=True,
+        help_text=(
+            'The claim\'s policy as YouTube last answered it: {"id": saved policy} or {"rules": [...]}; '
+            "empty when ytcms has not read the claim through the API. A policy change's base."
+        ),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

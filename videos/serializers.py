@@ -481,6 +481,7 @@ class ClaimSerializer(serializers.ModelSerializer):
             "status",
             "origin",
             "is_partner_uploaded",
+            "remote_policy",
             "updated_at",
         )
         read_only_fields = fields

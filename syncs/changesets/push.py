@@ -38,7 +38,13 @@ from syncs.youtube.errors import (
     next_quota_reset,
 )
 from syncs.youtube.gateway import YouTubeSession
-from syncs.youtube.mapping import VIDEO_IDS_PER_CALL, format_time, video_fields_from_api
+from syncs.youtube.mapping import (
+    VIDEO_IDS_PER_CALL,
+    claim_policy_canonical,
+    claim_policy_from_api,
+    format_time,
+    video_fields_from_api,
+)
 from videos.models import Asset, Claim, Policy, Video
 from videos.selectors import assignable_category_ids, claim_ids_of_other_owners
 from videos.services import (
@@ -718,16 +724,6 @@ def _call(session, request, items, now, result):
 # ------------------------------------------------------------------------------ Content ID
 
 
-def policy_of(claim: dict) -> dict | None:
-    """A claim resource's policy in the form change set items keep: {"id": …} or {"rules": […]}."""
-    policy = claim.get("policy") or {}
-    if policy.get("id"):
-        return {"id": policy["id"]}
-    if policy.get("rules"):
-        return {"rules": policy["rules"]}
-    return None
-
-
 _RECORD_STATUS = {
     ChangeSetItem.Status.DONE: SyncRecord.Status.SUCCESS,
     ChangeSetItem.Status.CONFLICT: SyncRecord.Status.CONFLICT,
@@ -736,7 +732,11 @@ _RECORD_STATUS = {
 
 
 def _claim_store(answer: dict, video_id: str) -> None:
-    """Keep the catalogue's Claim row in step (only for assets and policies the catalogue knows)."""
+    """Keep the catalogue's Claim row in step (only for assets and policies the catalogue knows).
+
+    remote_policy keeps YouTube's policy whatever its form, so a rules policy ytcms set is the base
+    of the next edit (the policy column can only name a saved policy).
+    """
     if not Asset.objects.filter(pk=answer.get("assetId")).exists():
         return
     policy_id = (answer.get("policy") or {}).get("id")
@@ -748,15 +748,32 @@ def _claim_store(answer: dict, video_id: str) -> None:
             "content_type": answer.get("contentType", ""),
             "status": answer.get("status", Claim.Status.ACTIVE),
             "policy_id": policy_id if policy_id and Policy.objects.filter(pk=policy_id).exists() else None,
+            "remote_policy": claim_policy_from_api(answer),
         },
     )
+
+
+def _claim_remember_read(claim_id: str, current: dict) -> None:
+    """What a claims.get showed becomes the catalogue's snapshot of the claim's policy, conflict or
+    not (as a video's read does): keeping YouTube's value then needs nothing more, and the next edit
+    starts from it."""
+    policy = claim_policy_from_api(current)
+    if policy is not None:
+        Claim.objects.filter(pk=claim_id).update(remote_policy=policy, updated_at=timezone.now())
 
 
 def _claim_state(item: ChangeSetItem, claim: dict) -> dict | None:
     """What the item changes on a claim resource: its policy, or (a release) its status."""
     if item.kind == ChangeSetItem.Kind.CLAIM_RELEASE:
         return {"status": claim.get("status")}
-    return policy_of(claim)
+    return claim_policy_from_api(claim)
+
+
+def _claim_value(item: ChangeSetItem, value: dict | None) -> dict | None:
+    """An item's base or new value in the form _claim_state gives (items kept before #16 too)."""
+    if item.kind == ChangeSetItem.Kind.CLAIM_RELEASE:
+        return value
+    return claim_policy_canonical(value)
 
 
 def _remember(item: ChangeSetItem, **changes) -> None:
@@ -805,14 +822,17 @@ def _push_claim(session, changeset, user, item, now, result) -> None:
             if current is None:
                 return
             theirs = _claim_state(item, current)
-            if theirs == item.new_value:
+            if item.kind == ChangeSetItem.Kind.CLAIM_PATCH:
+                _claim_remember_read(claim_id, current)
+            if theirs == _claim_value(item, item.new_value):
                 _settle([item], S.DONE)
                 result.items_done += 1
                 return
             if item.base_value is None:
-                # The catalogue did not know the policy when the edit began: YouTube's is the base.
+                # The catalogue had never read the claim when the edit began (known only from a
+                # report, which names no policy id or rules): YouTube's now is the base.
                 _remember(item, base_value=theirs)
-            if theirs != item.base_value:
+            if theirs != _claim_value(item, item.base_value):
                 what = "status" if item.kind == ChangeSetItem.Kind.CLAIM_RELEASE else "policy"
                 _settle(
                     [item],
@@ -854,7 +874,7 @@ def _push_claim(session, changeset, user, item, now, result) -> None:
             return
         if item.kind == ChangeSetItem.Kind.CLAIM_INSERT and answer.get("id"):
             _remember(item, payload={**item.payload, "claimId": answer["id"]})
-        if _claim_state(item, answer) == item.new_value:
+        if _claim_state(item, answer) == _claim_value(item, item.new_value):
             _settle([item], S.DONE)
             result.items_done += 1
         else:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from channels_app.models import ContentOwner
 from syncs.changesets.push import changeset_settle_status, video_forget_drift
 from syncs.models import ChangeSet, ChangeSetItem
+from syncs.youtube.mapping import claim_policy_canonical
 from videos.models import Video
 from videos.services import WRITABLE_FIELDS, _json_value, _model_value, video_refresh_derived
 from ytcms_site.live.events import publish_changeset_update, publish_sync_status, publish_videos_update
@@ -362,7 +363,7 @@ def claim_policy(*, policy_id: str = "", rules: list | None = None) -> dict:
                 raise ChangeSetError(
                     f"A policy rule's action must be monetize, track or block, not {action!r}."
                 )
-        return {"rules": [dict(rule) for rule in rules]}
+        return claim_policy_canonical({"rules": rules})
     raise ChangeSetError("A claim needs a saved policy or rules (monetize, track or block).")
 
 
@@ -425,14 +426,32 @@ def changeset_add_claim_insert(
     return item
 
 
+def claim_base_policy(*, claim) -> dict | None:
+    """YouTube's policy for the claim as the catalogue last saw it: the snapshot a claims answer left
+    (a saved policy's id or the rules themselves); for a claim never read through the API, the saved
+    policy it names; None when neither is known."""
+    if claim.remote_policy is not None:
+        return claim_policy_canonical(claim.remote_policy)
+    return {"id": claim.policy_id} if claim.policy_id else None
+
+
+def claim_policy_shown(policy: dict | None) -> str:
+    """A claim policy in a sentence: a saved policy's id, or its rules' actions."""
+    if policy is None:
+        return "(not read from YouTube)"
+    if "id" in policy:
+        return policy["id"]
+    return "rules: " + ", ".join(rule.get("action", "?") for rule in policy.get("rules", []))
+
+
 @transaction.atomic
 def changeset_add_claim_policy(
     *, user, claim, policy_id: str = "", rules: list | None = None
 ) -> ChangeSetItem:
     """Change a claim's policy — how monetization is really set (claims.patch) — in the user's draft.
 
-    The base is the policy the catalogue knows; when it knows none (rules, or a policy it has not
-    read), the push takes YouTube's policy at that moment as the base.
+    The base is YouTube's policy as the catalogue last read it (claim_base_policy); when the
+    catalogue has never read one, the push takes YouTube's policy at that moment as the base.
     """
     from videos.models import Claim
 
@@ -442,8 +461,9 @@ def changeset_add_claim_policy(
             f"Claim {claim.pk} is {claim.get_status_display().lower()}: Content ID only changes the policy of "
             "an active claim."
         )
-    if policy == ({"id": claim.policy_id} if claim.policy_id else None):
-        raise ChangeSetError(f"Claim {claim.pk} already has policy {claim.policy_id}.")
+    base = claim_base_policy(claim=claim)
+    if policy == base:
+        raise ChangeSetError(f"Claim {claim.pk} already has policy {claim_policy_shown(base)}.")
     owner_id = (
         Video.objects.filter(pk=claim.video_id).values_list("channel__content_owner_id", flat=True).first()
     )
@@ -456,7 +476,7 @@ def changeset_add_claim_policy(
         field=f"claim:{claim.pk}",
         defaults={
             "kind": ChangeSetItem.Kind.CLAIM_PATCH,
-            "base_value": {"id": claim.policy_id} if claim.policy_id else None,
+            "base_value": base,
             "new_value": policy,
             "payload": {"claimId": claim.pk},
         },

@@ -33,6 +33,13 @@ method itself (``invalidTitle``, ``forbidden``, …) costs the full price, or 1 
 (no project to charge), and so do injected faults other than 401 and 5xx. Each request's cost is in the
 request log (``quotaCost``).
 
+Studio edits (what a rights manager does in Studio Content Manager, not through the API: no request
+logged, no quota): a claim's policy with ``POST /_emulator/claims/<id>/studio-policy {"policy": {"rules":
+[...]}}`` (or ``{"id": ...}``), ``content_id.claim_studio_set_policy`` from Python; checked as claims.patch
+checks it. Source: "You can manually override the policy associated with a claim"
+[support.google.com/youtube/answer/3369929]; a policy is "one or more if-then rules"
+[support.google.com/youtube/answer/107383].
+
 From the command line: ``manage.py youtube_emulator --port 8765 [--host 127.0.0.1] [--seed-file seed.json]``.
 Point google-auth's ``token_uri`` at ``server.url + "/token"``.
 

@@ -296,6 +296,27 @@ def claims_patch(state: EmulatorState, request: Request, caller: Caller, claim_i
     return Response.json(copy.deepcopy(claim))
 
 
+def claim_studio_set_policy(state: EmulatorState, claim_id: str, policy) -> dict:
+    """A rights manager changes a claim's policy in Studio Content Manager, not through the API.
+
+    "You can manually override the policy associated with a claim" [doc
+    support.google.com/youtube/answer/3369929], with a saved policy or the claim's own rules ("a
+    policy is made up of one or more if-then rules" [doc support.google.com/youtube/answer/107383]).
+    The claim changes exactly as a claims.patch of its policy would change it (same checks, same
+    stored form), but no request is logged and no quota is spent: Studio is not an API client.
+    """
+    with state.lock:
+        record = state.claims.get(claim_id)
+        if record is None:
+            raise KeyError(f"no claim {claim_id}")
+        claim = copy.deepcopy(record["resource"])
+        if claim["status"] != "active":
+            raise _claim_error(400, "claimIsClosed", "The claim is inactive and cannot be updated.", "update")
+        claim["policy"], claim["appliedPolicy"] = _resolve_policy(state, record["owner"], policy, "update")
+        record["resource"] = claim
+        return copy.deepcopy(claim)
+
+
 def claims_list(state: EmulatorState, request: Request, caller: Caller) -> Response:
     owner = acting_owner(request, caller)
     ids, video_ids = request.list_param("id"), request.list_param("videoId")

@@ -6,6 +6,7 @@ Every endpoint takes and returns JSON. A bad request answers 400 ``{"error": "..
 from __future__ import annotations
 
 from .clock import parse_rfc3339
+from .content_id import claim_studio_set_policy
 from .state import EmulatorState
 from .wire import Request, Response, Route
 
@@ -92,6 +93,14 @@ def get_claim(state: EmulatorState, request: Request, claim_id: str) -> Response
     if claim is None:
         return Response.json({"error": f"no claim {claim_id}"}, 404)
     return Response.json(claim)
+
+
+def studio_claim_policy(state: EmulatorState, request: Request, claim_id: str) -> Response:
+    """{"policy": {"id": "P1"} | {"rules": [{"action": "block"}]}}: the claim's policy changed in Studio."""
+    data = _body(request)
+    if "policy" not in data:
+        raise ValueError('give "policy": {"id": ...} or {"rules": [...]}')
+    return Response.json(claim_studio_set_policy(state, claim_id, data["policy"]))
 
 
 def list_requests(state: EmulatorState, request: Request) -> Response:
@@ -245,6 +254,13 @@ ROUTES = [
     Route("GET", _C + r"/channels/(?P<channel_id>[^/]+)", "control.channels.get", "control", get_channel),
     Route("GET", _C + r"/claims", "control.claims.list", "control", list_claims),
     Route("GET", _C + r"/claims/(?P<claim_id>[^/]+)", "control.claims.get", "control", get_claim),
+    Route(
+        "POST",
+        _C + r"/claims/(?P<claim_id>[^/]+)/studio-policy",
+        "control.claims.studio_policy",
+        "control",
+        studio_claim_policy,
+    ),
     Route("GET", _C + r"/requests", "control.requests.list", "control", list_requests),
     Route("DELETE", _C + r"/requests", "control.requests.clear", "control", clear_requests),
     Route("GET", _C + r"/counters", "control.counters.get", "control", get_counters),

@@ -1,4 +1,4 @@
-"""Reading what YouTube has into the catalogue: videos, channels, policies, assets.
+"""Reading what YouTube has into the catalogue: videos, channels, policies, assets, claims' policies.
 
 Snapshots only: video_apply_remote_state records YouTube's values and etag, never overwrites a
 pending edit and marks drift. The Data API cannot list an owner's whole inventory (that comes from
@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import ngettext
 
 from channels_app.models import Channel, ContentOwner
@@ -23,6 +24,7 @@ from syncs.youtube.mapping import (
     VIDEO_PARTS,
     asset_fields_from_api,
     channel_fields_from_api,
+    claim_policy_from_api,
     policy_fields_from_api,
     video_fields_from_api,
 )
@@ -31,9 +33,10 @@ from videos.selectors import asset_ids_of_other_owners, policy_ids_of_other_owne
 from videos.services import video_apply_remote_state
 from ytcms_site.live.events import publish_videos_update
 
-# assets.list takes a comma-separated id list; Google states no maximum, so it gets the
-# videos.list one.
+# assets.list and claims.list take a comma-separated id list; Google states no maximum, so they
+# get the videos.list one.
 ASSET_IDS_PER_CALL = 50
+CLAIM_IDS_PER_CALL = 50
 
 logger = logging.getLogger("ytcms.youtube.pull")
 
@@ -56,6 +59,7 @@ class PullResult:
     channels_skipped: list[str] = field(default_factory=list)
     policies_skipped: list[str] = field(default_factory=list)
     assets: int = 0
+    claims: int = 0
     calls: int = 0
     quota_units: int = 0
     # Owners whose work waits (not connected, needs re-authorisation), with the reason.
@@ -76,6 +80,8 @@ class PullResult:
                 parts.append(f"{count:,} {name}{extra}")
         if self.assets:
             parts.append(f"{self.assets:,} assets")
+        if self.claims:
+            parts.append(f"{self.claims:,} claims' policies")
         videos = f"{self.videos_read:,} {ngettext('video', 'videos', self.videos_read)}"
         extras = []
         if self.videos_drifted:
@@ -325,10 +331,46 @@ def _assets_pull(
         progress(f"assets.list for {owner.pk}: {len(items)} of {len(batch)} assets")
 
 
+def _claims_pull(
+    session: YouTubeSession, owner: ContentOwner, result: PullResult, progress: Progress
+) -> None:
+    """Read YouTube's policy of the owner's known claims (claims.list by id) into remote_policy.
+
+    A saved policy's id or the claim's own rules: the base a later policy change is checked against
+    (#16). Only claims on the owner's own videos are asked for and written, whatever the answer lists.
+    """
+    claim_ids = list(
+        Claim.objects.filter(video__channel__content_owner=owner).order_by("pk").values_list("pk", flat=True)
+    )
+    for batch in _chunks(claim_ids, CLAIM_IDS_PER_CALL):
+        asked, read, page_token = set(batch), 0, None
+        while True:
+            response = session.execute(
+                session.partner.claims().list(
+                    id=",".join(batch),
+                    **({"pageToken": page_token} if page_token else {}),
+                    **session.owner_params(),
+                )
+            )
+            for item in response.get("items", []):
+                policy = claim_policy_from_api(item)
+                if item.get("id") not in asked or policy is None:
+                    continue
+                read += Claim.objects.filter(pk=item["id"], video__channel__content_owner=owner).update(
+                    remote_policy=policy, updated_at=timezone.now()
+                )
+            page_token = response.get("nextPageToken")
+            if not page_token:
+                break
+        result.claims += read
+        progress(f"claims.list for {owner.pk}: {read} of {len(batch)} claims' policies")
+
+
 def owner_pull(
     *, owner: ContentOwner, videos: bool = True, progress: Progress = _quiet, result: PullResult | None = None
 ) -> PullResult:
-    """Everything ytcms reads for one connected owner: channels, policies, claimed assets, videos.
+    """Everything ytcms reads for one connected owner: channels, policies, claimed assets, the
+    claims' policies, videos.
 
     Raises NotConnected / NeedsReauthorisation when the owner cannot be acted for.
     """
@@ -338,6 +380,7 @@ def owner_pull(
         _channels_pull(session, owner, result, progress)
         _policies_pull(session, owner, result, progress)
         _assets_pull(session, owner, result, progress)
+        _claims_pull(session, owner, result, progress)
         if videos:
             video_ids = list(
                 Video.objects.filter(channel__content_owner=owner).order_by("pk").values_list("pk", flat=True)

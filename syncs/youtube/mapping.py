@@ -1,5 +1,6 @@
 """API resources ↔ catalogue field names. Pure functions: no HTTP, no database."""
 
+import json
 import re
 from datetime import UTC, datetime
 
@@ -224,3 +225,42 @@ def asset_fields_from_api(item: dict) -> dict:
         "custom_id": (metadata.get("customId") or "")[:255],
         "metadata": metadata,
     }
+
+
+def claim_policy_canonical(policy: dict | None) -> dict | None:
+    """A claim's policy in the one form ytcms keeps and compares: {"id": …}, {"rules": […]} or None.
+
+    A saved policy is its id alone (claims name it by id; its rules live on the policy). Rules
+    compare as a set: a policy's rules "collectively determine" the action [doc
+    support.google.com/youtube/answer/107383] and Policy.rules documents no precedence by position
+    [disc youtubePartner v1 Policy.rules], so rules and every list inside them (territories,
+    contentMatchType, subaction, intervals) are kept sorted, keys in sorted order, empty values and
+    output-only fields (kind, name, timeUpdated) dropped, and 30.0 kept as 30. Applying it twice
+    changes nothing, so values kept before this form existed compare the same once passed through.
+    """
+    if not isinstance(policy, dict):
+        return None
+    if policy.get("id"):
+        return {"id": str(policy["id"])}
+    rules = _canonical(policy.get("rules") or [])
+    return {"rules": rules} if rules else None
+
+
+def claim_policy_from_api(claim: dict) -> dict | None:
+    """A claims resource's policy (claims.get/insert/patch answers) in claim_policy_canonical form."""
+    return claim_policy_canonical(claim.get("policy"))
+
+
+def _canonical(value):
+    if isinstance(value, dict):
+        kept = {key: _canonical(value[key]) for key in sorted(value)}
+        return {key: part for key, part in kept.items() if part not in (None, "", [], {})}
+    if isinstance(value, list):
+        parts = [_canonical(part) for part in value]
+        return sorted(
+            (part for part in parts if part not in (None, "", [], {})),
+            key=lambda part: json.dumps(part, sort_keys=True),
+        )
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value

@@ -4,7 +4,9 @@
 the emulator's own tests (tests/syncs/emulator/) keep their fixtures.
 """
 
+import json
 import os
+import urllib.request
 
 import pytest
 from cryptography.fernet import Fernet
@@ -301,3 +303,16 @@ def subprocess_env(tmp_path, database_url, emulator) -> dict:
                  "YOUTUBE_PARTNER_API_ENDPOINT", "YOUTUBE_REPORTING_API_ENDPOINT"):  # fmt: skip
         env.pop(name, None)
     return env
+
+
+def studio_claim_policy(server, claim_id: str, policy: dict) -> dict:
+    """Someone changes the claim's policy in Studio: the emulator's control, over HTTP as another
+    process would call it (POST /_emulator/claims/<id>/studio-policy)."""
+    request = urllib.request.Request(
+        f"{server.url}/_emulator/claims/{claim_id}/studio-policy",
+        method="POST",
+        data=json.dumps({"policy": policy}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.load(answer)

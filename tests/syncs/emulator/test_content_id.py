@@ -3,7 +3,7 @@
 import pytest
 from googleapiclient.errors import HttpError
 
-from .conftest import partner, user_credentials
+from .conftest import http, partner, user_credentials
 
 
 def _claim(video="vApublic001", asset="A1", policy=None, content_type="audiovisual"):
@@ -181,3 +181,50 @@ def test_policies_and_assets(server):
     assert policy["rules"] == [{"action": "track"}]
     assert [a["id"] for a in assets["items"]] == ["A1", "A2"]
     assert asset["metadataMine"] == {"title": "Midnight Song"}
+
+
+# ---------------------------------------------------------------------- Studio edits (control)
+
+
+def _studio_policy(server, claim_id, policy):
+    return http(
+        "POST", f"{server.url}/_emulator/claims/{claim_id}/studio-policy", json_body={"policy": policy}
+    )
+
+
+def test_a_studio_policy_change_is_what_claims_get_shows_and_no_api_call(server):
+    client = partner(server)
+    claim = client.claims().insert(body=_claim()).execute()
+    server.state.clear_requests()
+    quota_before = server.state.quota_report()
+    rules = [
+        {
+            "action": "monetize",
+            "conditions": {"requiredTerritories": {"type": "include", "territories": ["US"]}},
+        }
+    ]
+
+    status, _, changed = _studio_policy(server, claim["id"], {"rules": rules})
+
+    assert status == 200 and changed["policy"] == {"kind": "youtubePartner#policy", "rules": rules}
+    assert server.state.requests(api="youtubePartner") == []
+    assert server.state.quota_report() == quota_before
+    fetched = client.claims().get(claimId=claim["id"]).execute()
+    assert fetched["policy"]["rules"] == rules and fetched["appliedPolicy"]["rules"] == rules
+    assert _studio_policy(server, claim["id"], {"id": "P-track"})[2]["policy"] == {"id": "P-track"}
+
+
+def test_a_studio_policy_change_is_checked_as_claims_patch_checks_it(server):
+    claim = partner(server).claims().insert(body=_claim()).execute()
+
+    unknown = _studio_policy(server, claim["id"], {"id": "P-nope"})
+    others = _studio_policy(server, claim["id"], {"id": "P-b"})  # owner B's saved policy
+    takedown = _studio_policy(server, claim["id"], {"rules": [{"action": "takedown"}]})
+    missing = _studio_policy(server, "no-such-claim", {"rules": [{"action": "track"}]})
+    partner(server).claims().patch(claimId=claim["id"], body={"status": "inactive"}).execute()
+    closed = _studio_policy(server, claim["id"], {"rules": [{"action": "track"}]})
+
+    assert [answer[0] for answer in (unknown, others, takedown, missing, closed)] == [400] * 5
+    assert closed[2]["error"]["errors"][0]["reason"] == "claimIsClosed"
+    assert takedown[2]["error"]["errors"][0]["reason"] == "takedownNotPermitted"
+    assert server.state.claim(claim["id"])["policy"]["rules"] == [{"action": "monetize"}]
