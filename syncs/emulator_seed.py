@@ -6,6 +6,7 @@ stay pending and a first refresh marks no drift.
 """
 
 from channels_app.models import Channel, ContentOwner
+from syncs.changesets.services import claim_base_policy
 from syncs.youtube.auth import SCOPES
 from syncs.youtube.mapping import format_time, video_resource_from_fields
 from videos.models import Asset, Claim, Policy, Video
@@ -158,7 +159,8 @@ def emulator_seed_from_db(*, client_id: str, client_secret: str) -> dict:
                 "isPartnerUploaded": claim.is_partner_uploaded,
                 # Reports name a claim's origin as Studio does (claim_origin); ytcms keeps that text.
                 **({"origin": {"source": claim.origin}} if claim.origin else {}),
-                **({"policy": {"id": claim.policy_id}} if claim.policy_id else {}),
+                # YouTube's policy as ytcms last read it (rules too), else the saved policy it names.
+                **({"policy": policy} if (policy := claim_base_policy(claim=claim)) else {}),
             }
             for claim in Claim.objects.select_related("asset")
             .exclude(asset__content_owner=None)

@@ -306,3 +306,28 @@ def test_charlie_sees_neither_as_claim_nor_its_policy_change(rules_claim, alice,
     assert as_charlie.get(reverse("admin:videos_claim_change", args=["C1"])).status_code == 404
     assert as_charlie.get(page_of(item.changeset)).status_code == 404
     assert as_charlie.get(reverse("admin:syncs_changesetitem_change", args=[item.pk])).status_code == 404
+
+
+# ---------------------------------------------------------------------- reports and the emulator seed
+
+
+def test_a_report_import_keeps_the_policy_youtube_answered(rules_claim, emulator, owner_a):
+    """A report names a claim's policy by Studio's label only: it cannot say which rules, so the
+    snapshot the API gave stays (a later change on YouTube shows up at the push as a conflict)."""
+    from .test_report_round_trip import pull_and_import
+
+    report = pull_and_import(emulator, "owner-a")
+
+    assert report.status == report.Status.DONE, report.error_message
+    rules_claim.refresh_from_db()
+    assert rules_claim.remote_policy == BLOCK
+
+
+def test_the_emulator_seeded_from_the_catalogue_holds_a_claims_rules(rules_claim):
+    """`make run` seeds the emulator from ytcms's tables: a rules policy ytcms knows is seeded as rules."""
+    from syncs.emulator_seed import emulator_seed_from_db
+
+    seed = emulator_seed_from_db(client_id="cid", client_secret="secret")
+
+    (c1,) = [claim for claim in seed["claims"] if claim["id"] == "C1"]
+    assert c1["policy"] == BLOCK
