@@ -4,7 +4,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
 from channels_app.admin import ContentOwnerAdmin
@@ -32,8 +32,15 @@ from syncs.models import (
     SyncRecord,
     YouTubeCredential,
     YouTubeReportFile,
+    unreadable_message,
 )
-from syncs.selectors import api_calls_visible_to, credential_status_of, youtube_report_files_visible_to
+from syncs.selectors import (
+    api_calls_visible_to,
+    credential_status_changes_of,
+    credential_status_of,
+    youtube_report_files_visible_to,
+)
+from syncs.services.credentials import credential_readable
 from syncs.views import youtube_connect_start
 from syncs.youtube.errors import pacific_day
 from ytcms_site.admin_scoping import NotFoundOutsideScopeMixin, get_back_to_page
@@ -203,6 +210,8 @@ class ContentOwnerWithYouTubeAdmin(ContentOwnerAdmin):
             self.message_user(
                 request, f"{owner} is not connected to YouTube: connect it first.", messages.ERROR
             )
+        elif not credential_readable(owner=owner):
+            self.message_user(request, f"Nothing queued. {unreadable_message(owner.pk)}", messages.ERROR)
         else:
             reports_pull_from_youtube.enqueue(owner_id=owner.pk)
             self.message_user(
@@ -240,8 +249,24 @@ class ContentOwnerWithYouTubeAdmin(ContentOwnerAdmin):
         status = credential.get_status_display()
         if credential.needs_reauthorisation:
             status = format_html('<strong class="errornote">⚠ {}</strong>', credential.last_error)
+        elif credential.is_unreadable:
+            status = format_html('<strong class="errornote">⚠ {}</strong>', unreadable_message(owner.pk))
+        changes = format_html_join(
+            "",
+            "<br>{}: {} → {}{}",
+            (
+                (
+                    _when(change.created_at),
+                    change.status_display(change.old_status),
+                    change.status_display(change.new_status),
+                    f" ({change.user})" if change.user else "",
+                )
+                for change in credential_status_changes_of(owner_id=owner.pk)
+            ),
+        )
         return format_html(
-            "{} · {}<br>Credential: {}{}<br>Last successful call: {}<br>Last error: {}",
+            "{} · {}<br>Credential: {}{}<br>Last successful call: {}<br>Last error: {}"
+            "<br>Status changes (newest first):{}",
             status,
             f"connected {_when(credential.created_at)}",
             credential.get_kind_display(),
@@ -250,6 +275,7 @@ class ContentOwnerWithYouTubeAdmin(ContentOwnerAdmin):
             f"{credential.last_error} ({_when(credential.last_error_at)})"
             if credential.last_error
             else "none",
+            changes or " none",
         )
 
 

@@ -7,6 +7,17 @@ from ytcms_site.fields import EncryptedTextField
 REAUTHORISE_MESSAGE = "Reconnect this content owner: Google says the authorisation was revoked or expired."
 
 
+def unreadable_message(owner_id: str) -> str:
+    """What to do when no key of ENCRYPTION_KEYS opens an owner's stored credential (one line)."""
+    return (
+        # No colon after ENCRYPTION_KEYS: the log filter would take the next word for its value.
+        "Credential unreadable — check ENCRYPTION_KEYS (none of its keys opens the stored YouTube "
+        f"credential of {owner_id}). Put the key it was encrypted with back into ENCRYPTION_KEYS "
+        "(after the current one) and run manage.py rotate_keys, or reconnect the owner (Connect "
+        f"YouTube on its admin page, or manage.py youtube_connect --owner {owner_id})."
+    )
+
+
 class YouTubeCredential(models.Model):
     """How ytcms acts for one content owner at Google: an OAuth grant or a service-account key.
 
@@ -20,6 +31,8 @@ class YouTubeCredential(models.Model):
     class Status(models.TextChoices):
         OK = "ok", "Connected"
         NEEDS_REAUTHORISATION = "needs_reauthorisation", "Needs re-authorisation"
+        # No key of ENCRYPTION_KEYS decrypts the stored secrets (a key was dropped or replaced).
+        UNREADABLE = "unreadable", "Credential unreadable — check ENCRYPTION_KEYS"
 
     owner = models.OneToOneField(ContentOwner, on_delete=models.CASCADE, related_name="youtube_credential")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -54,6 +67,40 @@ class YouTubeCredential(models.Model):
     @property
     def needs_reauthorisation(self) -> bool:
         return self.status == self.Status.NEEDS_REAUTHORISATION
+
+    @property
+    def is_unreadable(self) -> bool:
+        return self.status == self.Status.UNREADABLE
+
+
+class CredentialStatusChange(models.Model):
+    """Append-only audit of a content owner's YouTube connection: each change of its status.
+
+    Most changes are found by ytcms itself (Google revoked the grant, no key opens the secrets), so
+    `user` is usually empty; the admin's LogEntry needs a user and cannot hold them.
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    content_owner = models.ForeignKey(
+        ContentOwner, on_delete=models.CASCADE, related_name="credential_status_changes"
+    )
+    # "" when the owner had no credential before.
+    old_status = models.CharField(max_length=24, blank=True)
+    new_status = models.CharField(max_length=24)
+    message = models.TextField(blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "credential status change"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.content_owner_id}: {self.old_status or '(none)'} → {self.new_status}"
+
+    def status_display(self, value: str) -> str:
+        return YouTubeCredential.Status(value).label if value else "not connected"
 
 
 class QuotaLedger(models.Model):

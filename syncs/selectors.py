@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from channels_app.selectors import content_owners_joined_by
-from syncs.models import ApiCall, QuotaLedger, YouTubeCredential, YouTubeReportFile
+from syncs.models import ApiCall, CredentialStatusChange, QuotaLedger, YouTubeCredential, YouTubeReportFile
 from syncs.youtube.errors import next_quota_reset, pacific_day
 
 
@@ -47,6 +47,19 @@ def quota_today(*, now: datetime | None = None) -> list[QuotaDay]:
 def credential_status_of(*, owner_id: str) -> YouTubeCredential | None:
     """The owner's credential without its secrets (kind, status, last success, last error)."""
     return YouTubeCredential.objects.filter(owner_id=owner_id).defer(*YouTubeCredential.SECRET_FIELDS).first()
+
+
+# How many status changes the owner's page lists.
+CREDENTIAL_CHANGES_SHOWN = 5
+
+
+def credential_status_changes_of(*, owner_id: str) -> list[CredentialStatusChange]:
+    """The newest changes of the owner's connection status, for its admin page."""
+    return list(
+        CredentialStatusChange.objects.filter(content_owner_id=owner_id).select_related("user")[
+            :CREDENTIAL_CHANGES_SHOWN
+        ]
+    )
 
 
 def api_calls_visible_to(*, user) -> QuerySet[ApiCall]:

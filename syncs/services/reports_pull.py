@@ -59,6 +59,7 @@ from channels_app.models import ContentOwner
 from syncs.models import YouTubeCredential, YouTubeReportFile
 from syncs.youtube.errors import (
     PACIFIC,
+    CredentialUnreadable,
     NeedsReauthorisation,
     NotConnected,
     PermanentError,
@@ -453,6 +454,8 @@ def _owner_error(owner: ContentOwner, error: YouTubeError) -> str:
     """What a person should read when an owner's reports could not be pulled."""
     if isinstance(error, NotConnected):
         return f"not connected to YouTube: connect it on its admin page or with manage.py youtube_connect --owner {owner.pk}."
+    if isinstance(error, CredentialUnreadable):
+        return error.message
     if isinstance(error, NeedsReauthorisation):
         return (
             "needs re-authorisation: Google says the grant was revoked or expired (invalid_grant). "

@@ -156,5 +156,13 @@ class NeedsReauthorisation(YouTubeError):
     """The owner's grant was revoked or expired: a person must reconnect it; nothing is sent."""
 
 
+class CredentialUnreadable(NeedsReauthorisation):
+    """No key of ENCRYPTION_KEYS opens the owner's stored credential; nothing is sent.
+
+    A kind of NeedsReauthorisation on purpose: the owner's work waits exactly as for a revoked
+    grant (parked, skipped, summarised) until a person fixes the keys or reconnects.
+    """
+
+
 class NotConnected(YouTubeError):
     """No credential for this content owner and no API key for public reads."""

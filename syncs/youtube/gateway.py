@@ -21,19 +21,21 @@ from google.auth.exceptions import RefreshError, TransportError
 from googleapiclient.errors import HttpError
 
 from channels_app.models import ContentOwner
-from syncs.models import ApiCall, YouTubeCredential
+from syncs.models import ApiCall, YouTubeCredential, unreadable_message
 from syncs.services.api_calls import api_call_record
 from syncs.services.credentials import (
     credential_mark_error,
     credential_mark_needs_reauthorisation,
     credential_mark_success,
     credential_save_tokens,
+    credential_with_secrets,
 )
 from syncs.services.quota import QuotaReservation, quota_charge, quota_mark_exhausted, quota_settle
 from syncs.youtube import clients
 from syncs.youtube.auth import TokenState, google_credentials, service_account_info
 from syncs.youtube.costs import answer_units, quota_api, quota_units
 from syncs.youtube.errors import (
+    CredentialUnreadable,
     Decision,
     GoogleAnswer,
     NeedsReauthorisation,
@@ -46,6 +48,7 @@ from syncs.youtube.errors import (
     next_quota_reset,
     parse_error_body,
 )
+from ytcms_site.fields import SecretDecryptionError
 
 logger = logging.getLogger("ytcms.youtube")
 
@@ -89,8 +92,14 @@ class YouTubeSession:
 
     @classmethod
     def for_owner(cls, owner: ContentOwner) -> YouTubeSession:
-        """The owner's credential; NotConnected without one, NeedsReauthorisation if it is broken."""
-        credential = YouTubeCredential.objects.filter(owner=owner).first()
+        """The owner's credential; NotConnected without one, NeedsReauthorisation if it is broken
+        (CredentialUnreadable when no key of ENCRYPTION_KEYS opens it)."""
+        try:
+            credential = credential_with_secrets(owner=owner)
+        except SecretDecryptionError:
+            raise CredentialUnreadable(
+                unreadable_message(owner.pk), owner_id=owner.pk, reason="credentialUnreadable"
+            ) from None
         if credential is None:
             raise NotConnected(
                 f"Content owner {owner.pk} is not connected to YouTube: connect it in the admin or "

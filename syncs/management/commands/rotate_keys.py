@@ -3,7 +3,9 @@
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import ngettext
 
+from syncs.services.credentials import credentials_recheck_unreadable
 from ytcms_site.fields import EncryptedTextField, SecretDecryptionError
 
 
@@ -33,6 +35,17 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"Re-encrypted {secrets} secrets in {rows} rows with the first key.")
         )
+        opened = credentials_recheck_unreadable()
+        if opened:
+            self.stdout.write(
+                ngettext(
+                    "%(n)d content owner's credential, marked unreadable, opens again",
+                    "%(n)d content owners' credentials, marked unreadable, open again",
+                    opened,
+                )
+                % {"n": opened}
+                + ": their parked items go out at their change sets' next push."
+            )
 
 
 def _rows(model, names, chunk=500):

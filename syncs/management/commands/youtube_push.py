@@ -65,6 +65,9 @@ class Command(BaseCommand):
                 total.over_budget_until = result.over_budget_until
             if result.next_run_at and (total.next_run_at is None or result.next_run_at < total.next_run_at):
                 total.next_run_at = result.next_run_at
+        if total.owners_waiting:
+            # A person must act (reconnect, fix ENCRYPTION_KEYS) before those items can go out.
+            raise CommandError(total.summary())
         self.stdout.write(total.summary())
 
     def _progress_of(self, changeset: ChangeSet):
