@@ -7,24 +7,29 @@ from django.core.management.base import BaseCommand, CommandError
 from channels_app.models import Channel, ContentOwner
 from syncs.services.pull import PullResult, owner_pull, videos_pull
 from syncs.youtube.errors import NeedsReauthorisation, NotConnected, YouTubeError
+from videos.arguments import add_video_id_arguments, video_ids_from_options
 from videos.models import Video
 
 
 class Command(BaseCommand):
     help = (
         "Read from YouTube: for --owner its channels (managedByMe), policies, claimed assets and "
-        "videos; for --channel and --video those videos (50 per videos.list call). Updates what "
+        "videos; for --channel, --video and --videos-file those videos (50 per videos.list call; "
+        "an id starting with '-' is written --video=-ID). Updates what "
         "YouTube has (snapshot and etag), never a pending edit; marks drift."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--owner", action="append", default=[], help="Content owner id (repeatable).")
         parser.add_argument("--channel", action="append", default=[], help="Channel id (repeatable).")
-        parser.add_argument("--video", nargs="+", default=[], help="Video ids.")
+        add_video_id_arguments(parser)
 
-    def handle(self, *, owner, channel, video, verbosity, **options):
+    def handle(self, *, owner, channel, verbosity, **options):
+        video = video_ids_from_options(options)
         if not (owner or channel or video):
-            raise CommandError("Say what to pull: --owner ID, --channel ID or --video ID ….")
+            raise CommandError(
+                "Say what to pull: --owner ID, --channel ID, --video ID … or --videos-file PATH."
+            )
         started = time.perf_counter()
         progress = self.stdout.write if verbosity >= 1 else (lambda line: None)
         result = PullResult()
