@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.utils import timezone
+
 # "Daily quotas reset at midnight Pacific Time." [doc determine_quota_cost]
 PACIFIC = ZoneInfo("America/Los_Angeles")
 
@@ -101,14 +103,15 @@ def parse_error_body(status: int, content: bytes | str | None, headers=None) -> 
 
 def next_quota_reset(now: datetime | None = None) -> datetime:
     """The next midnight in America/Los_Angeles, as an aware UTC datetime."""
-    local = (now or datetime.now(UTC)).astimezone(PACIFIC)
+    # timezone.now, the clock every other part of ytcms (and the task worker's run_after) reads.
+    local = (now or timezone.now()).astimezone(PACIFIC)
     midnight = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=PACIFIC)
     return midnight.astimezone(UTC)
 
 
 def pacific_day(now: datetime | None = None):
     """The quota day: today's date in America/Los_Angeles."""
-    return (now or datetime.now(UTC)).astimezone(PACIFIC).date()
+    return (now or timezone.now()).astimezone(PACIFIC).date()
 
 
 # ------------------------------------------------------------------------ typed errors
