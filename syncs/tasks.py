@@ -29,16 +29,22 @@ def videos_refresh(*, video_ids: list[str], user_id: int) -> str:
 
 @task(queue_name="syncs")
 def changeset_push_task(*, changeset_id: int) -> str:
-    """Push a queued change set; re-enqueued for when deferred items come due (quota reset, retries)."""
+    """Push a queued change set; scheduled again for when deferred items come due (quota reset, retries)."""
     from syncs.changesets.push import changeset_push
+    from syncs.changesets.scheduling import changeset_schedule_push
+    from syncs.changesets.services import ChangeSetError
     from syncs.models import ChangeSet
 
     changeset = ChangeSet.objects.filter(pk=changeset_id).first()
     if changeset is None:
         return f"Change set {changeset_id} is gone."
-    result = changeset_push(changeset=changeset)
-    if result.next_run_at is not None and changeset_push_task.get_backend().supports_defer:
-        changeset_push_task.using(run_after=result.next_run_at).enqueue(changeset_id=changeset_id)
+    try:
+        result = changeset_push(changeset=changeset)
+    except ChangeSetError as error:
+        # Pushed by hand (youtube_push) before this scheduled run came due, or reverted: not a failure.
+        return f"Nothing pushed: {error}"
+    if result.next_run_at is not None:
+        changeset_schedule_push(changeset=changeset, at=result.next_run_at)
     return result.summary()
 
 

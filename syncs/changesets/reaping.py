@@ -9,16 +9,9 @@ Add the task path to TASKS_REQUEUE_ON_STALE to have the reaper run it again by i
 
 from django.utils import timezone
 
+from syncs.changesets.scheduling import PUSH_TASK_PATH, changeset_id_of_task, changeset_schedule_push
 from syncs.models import ChangeSet, ChangeSetItem
 from ytcms_site.tasks_reaper import StaleTaskHandler
-
-PUSH_TASK_PATH = "syncs.tasks.changeset_push_task"
-
-
-def _changeset_id(result) -> int | None:
-    kwargs = (result.args_kwargs or {}).get("kwargs") or {}
-    args = (result.args_kwargs or {}).get("args") or []
-    return kwargs.get("changeset_id", args[0] if args else None)
 
 
 def _release_leases(changeset_id: int) -> int:
@@ -33,21 +26,21 @@ class ChangeSetPushHandler(StaleTaskHandler):
     def is_alive(self, result, *, threshold) -> bool:
         # A push of thousands of videos runs longer than TASKS_STALE_AFTER_SECONDS; while its items
         # keep being claimed and settled, its worker lives.
-        changeset_id = _changeset_id(result)
+        changeset_id = changeset_id_of_task(result)
         return bool(
             changeset_id
             and ChangeSetItem.objects.filter(changeset_id=changeset_id, updated_at__gt=threshold).exists()
         )
 
     def requeued(self, old, new_id: str) -> None:
-        changeset_id = _changeset_id(old)
+        changeset_id = changeset_id_of_task(old)
         if changeset_id:
             _release_leases(changeset_id)
 
     def failed(self, old, message: str) -> None:
         from syncs.changesets.push import changeset_settle_status
 
-        changeset_id = _changeset_id(old)
+        changeset_id = changeset_id_of_task(old)
         changeset = ChangeSet.objects.filter(pk=changeset_id).first() if changeset_id else None
         if changeset is None:
             return
@@ -60,10 +53,8 @@ class ChangeSetPushHandler(StaleTaskHandler):
         """Change sets left pushing by a killed `youtube_push` command (no task to reap): push again."""
         from django_tasks_db.models import DBTaskResult
 
-        from syncs.tasks import changeset_push_task
-
         waiting = {
-            _changeset_id(result)
+            changeset_id_of_task(result)
             for result in DBTaskResult.objects.filter(
                 task_path=PUSH_TASK_PATH, status__in=("READY", "RUNNING")
             )
@@ -76,6 +67,6 @@ class ChangeSetPushHandler(StaleTaskHandler):
         described = []
         for changeset in stuck:
             _release_leases(changeset.pk)
-            changeset_push_task.enqueue(changeset_id=changeset.pk)
+            changeset_schedule_push(changeset=changeset)
             described.append(f"change set {changeset.pk} ({changeset}): left pushing, pushed again")
         return described

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from channels_app.models import ContentOwner
 from syncs.changesets.push import changeset_settle_status, video_forget_drift
+from syncs.changesets.scheduling import changeset_schedule_push
 from syncs.models import ChangeSet, ChangeSetItem
 from syncs.youtube.mapping import claim_policy_canonical
 from videos.models import Video
@@ -221,10 +222,7 @@ def changeset_queue(*, changeset: ChangeSet, user, enqueue: bool = True) -> Chan
     changeset.save(update_fields=["status", "updated_at"])
     publish_changeset_update(changeset)
     if enqueue:
-        from syncs.tasks import changeset_push_task
-
-        pk = changeset.pk
-        transaction.on_commit(lambda: changeset_push_task.enqueue(changeset_id=pk))
+        transaction.on_commit(lambda: changeset_schedule_push(changeset=changeset))
     return changeset
 
 

@@ -1,0 +1,80 @@
+"""When a change set's push runs: the one place that schedules the push task of a change set.
+
+Every path that defers items asks changeset_schedule_push for the time the first of them comes
+due: the push task itself, `manage.py youtube_push`, the Push button and the API (through
+changeset_queue) and the reaper. It keeps at most one push task waiting per change set, so a
+second press of Push, a push by hand on the same day or two workers deferring at once leave one
+task, which runs when the earliest deferred item comes due.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.tasks import TaskResultStatus
+from django.utils import timezone
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.models import DBTaskResult, get_date_max
+
+from syncs.models import ChangeSet
+
+PUSH_TASK_PATH = "syncs.tasks.changeset_push_task"
+
+
+@dataclass(frozen=True)
+class ScheduledPush:
+    task_id: str
+    run_after: datetime | None  # None: as soon as a worker is free
+    created: bool  # False: a push task of the change set was already waiting (perhaps moved earlier)
+
+
+def changeset_id_of_task(result) -> int | None:
+    """The change set a stored push task (a DBTaskResult) pushes."""
+    kwargs = (result.args_kwargs or {}).get("kwargs") or {}
+    args = (result.args_kwargs or {}).get("args") or []
+    return kwargs.get("changeset_id", args[0] if args else None)
+
+
+def _run_after(row: DBTaskResult) -> datetime | None:
+    return None if row.run_after == get_date_max() else row.run_after
+
+
+def changeset_schedule_push(*, changeset: ChangeSet, at: datetime | None = None) -> ScheduledPush | None:
+    """Have the push task run for this change set at `at` (now when None), once.
+
+    A push task of the change set already waiting to run by then is kept; one waiting for later is
+    moved to `at`. None when the task backend cannot run a task later (the caller says what to
+    run, and when).
+    """
+    from syncs.tasks import changeset_push_task
+
+    backend = changeset_push_task.get_backend()
+    task = changeset_push_task.using(run_after=at) if at is not None else changeset_push_task
+    if not isinstance(backend, DatabaseBackend):
+        # Only the database backend is supported (docs/deploy.md); elsewhere nothing to look up.
+        if at is not None and not backend.supports_defer:
+            return None
+        return ScheduledPush(str(task.enqueue(changeset_id=changeset.pk).id), at, True)
+    when = at or timezone.now()
+    with transaction.atomic():
+        # Serialises schedulers of one change set (PostgreSQL; SQLite's writers queue anyway).
+        list(ChangeSet.objects.select_for_update().filter(pk=changeset.pk).values_list("pk"))
+        waiting = sorted(
+            (
+                row
+                for row in DBTaskResult.objects.filter(
+                    task_path=PUSH_TASK_PATH, status=TaskResultStatus.READY, backend_name=backend.alias
+                )
+                if changeset_id_of_task(row) == changeset.pk
+            ),
+            key=lambda row: (_run_after(row) is not None, row.run_after),  # "now" first
+        )
+        if waiting and (_run_after(waiting[0]) is None or waiting[0].run_after <= when):
+            return ScheduledPush(str(waiting[0].id), _run_after(waiting[0]), False)
+        if waiting:
+            moved = DBTaskResult.objects.filter(pk=waiting[0].pk, status=TaskResultStatus.READY).update(
+                run_after=at or get_date_max()
+            )
+            if moved:
+                return ScheduledPush(str(waiting[0].id), at, False)
+        return ScheduledPush(str(task.enqueue(changeset_id=changeset.pk).id), at, True)
