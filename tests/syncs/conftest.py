@@ -316,3 +316,52 @@ def studio_claim_policy(server, claim_id: str, policy: dict) -> dict:
     )
     with urllib.request.urlopen(request, timeout=10) as answer:
         return json.load(answer)
+
+
+class MovedClock:
+    """ytcms's clock (django.utils.timezone.now: the services, the quota ledger, the task worker's
+    run_after) and the emulator's (Google's quota day), frozen together at the instant set."""
+
+    def __init__(self, server, monkeypatch):
+        self.server, self.monkeypatch = server, monkeypatch
+
+    def set(self, when) -> None:
+        from django.utils import timezone
+
+        self.monkeypatch.setattr(timezone, "now", lambda: when)
+        self.server.state.clock.set(when, freeze=True)
+
+
+@pytest.fixture
+def clock(emulator, monkeypatch) -> MovedClock:
+    return MovedClock(emulator, monkeypatch)
+
+
+DATABASE_TASKS = {
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "reports", "syncs"]}
+}
+
+
+def run_task_worker() -> str:
+    """`manage.py db_worker --batch` as cron or CI runs it: every task due by the clock, then exit.
+
+    In this process, so it reads the moved clock; the test needs django_db(transaction=True), as
+    the worker commits its own transactions. Its signal handlers are put back afterwards.
+    """
+    import io
+    import signal
+
+    from django.core.management import call_command
+
+    handled = (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)
+    saved = {number: signal.getsignal(number) for number in handled}
+    out = io.StringIO()
+    try:
+        call_command(
+            "db_worker", "--queue-name", "*", "--batch", "--no-reload", "--no-startup-delay", "--interval",
+            "0", stdout=out, stderr=out,
+        )  # fmt: skip
+    finally:
+        for number, handler in saved.items():
+            signal.signal(number, handler)
+    return out.getvalue()

@@ -1,11 +1,19 @@
-"""manage.py youtube_push [--changeset ID] [--dry-run]: push queued change sets to YouTube."""
+"""manage.py youtube_push [--changeset ID] [--dry-run] [--no-schedule]: push queued change sets to YouTube.
+
+What waits (today's quota is spent, a retry) is scheduled: the push task runs again when it comes
+due, in the task worker. With --no-schedule the command says what to run by hand, and when.
+"""
+
+from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
 from syncs.changesets.preview import changeset_preview
 from syncs.changesets.push import PushResult, changeset_push
+from syncs.changesets.scheduling import changeset_schedule_push
 from syncs.changesets.services import ChangeSetError, changeset_queue
 from syncs.models import ChangeSet
+from syncs.youtube.errors import PACIFIC
 from ytcms_site.live.events import changeset_numbers
 
 BAR_WIDTH = 30
@@ -21,8 +29,13 @@ class Command(BaseCommand):
             action="store_true",
             help="Show what would be pushed and its quota cost; send nothing.",
         )
+        parser.add_argument(
+            "--no-schedule",
+            action="store_true",
+            help="Schedule no task for what waits (a quota reset, a retry); print what to run, and when.",
+        )
 
-    def handle(self, *args, changeset=None, dry_run=False, **options):
+    def handle(self, *args, changeset=None, dry_run=False, no_schedule=False, **options):
         if changeset is not None:
             found = ChangeSet.objects.filter(pk=changeset).first()
             if found is None:
@@ -49,6 +62,8 @@ class Command(BaseCommand):
                 self._end_bar()
             except ChangeSetError as error:
                 raise CommandError(f"Change set {item.pk}: {error}") from None
+            if result.next_run_at is not None:
+                self.stdout.write(self._resumption(item, result.next_run_at, schedule=not no_schedule))
             for name in (
                 "videos_written",
                 "items_done",
@@ -69,6 +84,32 @@ class Command(BaseCommand):
             # A person must act (reconnect, fix ENCRYPTION_KEYS) before those items can go out.
             raise CommandError(total.summary())
         self.stdout.write(total.summary())
+
+    def _resumption(self, changeset: ChangeSet, at: datetime, *, schedule: bool) -> str:
+        """Schedule the push of what waits, or say what to run by hand and when."""
+        when = f"{at:%Y-%m-%d %H:%M} UTC ({at.astimezone(PACIFIC):%Y-%m-%d %H:%M %Z})"
+        scheduled = changeset_schedule_push(changeset=changeset, at=at) if schedule else None
+        if scheduled is None:
+            why = "--no-schedule" if not schedule else "the task backend cannot run a task later"
+            return (
+                f"Change set {changeset.pk}: nothing scheduled ({why}). What waits comes due at {when}: "
+                f"run `manage.py youtube_push --changeset {changeset.pk}` then."
+            )
+        if not scheduled.created and scheduled.run_after != at:
+            earlier = (
+                f"at {scheduled.run_after:%Y-%m-%d %H:%M} UTC"
+                if scheduled.run_after
+                else "as soon as a worker is free"
+            )
+            return (
+                f"Change set {changeset.pk}: its push task {scheduled.task_id} already waits to run {earlier}; "
+                f"what it leaves waiting is scheduled again then (next due at {when})."
+            )
+        return (
+            f"Change set {changeset.pk}: push task {scheduled.task_id} "
+            f"{'scheduled' if scheduled.created else 'moved'} to run at {when}; "
+            "the task worker (`manage.py db_worker --queue-name '*'`) pushes what waits then."
+        )
 
     def _progress_of(self, changeset: ChangeSet):
         """Per batch: the push's line, and the numbers the live changeset_update frames carry."""
