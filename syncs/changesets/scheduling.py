@@ -2,7 +2,8 @@
 
 Every path that defers items asks changeset_schedule_push for the time the first of them comes
 due: the push task itself, `manage.py youtube_push`, the Push button and the API (through
-changeset_queue) and the reaper. It keeps at most one push task waiting per change set, so a
+changeset_queue) and the reaper; items parked for a broken credential have no time and are
+scheduled when their owner is connected again (changesets_schedule_parked). It keeps at most one push task waiting per change set, so a
 second press of Push, a push by hand on the same day or two workers deferring at once leave one
 task, which runs when the earliest deferred item comes due.
 """
@@ -16,7 +17,7 @@ from django.utils import timezone
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult, get_date_max
 
-from syncs.models import ChangeSet
+from syncs.models import ChangeSet, ChangeSetItem
 
 PUSH_TASK_PATH = "syncs.tasks.changeset_push_task"
 
@@ -78,3 +79,16 @@ def changeset_schedule_push(*, changeset: ChangeSet, at: datetime | None = None)
             if moved:
                 return ScheduledPush(str(waiting[0].id), at, False)
         return ScheduledPush(str(task.enqueue(changeset_id=changeset.pk).id), at, True)
+
+
+def changesets_schedule_parked(*, content_owner) -> list[ScheduledPush]:
+    """The owner is connected again: push now what waited for its credential (no time to wait for)."""
+    from syncs.changesets.services import OPEN_FOR_PUSH
+
+    parked = ChangeSet.objects.filter(
+        status__in=OPEN_FOR_PUSH,
+        items__status=ChangeSetItem.Status.DEFERRED,
+        items__deferred_until__isnull=True,
+        items__video__channel__content_owner=content_owner,
+    ).distinct()
+    return [scheduled for changeset in parked if (scheduled := changeset_schedule_push(changeset=changeset))]

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from channels_app.models import ContentOwner
+from syncs.changesets.scheduling import changesets_schedule_parked
 from syncs.models import REAUTHORISE_MESSAGE, CredentialStatusChange, YouTubeCredential, unreadable_message
 from ytcms_site.fields import SecretDecryptionError
 from ytcms_site.live.events import publish
@@ -45,6 +46,9 @@ def _status_changed(*, owner_id: str, old_status: str, new_status: str, message:
         },
         content_owner_id=owner_id,
     )
+    if new_status == YouTubeCredential.Status.OK:
+        # Connected again or readable again: what waited for the credential is pushed now.
+        transaction.on_commit(lambda: changesets_schedule_parked(content_owner=ContentOwner(pk=owner_id)))
 
 
 @transaction.atomic

@@ -226,3 +226,31 @@ def test_the_resumption_is_midnight_in_los_angeles_across_a_dst_change(
     clock.set(reset + SECOND)
     run_task_worker()
     assert _titles(emulator)["a1song00001"] == "Midnight Song (new)"
+
+
+def test_what_waited_for_a_revoked_grant_is_pushed_once_the_owner_is_connected_again(
+    two_edits, emulator, clock, owner_a, connect
+):
+    from syncs.services.credentials import credential_mark_needs_reauthorisation
+
+    clock.set(AFTERNOON)
+    credential_mark_needs_reauthorisation(
+        credential=owner_a.youtube_credential, detail="invalid_grant: revoked"
+    )
+    out = _youtube_push("--changeset", str(two_edits.pk))
+    assert "owner-a waits:" in out and "scheduled" not in out, out
+    assert (
+        f"Change set {two_edits.pk}: what waits for owner-a is pushed by the task worker as soon as it is "
+        "connected again (`manage.py youtube_connect` or its content owner page)." in out
+    ), out
+    assert {i.deferred_until for i in ChangeSetItem.objects.all()} == {None}
+    assert _waiting_tasks() == []
+
+    connect(owner_a)  # youtube_connect's service: the owner is connected again
+    (task,) = _waiting_tasks()
+    run_task_worker()
+
+    task.refresh_from_db()
+    assert task.status == "SUCCESSFUL", task.traceback
+    assert _titles(emulator) == {"a1live00001": "Live at Dawn (new)", "a1song00001": "Midnight Song (new)"}
+    assert connect(owner_a) and _waiting_tasks() == []  # nothing parked any more: nothing scheduled
