@@ -2,10 +2,12 @@
 
 Every path that defers items asks changeset_schedule_push for the time the first of them comes
 due: the push task itself, `manage.py youtube_push`, the Push button and the API (through
-changeset_queue) and the reaper; items parked for a broken credential have no time and are
-scheduled when their owner is connected again (changesets_schedule_parked). It keeps at most one push task waiting per change set, so a
-second press of Push, a push by hand on the same day or two workers deferring at once leave one
-task, which runs when the earliest deferred item comes due.
+changeset_queue) and the reaper. Items parked for a broken credential have no such time: they are
+scheduled when their owner is connected again (changesets_schedule_parked).
+
+At most one push task waits per change set, so a second press of Push, a push by hand on the same
+day or two workers deferring at once leave one task, which runs when the earliest deferred item
+comes due.
 """
 
 from dataclasses import dataclass

@@ -64,7 +64,7 @@ class Command(BaseCommand):
                 raise CommandError(f"Change set {item.pk}: {error}") from None
             if result.next_run_at is not None:
                 self.stdout.write(self._resumption(item, result.next_run_at, schedule=not no_schedule))
-            for owner_id in result.owners_waiting:
+            for owner_id in [o for o in result.owners_waiting if o != "(no content owner)"]:
                 self.stdout.write(
                     f"Change set {item.pk}: what waits for {owner_id} is pushed by the task worker as soon as "
                     "it is connected again (`manage.py youtube_connect` or its content owner page)."
