@@ -10,7 +10,7 @@ import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
@@ -237,8 +237,11 @@ def test_what_waited_for_a_revoked_grant_is_pushed_once_the_owner_is_connected_a
     credential_mark_needs_reauthorisation(
         credential=owner_a.youtube_credential, detail="invalid_grant: revoked"
     )
-    out = _youtube_push("--changeset", str(two_edits.pk))
-    assert "owner-a waits:" in out and "scheduled" not in out, out
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="owner-a waits:") as refused:  # a person must act: exit 1
+        call_command("youtube_push", "--changeset", str(two_edits.pk), stdout=out)
+    out = out.getvalue()
+    assert "scheduled" not in out and "scheduled" not in str(refused.value), out
     assert (
         f"Change set {two_edits.pk}: what waits for owner-a is pushed by the task worker as soon as it is "
         "connected again (`manage.py youtube_connect` or its content owner page)." in out
