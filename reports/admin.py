@@ -320,7 +320,7 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
         mode = request.POST.get("mode")
         dry_run = {"preview": True, "import": False}.get(mode)
         try:
-            report = report_rerun(report=report, dry_run=dry_run)
+            report = report_rerun(report=report, dry_run=dry_run, user=request.user)
         except ReportStateError as exc:
             self.message_user(request, str(exc), messages.ERROR)
         else:

@@ -338,7 +338,7 @@ class ReportViewSet(
         serializer = ReportRerunSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            report_rerun(report=report, dry_run=serializer.validated_data["dry_run"])
+            report_rerun(report=report, dry_run=serializer.validated_data["dry_run"], user=request.user)
         except ReportStateError as error:
             raise StateConflict(str(error)) from None
         report = self.get_queryset().get(pk=report.pk)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
@@ -25,7 +26,7 @@ from reports.models import Report, ReportRowError
 from reports.parsing import ReportFileError, RowError, write_failed_rows
 from reports.pipeline import ReportRun, SourceError, Superseded, new_run_token
 from reports.sheets import SheetRow, parse_edit_sheet, write_edit_sheet
-from ytcms_site.live.events import ReportProgress
+from ytcms_site.live.events import ReportProgress, publish_processing_update
 
 logger = logging.getLogger(__name__)
 
@@ -152,22 +153,77 @@ def report_enqueue(*, report: Report) -> Report:
     return report
 
 
-def report_rerun(*, report: Report, dry_run: bool | None = None) -> Report:
-    """Queue a finished report again: a failed one resumes after its checkpoint, others start over."""
+# What a run counts; a run that starts over starts them at zero (a resume keeps them).
+RUN_COUNTERS = (
+    "bytes_processed",
+    "rows_read",
+    "rows_imported",
+    "rows_unchanged",
+    "rows_rejected",
+    "videos_created",
+    "videos_updated",
+    "videos_unchanged",
+    "channels_created",
+    "claims_upserted",
+    "claims_deactivated",
+    "assets_created",
+    "checkpoint_line",
+)
+# A re-run's audit entry: what the page showed before and what it shows once queued.
+RERUN_AUDITED = ("status", "dry_run", "message", *RUN_COUNTERS)
+
+
+def _start_over(report: Report) -> None:
+    """Forget the last run's counts, sample rows and rejected rows (saved by the caller)."""
+    ReportRowError.objects.filter(report=report).delete()
+    for name in RUN_COUNTERS:
+        setattr(report, name, 0)
+    report.preview = []
+
+
+def report_rerun(*, report: Report, dry_run: bool | None = None, user=None) -> Report:
+    """Queue a finished report again: a failed one resumes after its checkpoint, others start over.
+
+    Starting over clears the last run's counts at once: after *Import now* on a preview the page
+    (and the live frame sent after commit) shows the import's zeros, not the preview's numbers,
+    until the worker starts. `user` (who asked) gets an admin-log entry with old and new values.
+    """
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=report.pk)
         if report.status in (Report.Status.QUEUED, Report.Status.RUNNING):
             raise ReportStateError(f"Report #{report.pk} is already {report.get_status_display().lower()}.")
+        before = {name: getattr(report, name) for name in RERUN_AUDITED}
         mode_changed = dry_run is not None and dry_run != report.dry_run
         if dry_run is not None:
             report.dry_run = dry_run
         if report.status == Report.Status.DONE or mode_changed or report.dry_run:
-            report.checkpoint_line = 0  # start over; re-importing is idempotent
+            _start_over(report)  # start over; re-importing is idempotent
         report.status = Report.Status.QUEUED
         report.message = ""
         report.finished_at = None
-        report.save(update_fields=["dry_run", "checkpoint_line", "status", "message", "finished_at"])
+        report.save(update_fields=[*RERUN_AUDITED, "preview", "finished_at"])
         report_enqueue(report=report)
+        changed = {
+            name: {"old": old, "new": getattr(report, name)}
+            for name, old in before.items()
+            if old != getattr(report, name)
+        }
+        if user is not None:
+            LogEntry.objects.log_actions(
+                user_id=user.pk,
+                queryset=[report],
+                action_flag=CHANGE,
+                change_message=[
+                    {
+                        "changed": {
+                            "fields": [str(Report._meta.get_field(name).verbose_name) for name in changed]
+                        }
+                    },
+                    {"values": changed},
+                ],
+                single_object=True,
+            )
+        publish_processing_update(report)
     return report
 
 
@@ -183,24 +239,7 @@ def _claim_run(report_id: int) -> Report | None:
         now = timezone.now()
         resume = report.checkpoint_line > 0 and not report.dry_run
         if not resume:
-            ReportRowError.objects.filter(report=report).delete()
-            for name in (
-                "bytes_processed",
-                "rows_read",
-                "rows_imported",
-                "rows_unchanged",
-                "rows_rejected",
-                "videos_created",
-                "videos_updated",
-                "videos_unchanged",
-                "channels_created",
-                "claims_upserted",
-                "claims_deactivated",
-                "assets_created",
-                "checkpoint_line",
-            ):
-                setattr(report, name, 0)
-            report.preview = []
+            _start_over(report)
             report.started_at = now
             report.message = ""
         else:

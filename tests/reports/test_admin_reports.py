@@ -272,3 +272,41 @@ def test_the_run_url_opened_with_get_goes_back_to_the_report_page(client, alice,
     assert "Nothing was done: press the button on this page to do it." in landed.content.decode()
     report.refresh_from_db()
     assert report.dry_run and report.status == Report.Status.DONE
+
+
+def test_import_now_on_a_preview_clears_its_counts_and_logs_old_and_new(
+    client, alice, owner_a, channel_a1, settings
+):
+    """Import now, posted as the page's button posts: the queued import shows zeros, and the admin's
+    history says which counts went from the preview's numbers to 0."""
+    import json
+
+    from django.contrib.admin.models import CHANGE, LogEntry
+
+    client.force_login(alice)
+    report = upload_preview(client, owner_a)
+    assert (report.rows_read, report.videos_created, report.preview != []) == (1, 1, True)
+    # The worker has not started it yet: the queue keeps it.
+    settings.TASKS = {"default": {**settings.TASKS["default"], "BACKEND": "django_tasks_db.DatabaseBackend"}}
+    client.post(reverse("admin:reports_report_run", args=[report.pk]), {"mode": "import"})
+    report.refresh_from_db()
+    assert (report.status, report.dry_run) == (Report.Status.QUEUED, False)
+    assert (report.rows_read, report.rows_imported, report.videos_created, report.bytes_processed) == (
+        0,
+        0,
+        0,
+        0,
+    )
+    assert report.preview == []
+    page = client.get(reverse("admin:reports_report_change", args=[report.pk])).content.decode()
+    assert 'rows read <span data-count="rows_read">0</span>' in page
+    assert "Preview: the first" not in page
+
+    entry = LogEntry.objects.get(object_id=str(report.pk), user=alice)
+    assert entry.action_flag == CHANGE
+    values = json.loads(entry.change_message)[1]["values"]
+    assert values["status"] == {"old": "done", "new": "queued"}
+    assert values["dry_run"] == {"old": True, "new": False}
+    assert values["rows_read"] == {"old": 1, "new": 0}
+    assert values["videos_created"] == {"old": 1, "new": 0}
+    assert "rows_rejected" not in values  # 0 before and after: nothing to record

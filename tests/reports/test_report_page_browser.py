@@ -117,13 +117,35 @@ def test_upload_preview_then_import_now_from_the_report_page(
             # The first screen: the preview table below runs to many screens.
             page.screenshot(path=str(ARTIFACTS / "3-preview-page.png"))
 
+            # A second tab on the same report: only the live frame of "Import now" can change it.
+            watcher = page.context.new_page()
+            watcher.goto(page.url)
+            wait_live_connected(watcher)
+            watcher.evaluate("window.__sameDocument = true")
+
             page.get_by_role("button", name="Import now").click()
             page.wait_for_load_state("load")
             seen["after_click_url"] = page.url
             seen["after_click_text"] = page.inner_text("body")
             seen["after_click_messages"] = page.locator("ul.messagelist li").all_inner_texts()
             wait_live_connected(page)
+            # Before the worker starts: the import's counts (none yet), not the preview's.
+            seen["queued_fields"] = {
+                name: page.inner_text(f".fieldBox.field-{name} .readonly") for name in seen["live_fields"]
+            }
+            seen["queued_panel"] = page.inner_text(".ytcms-report-numbers")
+            seen["queued_rejected_heading"] = page.inner_text("#report-row-errors h2")
+            seen["queued_preview_table"] = page.locator("#report-preview").count()
             page.screenshot(path=str(ARTIFACTS / "4-import-queued.png"), full_page=True)
+            expect(watcher.locator(".fieldBox.field-rows_read .readonly")).to_have_text(
+                "0", timeout=TIMEOUT_MS
+            )
+            seen["watcher_fields"] = {
+                name: watcher.inner_text(f".fieldBox.field-{name} .readonly") for name in seen["live_fields"]
+            }
+            seen["watcher_panel"] = watcher.inner_text(".ytcms-report-numbers")
+            seen["watcher_same_document"] = watcher.evaluate("window.__sameDocument === true")
+            watcher.close()
 
             seen["import_status"] = asgi_server.call(report_ingest_now, report_id)
             expect(page.locator(".ytcms-bar")).to_have_attribute("aria-valuenow", "100", timeout=TIMEOUT_MS)
@@ -163,6 +185,14 @@ def test_upload_preview_then_import_now_from_the_report_page(
     assert seen["after_click_url"] == f"{base}/admin/reports/report/{report_id}/change/"
     assert "403" not in seen["after_click_text"] and "Forbidden" not in seen["after_click_text"]
     assert seen["after_click_messages"] == [f"Report #{report_id}: the import is queued."]
+    # Queued for import, the page and the live frame show the import's zeros, not the preview's.
+    zeros = dict.fromkeys(seen["live_fields"], "0")
+    assert seen["queued_fields"] == zeros
+    assert seen["queued_panel"].startswith("0% · Queued · rows read 0 · rejected 0 · videos created 0,")
+    assert seen["queued_rejected_heading"] == "Rejected rows (0)"
+    assert seen["queued_preview_table"] == 0
+    assert seen["watcher_same_document"] and seen["watcher_fields"] == zeros
+    assert seen["watcher_panel"].startswith("0% · Queued · rows read 0 · rejected 0 ·")
     assert seen["import_status"] == "done"
     assert seen["import_live_summary"].startswith(f"Done: {SAMPLE_ROWS} rows read,")
     assert (
