@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -404,6 +405,11 @@ class ChangeSetAdmin(StaffReadOnlyAdmin):
                 self.admin_site.admin_view(self.changeset_resolve_view),
                 name="syncs_changeset_resolve",
             ),
+            path(
+                "<int:object_id>/live-parts/",
+                self.admin_site.admin_view(self.changeset_parts_view),
+                name="syncs_changeset_parts",
+            ),
             *super().get_urls(),
         ]
 
@@ -466,30 +472,48 @@ class ChangeSetAdmin(StaffReadOnlyAdmin):
             )
         return HttpResponseRedirect(page)
 
+    def changeset_parts_view(self, request, object_id):
+        """The page's parts that a push changes (conflicts, items, buttons), for live-changeset.js.
+
+        Rendered by the page's own templates from the same context, so a live update shows what a
+        reload would: the items `changeset_items_visible_to` lets this user see, nobody else's.
+        """
+        changeset = self.get_queryset(request).filter(pk=object_id).first()
+        if changeset is None or not self.has_view_permission(request, changeset):
+            raise Http404
+        context = {"original": changeset, **self.changeset_page_context(request, changeset)}
+        return TemplateResponse(request, "admin/syncs/changeset/live_parts.html", context)
+
+    def changeset_page_context(self, request, changeset: ChangeSet) -> dict:
+        """What the change-set page shows besides the admin's form (its items, conflicts, buttons)."""
+        preview = changeset_preview(changeset=changeset, user=request.user)
+        for row in preview.rows:
+            row.base_shown = value_shown(row.item.base_value)
+            row.new_shown = value_shown(row.item.new_value)
+            row.theirs_shown = value_shown(row.item.theirs_value)
+        refusals = {
+            verb: changeset_action_refusal(user=request.user, changeset=changeset, action=verb)
+            for verb in (*CHANGESET_PAGE_VERBS, "resolve")
+        }
+        return {
+            "preview": preview,
+            "conflicts": [row for row in preview.rows if row.item.status == ChangeSetItem.Status.CONFLICT],
+            "refusals": refusals,
+            "may": {verb: refusal is None for verb, refusal in refusals.items()},
+            "act_urls": {
+                verb: reverse("admin:syncs_changeset_act", args=[changeset.pk, verb])
+                for verb in CHANGESET_PAGE_VERBS
+            },
+            "resolve_urls": {
+                resolution: reverse("admin:syncs_changeset_resolve", args=[changeset.pk, resolution])
+                for resolution in CHANGESET_RESOLUTIONS
+            },
+            "parts_url": reverse("admin:syncs_changeset_parts", args=[changeset.pk]),
+        }
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
-            preview = changeset_preview(changeset=obj, user=request.user)
-            for row in preview.rows:
-                row.base_shown = value_shown(row.item.base_value)
-                row.new_shown = value_shown(row.item.new_value)
-                row.theirs_shown = value_shown(row.item.theirs_value)
-            context["preview"] = preview
-            context["conflicts"] = [
-                row for row in preview.rows if row.item.status == ChangeSetItem.Status.CONFLICT
-            ]
-            context["refusals"] = {
-                verb: changeset_action_refusal(user=request.user, changeset=obj, action=verb)
-                for verb in (*CHANGESET_PAGE_VERBS, "resolve")
-            }
-            context["may"] = {verb: refusal is None for verb, refusal in context["refusals"].items()}
-            context["act_urls"] = {
-                verb: reverse("admin:syncs_changeset_act", args=[obj.pk, verb])
-                for verb in CHANGESET_PAGE_VERBS
-            }
-            context["resolve_urls"] = {
-                resolution: reverse("admin:syncs_changeset_resolve", args=[obj.pk, resolution])
-                for resolution in CHANGESET_RESOLUTIONS
-            }
+            context.update(self.changeset_page_context(request, obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
 

@@ -16,6 +16,7 @@ from tests.live.test_browser_live import (
     asgi_server,  # noqa: F401 - the fixture
     pytestmark,  # noqa: F401 - browser and transactional-database marks
     sign_in_browser,
+    wait_live_connected,
 )
 
 # Screenshots a person should look at: var/test-artifacts/ (the live tests' folder is below it).
@@ -115,3 +116,109 @@ def test_overwrite_with_ours_then_push_resolves_the_conflict_and_leaves_no_drift
     assert seen["drift_field"].startswith("No drift")
     assert seen["waiting_in"].startswith("None")
     assert (seen["list_drift_badges"], seen["list_sync"]) == (0, "in_sync")
+
+
+def _push_as_the_worker(changeset_id: int) -> str:
+    """What `manage.py db_worker` runs for a queued push (syncs.tasks.changeset_push_task)."""
+    from syncs.tasks import changeset_push_task
+
+    return changeset_push_task.call(changeset_id=changeset_id)
+
+
+def test_a_conflict_found_by_the_push_shows_its_row_and_buttons_without_a_reload(
+    asgi_server,  # noqa: F811
+    emulator,
+    connect,
+    owner_a,
+    alice,
+    catalogue,
+):
+    """alice clicks Push with the page open; Studio had changed the title. Without a reload the item
+    rows (the title's conflict with YouTube's and our values, the description done) and the
+    Keep/Overwrite buttons appear; she clicks Keep YouTube's and the video follows YouTube."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from syncs.models import ChangeSet, ChangeSetItem
+    from tests.syncs.conftest import studio_edit
+    from videos.models import Video
+    from videos.services import video_update
+
+    alice.set_password("alice-password")
+    alice.save()
+    connect(owner_a)
+    video_update(
+        video=catalogue["a1_song"],
+        changes={"title": "Midnight Song (Ours)", "description": "Our new description"},
+        user=alice,
+    )
+    studio_edit(emulator, "a1song00001", title="Midnight Song (Studio)")
+    changeset = ChangeSet.objects.get()
+    title_item = ChangeSetItem.objects.get(changeset=changeset, field="title")
+    description_item = ChangeSetItem.objects.get(changeset=changeset, field="description")
+    base = asgi_server.url
+    page_url = f"{base}/admin/syncs/changeset/{changeset.pk}/change/"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    seen = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport=VIEWPORT)
+            sign_in_browser(page, base, "alice", "alice-password")
+            page.goto(page_url)
+            page.locator("#ytcms-changeset-actions").get_by_role("button", name="Push to YouTube").click()
+            page.wait_for_url(page_url)
+            seen["queued_message"] = page.locator("ul.messagelist").inner_text()
+            wait_live_connected(page)
+            seen["conflicts_before"] = page.locator("#ytcms-conflict-resolution").count()
+            page.evaluate("window.__sameDocument = true")  # a reload would lose it
+
+            # The worker's part: the push reads YouTube's title, finds Studio's edit, settles each item.
+            seen["push"] = asgi_server.call(_push_as_the_worker, changeset.pk)
+            conflict_row = page.locator(
+                f'#ytcms-conflict-resolution tr[data-conflict-item="{title_item.pk}"]'
+            )
+            expect(conflict_row).to_be_visible(timeout=TIMEOUT_MS)
+            expect(
+                page.locator(f'tr[data-item-id="{description_item.pk}"] .ytcms-item-status')
+            ).to_have_attribute("data-status", "done", timeout=TIMEOUT_MS)
+            expect(page.locator(".field-status .readonly")).to_have_text("Has conflicts", timeout=TIMEOUT_MS)
+            seen["same_document"] = page.evaluate("window.__sameDocument === true")
+            seen["conflict_cells"] = conflict_row.locator("td").all_inner_texts()
+            seen["title_row"] = page.locator(f'tr[data-item-id="{title_item.pk}"] td').all_inner_texts()
+            seen["description_status"] = page.inner_text(
+                f'tr[data-item-id="{description_item.pk}"] .ytcms-item-status'
+            )
+            page.screenshot(path=str(ARTIFACTS / "changeset-conflict-live.png"), full_page=True)
+
+            conflict_row.get_by_role("button", name="Keep YouTube's").click()
+            page.wait_for_url(page_url)
+            seen["message_resolved"] = page.locator("ul.messagelist").inner_text()
+            seen["conflicts_left"] = page.locator("#ytcms-conflict-resolution").count()
+            seen["title_status_after"] = page.get_attribute(
+                f'tr[data-item-id="{title_item.pk}"] .ytcms-item-status', "data-status"
+            )
+            page.screenshot(path=str(ARTIFACTS / "changeset-conflict-kept-theirs.png"), full_page=True)
+        finally:
+            browser.close()
+
+    assert "Queued" in seen["queued_message"]
+    assert seen["conflicts_before"] == 0
+    assert seen["same_document"]
+    assert seen["conflict_cells"][:5] == [
+        "a1song00001",
+        "title",
+        "Midnight Song",
+        "Midnight Song (Studio)",
+        "Midnight Song (Ours)",
+    ]
+    assert (
+        "Keep YouTube's" in seen["conflict_cells"][5] and "Overwrite with ours" in seen["conflict_cells"][5]
+    )
+    assert seen["title_row"][4] == "Midnight Song (Studio)" and seen["title_row"][5].startswith("Conflict")
+    assert seen["description_status"] == "Done"
+    assert "1 conflict resolved: YouTube's values kept." in seen["message_resolved"]
+    assert seen["conflicts_left"] == 0 and seen["title_status_after"] == "skipped"
+    video = Video.objects.get(pk="a1song00001")
+    assert video.title == "Midnight Song (Studio)" and "title" not in video.pending_fields
+    assert emulator.state.video("a1song00001")["snippet"]["title"] == "Midnight Song (Studio)"
+    assert emulator.state.video("a1song00001")["snippet"]["description"] == "Our new description"

@@ -110,6 +110,42 @@ def test_charlie_sees_only_bs_items_on_a_spanning_change_sets_page_and_preview(s
     assert "1 video to update: 51 quota units" in " ".join(page.split())
 
 
+def parts_of(changeset) -> str:
+    """What the change-set page fetches after a live frame (live-changeset.js)."""
+    return reverse("admin:syncs_changeset_parts", args=[changeset.pk])
+
+
+def test_the_live_parts_of_a_spanning_change_set_hold_only_the_viewers_items(spanning, charlie, alice):
+    charlie_parts = browser(charlie).get(parts_of(spanning))
+    alice_parts = browser(alice).get(parts_of(spanning))
+
+    assert charlie_parts.status_code == alice_parts.status_code == 200
+    charlie_text, alice_text = charlie_parts.content.decode(), alice_parts.content.decode()
+    assert "b1secret001" in charlie_text and "B retitled" in charlie_text
+    assert "a1song00001" not in charlie_text and "Unreleased A title" not in charlie_text
+    assert "a1song00001" in alice_text and "Unreleased A title" in alice_text
+    assert "b1secret001" not in alice_text and "B retitled" not in alice_text
+
+
+def test_the_live_parts_of_as_change_set_are_unknown_to_charlie(catalogue, alice, charlie, client):
+    video_update(video=catalogue["a1_song"], changes={"title": "Unreleased A title"}, user=alice)
+    changeset = ChangeSet.objects.get()
+    ChangeSetItem.objects.filter(changeset=changeset).update(
+        status=ChangeSetItem.Status.CONFLICT, theirs_value="Studio's A title"
+    )
+
+    refused = browser(charlie).get(parts_of(changeset))
+    assert refused.status_code == 404
+    assert "Unreleased A title" not in refused.content.decode()
+    assert "Studio's A title" not in refused.content.decode()
+    # Signed out: the admin's sign-in page, nothing of the change set.
+    signed_out = client.get(parts_of(changeset))
+    assert signed_out.status_code == 302 and "/admin/login/" in signed_out["Location"]
+    # alice's own page part shows the conflict with its buttons.
+    parts = browser(alice).get(parts_of(changeset)).content.decode()
+    assert "Studio&#x27;s A title" in parts and "Overwrite with ours" in parts
+
+
 def test_charlie_sees_only_bs_items_in_the_item_list_and_item_pages(spanning, charlie):
     client = browser(charlie)
     a_item = spanning.items.get(video_id="a1song00001")

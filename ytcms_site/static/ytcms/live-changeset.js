@@ -2,7 +2,11 @@
  * listed as they are found; changeset_update frames move the status, the bar and the counts.
  *
  * Items are the preview table's rows ([data-item-id], syncs/templates/admin/syncs/changeset/
- * change_form.html). Frames for other change sets are ignored.
+ * item_row.html). Frames for other change sets are ignored. After a frame of this change set, the
+ * parts a push changes (the conflicts with their Keep/Overwrite buttons, the items, the page's
+ * buttons) are fetched again from the server (data-parts-url, ChangeSetAdmin.changeset_parts_view)
+ * as the page's own templates render them: the page shows what a reload would, and only the items
+ * this user may see.
  */
 (function () {
   "use strict";
@@ -28,8 +32,52 @@
     reverted: "Reverted",
   };
 
+  // The page's parts that live_parts.html renders again, each replacing the element of its id.
+  var PART_IDS = ["ytcms-changeset-conflicts", "ytcms-changeset-items", "ytcms-changeset-actions"];
+  // A push sends a frame per video: at most one fetch of the parts at a time, and a second one
+  // (for the frames that arrived meanwhile) no sooner than this after the first began.
+  var MIN_PARTS_GAP_MS = 1000;
+  var partsFetching = false;
+  var partsAgain = false;
+  var partsStartedAt = 0;
+
   function panel() {
     return document.getElementById("ytcms-changeset-live");
+  }
+
+  function replaceParts(html) {
+    var parts = new DOMParser().parseFromString(html, "text/html");
+    PART_IDS.forEach(function (id) {
+      var fresh = parts.getElementById(id);
+      var current = document.getElementById(id);
+      if (fresh && current) current.replaceWith(document.importNode(fresh, true));
+    });
+  }
+
+  function refreshParts() {
+    var box = panel();
+    if (!box || !box.dataset.partsUrl) return;
+    if (partsFetching) {
+      partsAgain = true;
+      return;
+    }
+    partsFetching = true;
+    partsStartedAt = Date.now();
+    fetch(box.dataset.partsUrl, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error("change-set parts answered " + response.status);
+        return response.text();
+      })
+      .then(replaceParts)
+      .catch(function (error) {
+        console.warn("ytcms change set:", error.message);
+      })
+      .then(function () {
+        partsFetching = false;
+        if (!partsAgain) return;
+        partsAgain = false;
+        setTimeout(refreshParts, Math.max(0, partsStartedAt + MIN_PARTS_GAP_MS - Date.now()));
+      });
   }
 
   function ours(frame) {
@@ -92,10 +140,12 @@
         "Conflict on " + frame.video_id + " · " + conflicts.map(function (c) { return c.field; }).join(", ")
       );
     }
+    refreshParts();
   });
 
   window.ytcmsLive.on("changeset_update", function (frame) {
     if (!ours(frame)) return;
+    refreshParts();
     var box = panel();
     box.dataset.status = frame.status;
     var label = CHANGESET_LABELS[frame.status] || frame.status;
