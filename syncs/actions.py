@@ -78,6 +78,23 @@ def _shown(value) -> str:
     return str(value)
 
 
+def _field_outcome(values: dict) -> str:
+    """One field of an audit row in words: what YouTube holds and whether ours got there."""
+    if "after" in values:
+        return f"{_shown(values.get('before'))} → {_shown(values['after'])}"
+    ours = _shown(values.get("ours"))
+    if "base" in values:
+        return (
+            f"changed on YouTube {_shown(values['base'])} → {_shown(values.get('theirs'))}; "
+            f"ours not sent: {ours}"
+        )
+    if "theirs" in values:
+        return f"YouTube answered {_shown(values['theirs'])}; ours not applied: {ours}"
+    if "before" in values:
+        return f"stays {_shown(values['before'])}; ours not written: {ours}"
+    return f"ours not written: {ours}"
+
+
 def video_sync_history_html(video) -> str:
     """The video's audit rows, newest first, for its admin page (read-only)."""
     records, total = video_sync_history(video_id=video.pk)
@@ -88,8 +105,7 @@ def video_sync_history_html(video) -> str:
             if record.changeset_id
             else "",
             "fields": [
-                (name, _shown(values.get("before")), _shown(values.get("after")))
-                for name, values in sorted((record.fields or {}).items())
+                (name, _field_outcome(values)) for name, values in sorted((record.fields or {}).items())
             ],
             "parts": ", ".join(record.parts_sent or []),
         }

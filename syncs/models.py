@@ -284,7 +284,7 @@ class ChangeSetItem(models.Model):
 
 
 class SyncRecord(models.Model):
-    """Append-only audit: one row per video per push attempt."""
+    """Append-only audit: one row per outcome of each push of a video (written, conflict, not written)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -303,7 +303,11 @@ class SyncRecord(models.Model):
     video = models.ForeignKey(
         "videos.Video", null=True, blank=True, on_delete=models.SET_NULL, related_name="sync_records"
     )
-    # {field: {"before": YouTube's value read just before, "after": the value we sent}}
+    # By outcome (syncs.changesets.push.fields_on_youtube and its siblings):
+    # success {field: {"before": YouTube's value read just before, "after": ours, now on YouTube}};
+    # conflict {field: {"base": YouTube's value when the edit began, "theirs": YouTube's now, "ours"}};
+    # failed / deferred {field: {"before", "ours": not on YouTube, "theirs": what YouTube answered}}
+    # ("before" absent when the video could not be read, "theirs" only when YouTube took the write).
     fields = models.JSONField(default=dict, blank=True)
     parts_sent = models.JSONField(default=list, blank=True)
     etag_before = models.CharField(max_length=64, blank=True)

@@ -251,7 +251,13 @@ class SyncRecordSerializer(serializers.Serializer):
     fields = serializers.DictField(
         child=serializers.DictField(),
         read_only=True,
-        help_text='{field: {"before": YouTube\'s value read just before, "after": the value sent}}',
+        help_text=(
+            "One row per outcome of a video's push. success: {field: {before: YouTube's value read "
+            "just before, after: ours, which YouTube now holds}}; conflict: {field: {base: YouTube's "
+            "value when the edit began, theirs: YouTube's value now, ours: not sent}}; failed or "
+            "deferred: {field: {before, ours: not on YouTube, theirs: what YouTube answered, if it "
+            "took the write}}."
+        ),
     )
     parts_sent = serializers.ListField(child=serializers.CharField(), read_only=True)
     etag_before = serializers.CharField(read_only=True)

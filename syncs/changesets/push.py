@@ -406,13 +406,44 @@ def _park(items, error: YouTubeError, result: PushResult) -> None:
     result.deferred += len(items)
 
 
+# What one push of one video tells: each outcome is its own audit row, so a row marked success
+# lists only fields YouTube now holds from us (#16: a title in conflict was listed as sent).
+CONFLICT_MESSAGE = "Changed on YouTube since the edit began: ours was not sent."
+ALREADY_MESSAGE = "YouTube already had these values: nothing was sent for them."
+
+
+def fields_on_youtube(items, theirs: dict) -> dict:
+    """Audit fields of a success row: YouTube's value read before, and ours, which YouTube now holds."""
+    return {item.field: {"before": theirs.get(item.field), "after": item.new_value} for item in items}
+
+
+def fields_in_conflict(items, theirs: dict) -> dict:
+    """Audit fields of a conflict row: the base, YouTube's value now, and ours (not sent)."""
+    return {
+        item.field: {"base": item.base_value, "theirs": theirs.get(item.field), "ours": item.new_value}
+        for item in items
+    }
+
+
+def fields_not_written(items, theirs: dict | None = None, *, answered: dict | None = None) -> dict:
+    """Audit fields of a failed or deferred row: ours, which YouTube does not hold; YouTube's value
+    read before when there was a read, and what YouTube answered when it took the write but not ours."""
+    fields = {}
+    for item in items:
+        values = {} if theirs is None else {"before": theirs.get(item.field)}
+        values["ours"] = item.new_value
+        if answered is not None:
+            values["theirs"] = answered.get(item.field)
+        fields[item.field] = values
+    return fields
+
+
 def _record(
     *,
     changeset,
     video,
     user,
-    items,
-    theirs,
+    fields: dict,
     status,
     parts=(),
     etag_before="",
@@ -425,13 +456,13 @@ def _record(
         changeset=changeset,
         video=video,
         user=user,
-        fields={item.field: {"before": theirs.get(item.field), "after": item.new_value} for item in items},
+        fields=fields,
         parts_sent=list(parts),
         etag_before=etag_before,
         etag_after=etag_after,
         quota_units=units,
         status=status,
-        reason=reason[:100],
+        reason=(reason or "")[:100],
         message=message,
     )
 
@@ -440,13 +471,20 @@ def _record(
 
 
 def _push_video(session, changeset, user, video, items, resource, read_parts, now, result) -> None:
+    """Read-modify-write one video, with one audit row per outcome (see fields_on_youtube)."""
     S = ChangeSetItem.Status
-    record = {"changeset": changeset, "video": video, "user": user, "items": items}
+    record = {"changeset": changeset, "video": video, "user": user}
     if resource is None:
         message = "YouTube does not return this video (deleted, or not visible to this owner)."
         _settle(items, S.FAILED, reason="videoNotFound", message=message)
         result.failed += len(items)
-        _record(**record, theirs={}, status=SyncRecord.Status.FAILED, reason="videoNotFound", message=message)
+        _record(
+            **record,
+            fields=fields_not_written(items),
+            status=SyncRecord.Status.FAILED,
+            reason="videoNotFound",
+            message=message,
+        )
         return
     theirs = resource_values(resource, read_parts)
     etag_before = resource.get("etag", "")
@@ -478,34 +516,37 @@ def _push_video(session, changeset, user, video, items, resource, read_parts, no
             message="Changed on YouTube since the edit began.",
             theirs=theirs,
         )
-        if not to_write:
+        if already:
             _record(
                 **record,
-                theirs=theirs,
+                fields=fields_on_youtube(already, theirs),
                 etag_before=etag_before,
-                status=SyncRecord.Status.CONFLICT if conflicts else SyncRecord.Status.SUCCESS,
+                status=SyncRecord.Status.SUCCESS,
+                message=ALREADY_MESSAGE,
+            )
+        if conflicts:
+            _record(
+                **record,
+                fields=fields_in_conflict(conflicts, theirs),
+                etag_before=etag_before,
+                status=SyncRecord.Status.CONFLICT,
+                reason="conflict",
+                message=CONFLICT_MESSAGE,
             )
     result.items_done += len(already)
     result.conflicts += len(conflicts)
     if not to_write:
         return
+    unwritten = {**record, "fields": fields_not_written(to_write, theirs), "etag_before": etag_before}
     wanted = {item.field: item.new_value for item in to_write}
     violations = _violations(video, theirs, wanted)
     if violations:
         message = "; ".join(v.message for v in violations)
         _settle(to_write, S.FAILED, reason="invalidMetadata", message=message)
         result.failed += len(to_write)
-        _record(
-            **record,
-            theirs=theirs,
-            etag_before=etag_before,
-            status=SyncRecord.Status.FAILED,
-            reason="invalidMetadata",
-            message=message,
-        )
+        _record(**unwritten, status=SyncRecord.Status.FAILED, reason="invalidMetadata", message=message)
         return
     body, parts = merge_parts(resource, wanted)
-    sent = {"parts": parts, "etag_before": etag_before}
     try:
         answer = session.execute(
             session.youtube.videos().update(part=",".join(parts), body=body, **session.owner_params())
@@ -520,9 +561,8 @@ def _push_video(session, changeset, user, video, items, resource, read_parts, no
         )
         result.deferred += len(to_write)
         _record(
-            **record,
-            theirs=theirs,
-            **sent,
+            **unwritten,
+            parts=parts,
             status=SyncRecord.Status.DEFERRED,
             reason=error.reason,
             message=error.message,
@@ -531,9 +571,8 @@ def _push_video(session, changeset, user, video, items, resource, read_parts, no
     except RetryableError as error:
         _retry_or_fail(to_write, error, now, result)
         _record(
-            **record,
-            theirs=theirs,
-            **sent,
+            **unwritten,
+            parts=parts,
             units=UPDATE_UNITS,
             status=SyncRecord.Status.FAILED,
             reason=error.reason,
@@ -543,9 +582,8 @@ def _push_video(session, changeset, user, video, items, resource, read_parts, no
     except (NeedsReauthorisation, NotConnected) as error:
         _park(to_write, error, result)
         _record(
-            **record,
-            theirs=theirs,
-            **sent,
+            **unwritten,
+            parts=parts,
             status=SyncRecord.Status.DEFERRED,
             reason=error.reason,
             message=error.message,
@@ -555,9 +593,8 @@ def _push_video(session, changeset, user, video, items, resource, read_parts, no
         _settle(to_write, S.FAILED, reason=error.reason, message=error.message)
         result.failed += len(to_write)
         _record(
-            **record,
-            theirs=theirs,
-            **sent,
+            **unwritten,
+            parts=parts,
             units=UPDATE_UNITS,
             status=SyncRecord.Status.FAILED,
             reason=error.reason,
@@ -570,11 +607,15 @@ def _push_video(session, changeset, user, video, items, resource, read_parts, no
     result.items_done += len(done)
     result.failed += len(wrong)
     result.videos_written += 1
-    message = ""
+    # The write's parts, etags and units go on one row: the success row, or the failed one when
+    # YouTube applied none of ours.
+    sent = {"parts": parts, "etag_before": etag_before, "etag_after": answer.get("etag", "")}
     with transaction.atomic():
         _settle(done, S.DONE)
+        messages = []
         for item in wrong:
             message = f"YouTube answered {item.field} = {after.get(item.field)!r}, not the value sent."
+            messages.append(message)
             _settle([item], S.FAILED, reason="notApplied", message=message)
         locked = Video.objects.select_for_update().get(pk=video.pk)
         video_record_push_result(
@@ -585,16 +626,24 @@ def _push_video(session, changeset, user, video, items, resource, read_parts, no
         video_forget_drift(video=locked, fields=[item.field for item in done])
         locked.save()
         publish_video_update(locked)
-        _record(
-            **record,
-            theirs=theirs,
-            **sent,
-            etag_after=answer.get("etag", ""),
-            units=UPDATE_UNITS,
-            status=SyncRecord.Status.FAILED if wrong else SyncRecord.Status.SUCCESS,
-            reason="notApplied" if wrong else "",
-            message=message,
-        )
+        if done:
+            _record(
+                **record,
+                fields=fields_on_youtube(done, theirs),
+                **sent,
+                units=UPDATE_UNITS,
+                status=SyncRecord.Status.SUCCESS,
+            )
+        if wrong:
+            _record(
+                **record,
+                fields=fields_not_written(wrong, theirs, answered=after),
+                **sent,
+                units=0 if done else UPDATE_UNITS,
+                status=SyncRecord.Status.FAILED,
+                reason="notApplied",
+                message=" ".join(messages),
+            )
 
 
 def video_forget_drift(*, video: Video, fields) -> bool:
