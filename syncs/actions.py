@@ -91,7 +91,7 @@ def _field_outcome(values: dict) -> str:
     if "theirs" in values:
         return f"YouTube answered {_shown(values['theirs'])}; ours not applied: {ours}"
     if "before" in values:
-        return f"stays {_shown(values['before'])}; ours not written: {ours}"
+        return f"YouTube had {_shown(values['before'])}; ours not written: {ours}"
     return f"ours not written: {ours}"
 
 

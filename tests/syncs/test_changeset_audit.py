@@ -83,6 +83,25 @@ def test_a_title_in_conflict_is_not_listed_as_sent_beside_the_tags_written(
     assert browser(charlie).get("/api/v1/syncs/", {"video": SONG}).json()["results"] == []
 
 
+def test_a_write_youtube_refused_is_listed_as_not_written(emulator, catalogue, owner_a, alice, connect):
+    connect(owner_a)
+    video_update(video=catalogue["a1_song"], changes={"title": "Refused title"}, user=alice)
+    changeset = ChangeSet.objects.get(status=ChangeSet.Status.DRAFT)
+    emulator.state.fail_next({"status": 403, "reason": "forbidden", "match": "youtube.videos.update"})
+
+    call_command("youtube_push", "--changeset", str(changeset.pk), verbosity=0)
+
+    assert emulator.state.video(SONG)["snippet"]["title"] == "Midnight Song"
+    client = browser(alice)
+    ((status, row),) = _history_rows(
+        client.get(reverse("admin:videos_video_change", args=[SONG])).content.decode()
+    )
+    assert status == "failed" and "Failed (forbidden)" in row
+    assert "<strong>title</strong>: YouTube had Midnight Song; ours not written: Refused title" in row
+    (listed,) = client.get("/api/v1/syncs/", {"video": SONG}).json()["results"]
+    assert listed["fields"] == {"title": {"before": "Midnight Song", "ours": "Refused title"}}
+
+
 # ------------------------------------------------------------------------------ property
 
 _numbers = itertools.count()
