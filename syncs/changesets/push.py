@@ -832,12 +832,23 @@ def _remember(item: ChangeSetItem, **changes) -> None:
     ChangeSetItem.objects.filter(pk=item.pk).update(**changes)
 
 
+def _claim_audit_fields(item: ChangeSetItem, theirs, answered: dict | None) -> dict:
+    """The audit row's fields in the shape of the metadata push's rows: a conflict's ours was not sent,
+    and a claim that does not hold ours never lists it as written."""
+    read = {item.field: theirs}
+    if item.status == ChangeSetItem.Status.DONE:
+        return fields_on_youtube([item], read)
+    if item.status == ChangeSetItem.Status.CONFLICT:
+        return fields_in_conflict([item], read)
+    return fields_not_written([item], read, answered=answered)
+
+
 def _push_claim(session, changeset, user, item, now, result) -> None:
     """claims.insert (after a claimSearch, so a retried insert never claims twice), or claims.patch of
     the policy or of the status (a release), after a claims.get for the three-way check."""
     S = ChangeSetItem.Status
     owner = session.owner_params()
-    units_before, sent, theirs = session.units_spent, [], None
+    units_before, sent, theirs, answered = session.units_spent, [], None, None
     try:
         if item.kind == ChangeSetItem.Kind.CLAIM_INSERT:
             found = _call(
@@ -927,6 +938,7 @@ def _push_claim(session, changeset, user, item, now, result) -> None:
             _settle([item], S.DONE)
             result.items_done += 1
         else:
+            answered = {item.field: _claim_state(item, answer)}
             _settle([item], S.FAILED, reason="notApplied", message="The claim does not show the value sent.")
             result.failed += 1
         _claim_store(answer, item.video_id)
@@ -935,7 +947,7 @@ def _push_claim(session, changeset, user, item, now, result) -> None:
             changeset=changeset,
             video_id=item.video_id,
             user=user,
-            fields={item.field: {"before": theirs, "after": item.new_value}},
+            fields=_claim_audit_fields(item, theirs, answered),
             parts_sent=sent,
             quota_units=session.units_spent - units_before,
             status=_RECORD_STATUS.get(item.status, SyncRecord.Status.FAILED),

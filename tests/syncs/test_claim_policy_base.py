@@ -105,7 +105,7 @@ def test_rules_set_in_studio_between_edit_and_push_are_a_conflict_and_nothing_is
     assert (record.status, record.parts_sent, record.fields) == (
         SyncRecord.Status.CONFLICT,
         [],
-        {"claim:C1": {"before": theirs, "after": TRACK}},
+        {"claim:C1": {"base": BLOCK, "theirs": theirs, "ours": TRACK}},  # ours was not sent
     )
     rules_claim.refresh_from_db()
     assert rules_claim.remote_policy == theirs  # what the push read is what the catalogue knows now
