@@ -135,7 +135,8 @@ def _requester_is_superuser(request) -> bool:
 
 
 def check_youtube_credentials(request) -> dict:
-    """Whether a content owner's YouTube credential needs re-authorisation.
+    """Whether a content owner's YouTube credential cannot be used (re-authorisation, or no key of
+    ENCRYPTION_KEYS opens it): any status but "ok".
 
     Everyone gets the bare status (ok or degraded); a signed-in superuser also gets the counts by
     status and each owner's, which span every content owner.
@@ -145,12 +146,12 @@ def check_youtube_credentials(request) -> dict:
     except LookupError:
         return {"status": SKIPPED, "detail": "YouTube credentials are not part of this version"}
     if not _requester_is_superuser(request):
-        broken = credential_model.objects.filter(status="needs_reauthorisation").exists()
+        broken = credential_model.objects.exclude(status="ok").exists()
         return {"status": DEGRADED if broken else OK}
     counts = dict(
         credential_model.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n")
     )
-    broken = counts.get("needs_reauthorisation", 0)
+    broken = any(status != "ok" for status in counts)
     return {
         "status": DEGRADED if broken else OK,
         "counts": counts,

@@ -152,9 +152,10 @@ def credential(owner_id: str, status: str):
     return model.objects.create(owner=owner, kind="oauth", status=status)
 
 
-def test_youtube_credentials_needing_reauthorisation_are_reported_but_do_not_fail_readiness(client):
+@pytest.mark.parametrize("unusable", ["needs_reauthorisation", "unreadable"])
+def test_youtube_credentials_that_cannot_be_used_are_reported_but_do_not_fail_readiness(client, unusable):
     credential("owner-ok", "ok")
-    credential("owner-revoked", "needs_reauthorisation")
+    credential("owner-revoked", unusable)
     response = client.get("/readyz")
     youtube = response.json()["checks"]["youtube_credentials"]
     assert response.status_code == 200
