@@ -30,6 +30,7 @@ from reports.services import (
     report_failed_rows_csv,
     report_rerun,
 )
+from ytcms_site.admin_display import CountersDisplayMixin
 from ytcms_site.admin_scoping import NotFoundOutsideScopeMixin, get_back_to_page
 
 ERRORS_PER_PAGE = 50
@@ -58,7 +59,7 @@ def progress_bar(report: Report) -> str:
 
 
 @admin.register(Report)
-class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
+class ReportAdmin(CountersDisplayMixin, NotFoundOutsideScopeMixin, admin.ModelAdmin):
     list_display = (
         "__str__",
         "status",
@@ -77,6 +78,21 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     list_select_related = ("content_owner", "created_by")
     show_full_result_count = False
     change_form_template = "admin/reports/report/change_form.html"
+    counter_fields = (
+        "rows_read",
+        "rows_imported",
+        "rows_unchanged",
+        "rows_rejected",
+        "videos_created",
+        "videos_updated",
+        "videos_unchanged",
+        "channels_created",
+        "claims_upserted",
+        "assets_created",
+        "bytes_total",
+        "bytes_processed",
+        "checkpoint_line",
+    )
     change_list_template = "admin/reports/report/change_list.html"
     readonly_fields = (
         "source",
@@ -169,12 +185,13 @@ class ReportAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
         return would_count(report, report.videos_updated, "update")
 
     def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
         if obj is None or not obj.dry_run:
-            return self.fieldsets
+            return fieldsets
         would = " (preview: what an import would do)"
         return tuple(
             (f"{name}{would}" if name in ("Rows", "Catalogue") else name, options)
-            for name, options in self.fieldsets
+            for name, options in fieldsets
         )
 
     # ---- scoping and permissions

@@ -40,6 +40,7 @@ from videos.services import (
     videos_bulk_edit,
     videos_bulk_edit_preview,
 )
+from ytcms_site.admin_display import CountersDisplayMixin
 from ytcms_site.admin_scoping import NotFoundOutsideScopeMixin
 from ytcms_site.live.events import video_sync_statuses
 
@@ -171,7 +172,7 @@ class VideoChangeList(ChangeList):
 
 
 @admin.register(Video)
-class VideoAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
+class VideoAdmin(CountersDisplayMixin, NotFoundOutsideScopeMixin, admin.ModelAdmin):
     form = VideoAdminForm
     list_display = (
         "title",
@@ -205,6 +206,7 @@ class VideoAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     actions = ["bulk_edit", "acknowledge_drift", refresh_from_youtube, export_edit_sheet, claim_with_asset]
     inlines = [ClaimInline]
+    counter_fields = ("view_count", "like_count", "comment_count")
     readonly_fields = (
         "id",
         "channel",

@@ -1,6 +1,8 @@
 """The reports admin with the three personas: alice (manager of A), bob (viewer of channel A1),
 charlie (manager of B, sees nothing of A)."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -310,3 +312,33 @@ def test_import_now_on_a_preview_clears_its_counts_and_logs_old_and_new(
     assert values["rows_read"] == {"old": 1, "new": 0}
     assert values["videos_created"] == {"old": 1, "new": 0}
     assert "rows_rejected" not in values  # 0 before and after: nothing to record
+
+
+def _readonly_value(page: str, name: str) -> str:
+    """The text of a read-only field's box on an admin change page, as a person reads it."""
+    match = re.search(rf'fieldBox field-{name}\b[^>]*>.*?<div class="readonly">(.*?)</div>', page, re.S)
+    assert match, f"no read-only field {name}"
+    return match.group(1).strip()
+
+
+def test_the_report_page_groups_its_counters_by_thousands_as_the_list_does(
+    client, alice, owner_a, channel_a1
+):
+    rows = [row(f"k{n:010d}", title=f"Song {n}") for n in range(1001)]
+    data = report_bytes(*rows)
+    client.force_login(alice)
+    client.post(
+        reverse("admin:reports_report_upload"),
+        {"file": upload("big.csv", data), "content_owner": owner_a.pk, "mode": "import"},
+    )
+    report = Report.objects.get()
+    assert report.rows_read == 1001, report.message
+
+    page = client.get(reverse("admin:reports_report_change", args=[report.pk])).content.decode()
+
+    assert _readonly_value(page, "rows_read") == "1,001"
+    assert _readonly_value(page, "rows_imported") == "1,001"
+    assert _readonly_value(page, "videos_created") == "1,001"
+    assert _readonly_value(page, "bytes_processed") == f"{len(data):,}"
+    assert _readonly_value(page, "bytes_total") == f"{len(data):,}"
+    assert ">Rows read:<" in page  # the field's own label, as before

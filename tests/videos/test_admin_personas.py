@@ -3,6 +3,8 @@
 alice manages owner A (channels A1, A2); bob views channel A1; charlie manages owner B.
 """
 
+import re
+
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
@@ -322,3 +324,20 @@ def test_viewer_cannot_acknowledge_drift(as_user, bob, catalogue):
         CHANGELIST, {"action": "acknowledge_drift", ACTION_CHECKBOX_NAME: ["a1live00001"], "index": "0"}
     )
     assert Video.objects.get(pk="a1live00001").has_drift
+
+
+def test_the_video_page_groups_youtubes_counts_by_thousands(as_user, alice, charlie, catalogue):
+    # The counts a pull or a report brought in from YouTube.
+    Video.objects.filter(pk="a1song00001").update(view_count=12250, like_count=1000, comment_count=999)
+
+    page = as_user(alice).get(change_url("a1song00001")).content.decode()
+
+    shown = {
+        name: re.search(
+            rf'fieldBox field-{name}\b[^>]*>.*?<div class="readonly">(.*?)</div>', page, re.S
+        ).group(1)
+        for name in ("view_count", "like_count", "comment_count")
+    }
+    assert shown == {"view_count": "12,250", "like_count": "1,000", "comment_count": "999"}
+    assert ">View count:<" in page
+    assert as_user(charlie).get(change_url("a1song00001")).status_code == 404

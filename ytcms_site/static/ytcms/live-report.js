@@ -116,10 +116,10 @@
   function updateReadonlyFields(frame) {
     var values = { status: STATUS_LABELS[frame.status] || frame.status, message: frame.message || "-" };
     COUNTERS.forEach(function (name) {
-      // A frame from a server older than the page may lack a counter: keep what is shown. Digits
-      // without grouping, as the admin renders a read-only number (USE_THOUSAND_SEPARATOR is off):
-      // the live field reads as it will after a reload.
-      if (frame[name] !== undefined && frame[name] !== null) values[name] = String(frame[name]);
+      // A frame from a server older than the page may lack a counter: keep what is shown. Grouped
+      // as the admin renders a read-only counter (ytcms_site/admin_display.py): the live field
+      // reads as it will after a reload.
+      if (frame[name] !== undefined && frame[name] !== null) values[name] = number(frame[name]);
     });
     Object.keys(values).forEach(function (name) {
       var field = readonlyField(name);
