@@ -137,15 +137,18 @@ def _one_owner(modeladmin, request, owners: set) -> bool:
     return True
 
 
-def _report(modeladmin, request, draft: ChangeSet | None, done: int, errors: list[str], what: str) -> None:
-    """`draft`: the change set the items went to (the selection's content owner's draft)."""
+def _report(
+    modeladmin, request, draft: ChangeSet | None, done: int, errors: list[str], what: tuple[str, str]
+) -> None:
+    """`draft`: the change set the items went to (the selection's content owner's draft); `what`:
+    the items' name in the singular and the plural."""
     if done and draft is not None:
         modeladmin.message_user(
             request,
             format_html(
                 '{} {} added to your draft change set <a href="{}">{}</a>: preview and push it from there.',
-                done,
-                what,
+                f"{done:,}",
+                ngettext(*what, done),
                 reverse("admin:syncs_changeset_change", args=[draft.pk]),
                 draft,
             ),
@@ -217,7 +220,14 @@ def claim_with_asset(modeladmin, request, queryset):
                 done += 1
             except ChangeSetError as error:
                 errors.append(str(error))
-        _report(modeladmin, request, draft, done, errors, "new claims (claims.insert)")
+        _report(
+            modeladmin,
+            request,
+            draft,
+            done,
+            errors,
+            ("new claim (claims.insert)", "new claims (claims.insert)"),
+        )
         return None
     return _form_page(
         modeladmin,
@@ -267,7 +277,14 @@ def change_claim_policy(modeladmin, request, queryset):
                 done += 1
             except ChangeSetError as error:
                 errors.append(str(error))
-        _report(modeladmin, request, draft, done, errors, "claim policy changes (claims.patch)")
+        _report(
+            modeladmin,
+            request,
+            draft,
+            done,
+            errors,
+            ("claim policy change (claims.patch)", "claim policy changes (claims.patch)"),
+        )
         return None
     return _form_page(
         modeladmin,

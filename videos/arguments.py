@@ -7,24 +7,42 @@ command that takes video ids accepts them repeated (`--video A --video B`), seve
 where ids are separated by whitespace or commas.
 """
 
+import argparse
 import re
 import sys
 
 from django.core.management.base import CommandError
 
 from videos.selectors import VIDEO_ID_PATTERN
+from ytcms_site.text import listed
 
 # Neither a comma nor whitespace is in a video id's alphabet.
 SEPARATORS = re.compile(r"[\s,]+")
 VIDEO_ID_HELP = "11 characters of A-Z, a-z, 0-9, _ and -"
 
 
+ID_WITH_A_DASH = "an id starting with '-' is attached with '=': --video=-AbCdEfGhIj"
+
+
+class VideoIdsAction(argparse.Action):
+    """--video's ids, added to those of earlier flags; a flag without one says how to write a '-' id.
+
+    argparse takes `--video -4jwUQsoLVs` for the flag followed by an option, so the flag gets no
+    value; with nargs="+" argparse answered only "expected at least one argument".
+    """
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        if not values:
+            raise argparse.ArgumentError(self, f"expected at least one video id ({ID_WITH_A_DASH})")
+        setattr(namespace, self.dest, [*(getattr(namespace, self.dest) or []), *values])
+
+
 def add_video_id_arguments(parser) -> None:
     """--video and --videos-file, both repeatable."""
     parser.add_argument(
         "--video",
-        action="extend",
-        nargs="+",
+        action=VideoIdsAction,
+        nargs="*",
         default=[],
         metavar="ID",
         help=(
@@ -49,9 +67,7 @@ def video_ids_from_options(options: dict) -> list[str]:
     ids = [word for text in texts for word in SEPARATORS.split(text) if word]
     bad = [word for word in ids if not VIDEO_ID_PATTERN.fullmatch(word)]
     if bad:
-        shown = ", ".join(repr(word) for word in bad[:5]) + (
-            f" and {len(bad) - 5} more" if len(bad) > 5 else ""
-        )
+        shown = listed((repr(word) for word in bad), limit=5)
         raise CommandError(f"Not a video id ({VIDEO_ID_HELP}): {shown}.")
     return list(dict.fromkeys(ids))
 

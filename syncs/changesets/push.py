@@ -116,13 +116,20 @@ class PushResult:
     # Videos deferred before any call because today's units left could not pay for them.
     over_budget_videos: int = 0
     over_budget_until: datetime | None = None
+    # Items of the change set still waiting after the run (deferred earlier or by it, held back):
+    # a second run on the same day defers nothing new, yet what the first deferred still waits.
+    waiting: int = 0
 
-    def summary(self) -> str:
+    def summary(self, *, scheduled: bool = True) -> str:
+        """One line; scheduled=False when no task runs what waits (`youtube_push --no-schedule`)."""
+        waiting = f"{self.waiting:,} waiting"
+        if self.deferred != self.waiting:
+            waiting += f" ({self.deferred:,} deferred by this run)"
         text = (
             f"Pushed {self.videos_written:,} {ngettext('video', 'videos', self.videos_written)}: "
             f"{self.items_done:,} {ngettext('field', 'fields', self.items_done)} done, "
             f"{self.conflicts:,} {ngettext('conflict', 'conflicts', self.conflicts)}, {self.failed:,} failed, "
-            f"{self.deferred:,} deferred; {self.calls:,} {ngettext('call', 'calls', self.calls)}, "
+            f"{waiting}; {self.calls:,} {ngettext('call', 'calls', self.calls)}, "
             f"{self.quota_units:,} quota {ngettext('unit', 'units', self.quota_units)}."
         )
         if self.over_budget_videos:
@@ -131,8 +138,12 @@ class PushResult:
                 "did not fit today's quota budget: deferred to "
                 f"{self.over_budget_until:%Y-%m-%d %H:%M} UTC (midnight Pacific)."
             )
-        if self.next_run_at:
+        if self.next_run_at and scheduled:
             text += f" Resumes at {self.next_run_at:%Y-%m-%d %H:%M} UTC."
+        elif self.next_run_at:
+            text += (
+                f" Nothing resumes by itself: what waits comes due at {self.next_run_at:%Y-%m-%d %H:%M} UTC."
+            )
         for owner_id, why in self.owners_waiting.items():
             text += f" {owner_id} waits: {why}"
         return text
@@ -310,7 +321,8 @@ def _defer_over_budget(changeset: ChangeSet, now: datetime, units_left: int, res
         return fit
     until = next_quota_reset(now)
     message = (
-        f"Over today's quota budget ({units_left:,} units left, {fit:,} videos fit): deferred to the reset "
+        f"Over today's quota budget ({units_left:,} {ngettext('unit', 'units', units_left)} left, "
+        f"{fit:,} {ngettext('video fits', 'videos fit', fit)}): deferred to the reset "
         f"at {until:%Y-%m-%d %H:%M} UTC (midnight Pacific)."
     )
     deferred, told = 0, []
@@ -695,7 +707,11 @@ def _push_batch(changeset, user, token, owner_id, now, result, progress) -> None
             except (_StopPush, _OwnerWaits) as stop:
                 _hold_back(claims[number + 1 :], stop, result)
                 raise
-        progress(f"{owner_id}: {len(by_video)} videos, {len(items) + len(claims)} items handled")
+        handled = len(items) + len(claims)
+        progress(
+            f"{owner_id}: {len(by_video):,} {ngettext('video', 'videos', len(by_video))}, "
+            f"{handled:,} {ngettext('item', 'items', handled)} handled"
+        )
     finally:
         result.calls += session.calls
         result.quota_units += session.units_spent
@@ -1061,11 +1077,14 @@ def changeset_push(
             break
     changeset_settle_status(changeset=changeset)
     result.next_run_at = next_run_at(changeset=changeset)
+    result.waiting = changeset.items.filter(
+        status__in=(ChangeSetItem.Status.PENDING, ChangeSetItem.Status.DEFERRED)
+    ).count()
     changeset.refresh_from_db(fields=["status"])
     logger.info(
         "Change set %s push: %s in %d ms; status %s. %s",
         changeset.pk,
-        "ok" if not (result.failed or result.conflicts or result.deferred) else "incomplete",
+        "ok" if not (result.failed or result.conflicts or result.waiting) else "incomplete",
         (time.monotonic() - started) * 1000,
         changeset.status,
         result.summary(),

@@ -29,6 +29,7 @@ class ScheduledPush:
     task_id: str
     run_after: datetime | None  # None: as soon as a worker is free
     created: bool  # False: a push task of the change set was already waiting (perhaps moved earlier)
+    moved: bool = False  # True: that waiting task was moved earlier, to run_after
 
 
 def changeset_id_of_task(result) -> int | None:
@@ -79,7 +80,7 @@ def changeset_schedule_push(*, changeset: ChangeSet, at: datetime | None = None)
                 run_after=at or get_date_max()
             )
             if moved:
-                return ScheduledPush(str(waiting[0].id), at, False)
+                return ScheduledPush(str(waiting[0].id), at, False, moved=True)
         return ScheduledPush(str(task.enqueue(changeset_id=changeset.pk).id), at, True)
 
 

@@ -32,6 +32,7 @@ from videos.models import Asset, Claim, Policy, Video
 from videos.selectors import asset_ids_of_other_owners, policy_ids_of_other_owners
 from videos.services import video_apply_remote_state
 from ytcms_site.live.events import publish_videos_update
+from ytcms_site.text import listed
 
 # assets.list and claims.list take a comma-separated id list; Google states no maximum, so they
 # get the videos.list one.
@@ -41,6 +42,8 @@ CLAIM_IDS_PER_CALL = 50
 logger = logging.getLogger("ytcms.youtube.pull")
 
 Progress = Callable[[str], None]
+# A progress line says an owner waits; why (often long: what to do) is said once, in the summary.
+WAITS_SAID_AT_THE_END = "it waits (why, and what to do, ends the output)"
 
 
 def _quiet(line: str) -> None:
@@ -69,7 +72,12 @@ class PullResult:
         self.calls += session.calls
         self.quota_units += session.units_spent
 
-    def summary(self) -> str:
+    def waits(self) -> str:
+        """' owner-a waits: why' for each owner whose work waits."""
+        return "".join(f" {owner_id} waits: {why}" for owner_id, why in self.owners_waiting.items())
+
+    def summary(self, *, waits: bool = True) -> str:
+        """One line; waits=False leaves out why owners wait (a command ends with that on its own)."""
         parts = []
         for count, skipped, name in (
             (self.channels, self.channels_skipped, "channels"),
@@ -87,7 +95,7 @@ class PullResult:
         if self.videos_drifted:
             extras.append(f"{self.videos_drifted:,} changed on YouTube outside ytcms")
         if self.videos_missing:
-            extras.append(f"{len(self.videos_missing):,} not found on YouTube")
+            extras.append(f"{len(self.videos_missing):,} not found on YouTube: {listed(self.videos_missing)}")
         if self.videos_read_with_api_key:
             extras.append(f"{self.videos_read_with_api_key:,} read with the API key, public data only")
         parts.append(videos + (f" ({', '.join(extras)})" if extras else ""))
@@ -95,9 +103,7 @@ class PullResult:
             f"Read {', '.join(parts)} in {self.calls:,} {ngettext('call', 'calls', self.calls)}, "
             f"{self.quota_units:,} quota {ngettext('unit', 'units', self.quota_units)}."
         )
-        for owner_id, why in self.owners_waiting.items():
-            text += f" {owner_id} waits: {why}"
-        return text
+        return text + (self.waits() if waits else "")
 
 
 def _chunks(items: list, size: int):
@@ -115,7 +121,7 @@ def _session_for(owner: ContentOwner | None, result: PullResult, progress: Progr
             return YouTubeSession.for_owner(owner)
         except NeedsReauthorisation as error:
             result.owners_waiting[owner.pk] = error.message
-            progress(f"{owner.pk}: skipped, {error.message}")
+            progress(f"{owner.pk}: skipped, {WAITS_SAID_AT_THE_END}")
             return None
         except NotConnected:
             pass
@@ -124,7 +130,7 @@ def _session_for(owner: ContentOwner | None, result: PullResult, progress: Progr
     except NotConnected as error:
         key = owner.pk if owner is not None else "(no content owner)"
         result.owners_waiting[key] = error.message
-        progress(f"{key}: skipped, {error.message}")
+        progress(f"{key}: skipped, {WAITS_SAID_AT_THE_END}")
         return None
     progress(
         f"{owner.pk if owner else 'Videos without a content owner'}: no credential, reading public "
@@ -201,7 +207,7 @@ def videos_pull(
             _videos_pull_with(session, ids, result, progress)
         except NeedsReauthorisation as error:
             result.owners_waiting[owner_id] = error.message
-            progress(f"{owner_id}: stopped, {error.message}")
+            progress(f"{owner_id}: stopped, {WAITS_SAID_AT_THE_END}")
         finally:
             result.add_session(session)
     return result

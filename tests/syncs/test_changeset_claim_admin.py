@@ -209,6 +209,10 @@ def test_change_claim_policy_adds_a_claims_patch_and_pushes(
     response = client.post(CLAIMS, {**data, "claim_step": "apply", "rule": "block"})
 
     assert response.status_code == 302
+    assert any(
+        m.startswith("1 claim policy change (claims.patch) added to your draft change set")
+        for m in _messages(response)
+    ), _messages(response)
     item = ChangeSetItem.objects.get()
     assert (item.kind, item.base_value, item.new_value) == (
         ChangeSetItem.Kind.CLAIM_PATCH,

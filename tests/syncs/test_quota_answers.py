@@ -91,7 +91,7 @@ def test_a_push_with_401s_and_503s_books_what_google_counted(emulator, catalogue
     draft = ChangeSet.objects.get(created_by=alice, status=ChangeSet.Status.DRAFT)
     preview = io.StringIO()
     call_command("youtube_push", "--changeset", str(draft.pk), "--dry-run", stdout=preview)
-    assert f"{SPENDABLE - counted} left today" in preview.getvalue()
+    assert f"{SPENDABLE - counted:,} left today" in preview.getvalue()
 
 
 def test_an_update_that_keeps_failing_503_books_one_unit_per_answer(emulator, owner_a, connect, settings):

@@ -5,7 +5,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from channels_app.models import Channel, ContentOwner
-from syncs.services.pull import PullResult, owner_pull, videos_pull
+from syncs.services.pull import WAITS_SAID_AT_THE_END, PullResult, owner_pull, videos_pull
 from syncs.youtube.errors import NeedsReauthorisation, NotConnected, YouTubeError
 from videos.arguments import add_video_id_arguments, video_ids_from_options
 from videos.models import Video
@@ -42,7 +42,7 @@ class Command(BaseCommand):
                     owner_pull(owner=content_owner, progress=progress, result=result)
                 except (NotConnected, NeedsReauthorisation) as error:
                     result.owners_waiting[owner_id] = error.message
-                    progress(f"{owner_id}: skipped, {error.message}")
+                    progress(f"{owner_id}: skipped, {WAITS_SAID_AT_THE_END}")
             video_ids = list(video)
             for channel_id in channel:
                 if not Channel.objects.filter(pk=channel_id).exists():
@@ -62,5 +62,8 @@ class Command(BaseCommand):
             raise CommandError(f"{error.message}\nSo far: {result.summary()}") from None
         elapsed = time.perf_counter() - started
         if result.owners_waiting:
-            raise CommandError(f"{result.summary()} ({elapsed:.1f} s)")
+            # One line, what to do first: the reasons can be long, and were not repeated before it.
+            raise CommandError(
+                f"{result.waits().strip()} So far: {result.summary(waits=False)} ({elapsed:.1f} s)"
+            )
         self.stdout.write(self.style.SUCCESS(f"{result.summary()} ({elapsed:.1f} s)"))

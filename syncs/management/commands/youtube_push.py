@@ -7,6 +7,7 @@ due, in the task worker. With --no-schedule the command says what to run by hand
 from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext
 
 from syncs.changesets.preview import changeset_preview
 from syncs.changesets.push import PushResult, changeset_push
@@ -15,6 +16,7 @@ from syncs.changesets.services import ChangeSetError, changeset_queue
 from syncs.models import ChangeSet
 from syncs.youtube.errors import PACIFIC
 from ytcms_site.live.events import changeset_numbers
+from ytcms_site.text import listed
 
 BAR_WIDTH = 30
 
@@ -47,12 +49,18 @@ class Command(BaseCommand):
                     status__in=[ChangeSet.Status.QUEUED, ChangeSet.Status.PUSHING, ChangeSet.Status.APPROVED]
                 ).order_by("pk")
             )
+        # Without --changeset a draft is not pushed; say so rather than leave "0 change sets" unexplained.
+        drafts = self._drafts_note() if changeset is None else ""
         if dry_run:
             for item in changesets:
                 self._preview(item)
-            self.stdout.write(f"Dry run: {len(changesets)} change sets, nothing sent.")
+            self.stdout.write(
+                f"Dry run: {len(changesets):,} {ngettext('change set', 'change sets', len(changesets))}, "
+                f"nothing sent.{drafts}"
+            )
             return
         total = PushResult()
+        scheduled = True
         for item in changesets:
             try:
                 if item.status == ChangeSet.Status.DRAFT:
@@ -63,7 +71,9 @@ class Command(BaseCommand):
             except ChangeSetError as error:
                 raise CommandError(f"Change set {item.pk}: {error}") from None
             if result.next_run_at is not None:
-                self.stdout.write(self._resumption(item, result.next_run_at, schedule=not no_schedule))
+                line, resumes = self._resumption(item, result.next_run_at, schedule=not no_schedule)
+                self.stdout.write(line)
+                scheduled = scheduled and resumes
             for owner_id in [o for o in result.owners_waiting if o != "(no content owner)"]:
                 self.stdout.write(
                     f"Change set {item.pk}: what waits for {owner_id} is pushed by the task worker as soon as "
@@ -75,6 +85,7 @@ class Command(BaseCommand):
                 "conflicts",
                 "failed",
                 "deferred",
+                "waiting",
                 "calls",
                 "quota_units",
                 "over_budget_videos",
@@ -87,11 +98,26 @@ class Command(BaseCommand):
                 total.next_run_at = result.next_run_at
         if total.owners_waiting:
             # A person must act (reconnect, fix ENCRYPTION_KEYS) before those items can go out.
-            raise CommandError(total.summary())
-        self.stdout.write(total.summary())
+            raise CommandError(total.summary(scheduled=scheduled))
+        self.stdout.write(total.summary(scheduled=scheduled) + drafts)
 
-    def _resumption(self, changeset: ChangeSet, at: datetime, *, schedule: bool) -> str:
-        """Schedule the push of what waits, or say what to run by hand and when."""
+    def _drafts_note(self) -> str:
+        """' N drafts are not queued …' for the drafts a run without --changeset leaves alone."""
+        draft_ids = list(
+            ChangeSet.objects.filter(status=ChangeSet.Status.DRAFT)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if not draft_ids:
+            return ""
+        if len(draft_ids) == 1:
+            return f" 1 draft is not queued: push it with --changeset {draft_ids[0]}."
+        return (
+            f" {len(draft_ids):,} drafts are not queued ({listed(draft_ids)}): push one with --changeset ID."
+        )
+
+    def _resumption(self, changeset: ChangeSet, at: datetime, *, schedule: bool) -> tuple[str, bool]:
+        """Schedule the push of what waits, or say what to run by hand and when; and whether a task will."""
         when = f"{at:%Y-%m-%d %H:%M} UTC ({at.astimezone(PACIFIC):%Y-%m-%d %H:%M %Z})"
         scheduled = changeset_schedule_push(changeset=changeset, at=at) if schedule else None
         if scheduled is None:
@@ -99,7 +125,7 @@ class Command(BaseCommand):
             return (
                 f"Change set {changeset.pk}: nothing scheduled ({why}). What waits comes due at {when}: "
                 f"run `manage.py youtube_push --changeset {changeset.pk}` then."
-            )
+            ), False
         if not scheduled.created and scheduled.run_after != at:
             earlier = (
                 f"at {scheduled.run_after:%Y-%m-%d %H:%M} UTC"
@@ -109,12 +135,17 @@ class Command(BaseCommand):
             return (
                 f"Change set {changeset.pk}: its push task {scheduled.task_id} already waits to run {earlier}; "
                 f"what it leaves waiting is scheduled again then (next due at {when})."
-            )
+            ), True
+        if scheduled.created:
+            done = "scheduled to run"
+        elif scheduled.moved:
+            done = "moved to run"
+        else:
+            done = "already scheduled"
         return (
-            f"Change set {changeset.pk}: push task {scheduled.task_id} "
-            f"{'scheduled' if scheduled.created else 'moved'} to run at {when}; "
+            f"Change set {changeset.pk}: push task {scheduled.task_id} {done} at {when}; "
             "the task worker (`manage.py db_worker --queue-name '*'`) pushes what waits then."
-        )
+        ), True
 
     def _progress_of(self, changeset: ChangeSet):
         """Per batch: the push's line, and the numbers the live changeset_update frames carry."""
@@ -151,8 +182,10 @@ class Command(BaseCommand):
                 line += " BREAKS " + "; ".join(v.message for v in row.violations)
             self.stdout.write(line)
         self.stdout.write(
-            f"  {preview.videos} videos to update: {preview.quota_units} quota units "
-            f"({preview.update_units} update + {preview.read_units} read), "
-            f"{preview.content_id_calls} Content ID calls; "
-            f"{preview.remaining_today} left today; needs {preview.days_needed} Pacific day(s)."
+            f"  {preview.videos:,} {ngettext('video', 'videos', preview.videos)} to update: "
+            f"{preview.quota_units:,} quota {ngettext('unit', 'units', preview.quota_units)} "
+            f"({preview.update_units:,} update + {preview.read_units:,} read), "
+            f"{preview.content_id_calls:,} Content ID {ngettext('call', 'calls', preview.content_id_calls)}; "
+            f"{preview.remaining_today:,} left today; needs {preview.days_needed:,} Pacific "
+            f"{ngettext('day', 'days', preview.days_needed)}."
         )
