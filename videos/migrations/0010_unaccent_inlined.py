@@ -105,6 +105,6 @@ def restore_0008_search_function(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("videos", "0008_unaccent_search")]
+    dependencies = [("videos", "0009_claim_remote_policy")]
 
     operations = [migrations.RunPython(inline_search_function, restore_0008_search_function)]
