@@ -107,7 +107,7 @@ def test_a_dry_run_counts_without_writing(tmp_path, owner_a, imported):
     )
 
     assert report.claims_deactivated == 1
-    assert "1 claims would be deactivated" in report.message
+    assert "1 claim would be deactivated" in report.message
     assert set(statuses().values()) == {"active"}
 
 
