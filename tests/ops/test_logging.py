@@ -23,11 +23,15 @@ def console():
     """What the configured console handler writes during the test."""
     handler = next(h for h in logging.getLogger().handlers if h.name == "console")
     stream = io.StringIO()
-    previous = handler.setStream(stream)
+    # Swapped without setStream, which flushes the old stream first: a stream an earlier test left
+    # there (pytest's capture of that test, closed since) must not fail this one.
+    with handler.lock:
+        previous, handler.stream = handler.stream, stream
     try:
         yield stream
     finally:
-        handler.setStream(previous)
+        with handler.lock:
+            handler.stream = previous
 
 
 @pytest.fixture

@@ -1,13 +1,13 @@
 """What youtube_push and youtube_pull print, read as a new user reads it (a Chromium trial's findings).
 
 Each command is run as it is typed: call_command with the words of the command line, or
-Django's ManagementUtility for argparse's own errors (exit 2), as manage.py runs it.
+the command's run_from_argv for argparse's own errors (exit 2), as manage.py runs it.
 """
 
 import io
 
 import pytest
-from django.core.management import CommandError, ManagementUtility, call_command
+from django.core.management import CommandError, call_command, load_command_class
 from django_tasks_db.models import DBTaskResult
 
 from syncs.models import ChangeSet
@@ -120,7 +120,11 @@ def test_pull_names_the_videos_youtube_did_not_find(emulator, catalogue, owner_a
 
 def test_a_dash_id_after_a_space_is_refused_with_how_to_write_it(emulator, catalogue, capsys):
     with pytest.raises(SystemExit) as exited:
-        ManagementUtility(["manage.py", "youtube_pull", "--video", "-4jwUQsoLVs"]).execute()
+        # manage.py's own path past django.setup(), which a second time would point the logging
+        # handlers at this test's captured stderr, closed after it.
+        load_command_class("syncs", "youtube_pull").run_from_argv(
+            ["manage.py", "youtube_pull", "--video", "-4jwUQsoLVs"]
+        )
 
     assert exited.value.code == 2
     error = capsys.readouterr().err.strip().splitlines()[-1]
