@@ -80,6 +80,13 @@ def _shown(value) -> str:
 
 def _field_outcome(values: dict) -> str:
     """One field of an audit row in words: what YouTube holds and whether ours got there."""
+    if values.get("kept") == "theirs":
+        return f"kept YouTube's {_shown(values.get('theirs'))}; ours dropped: {_shown(values.get('ours'))}"
+    if values.get("kept") == "ours":
+        return (
+            f"ours replaces YouTube's {_shown(values.get('theirs'))} at the next push: "
+            f"{_shown(values.get('ours'))}"
+        )
     if "after" in values:
         return f"{_shown(values.get('before'))} → {_shown(values['after'])}"
     ours = _shown(values.get("ours"))

@@ -24,6 +24,7 @@ from syncs.changesets.services import (
     changeset_queue,
     changeset_resolve,
     changeset_revert,
+    changeset_revert_refusal,
 )
 from syncs.models import (
     ApiCall,
@@ -308,47 +309,19 @@ def conflicts_resolved_message(count: int, resolution: str) -> str:
     return f"{count} conflict{'' if count == 1 else 's'} resolved: {outcome}."
 
 
-class ChangeSetItemInline(admin.TabularInline):
-    model = ChangeSetItem
-    extra = 0
-    can_delete = False
-    fields = (
-        "video",
-        "field",
-        "base_shown",
-        "new_shown",
-        "theirs_shown",
-        "status",
-        "resolution",
-        "error_message",
-    )
-    readonly_fields = fields
-    show_change_link = True
+@admin.display(description="base (YouTube when the edit began)")
+def item_base_shown(item):
+    return value_shown(item.base_value)
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+@admin.display(description="new")
+def item_new_shown(item):
+    return value_shown(item.new_value)
 
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
 
-    def get_queryset(self, request):
-        # The formset narrows this to the change set on the page.
-        return changeset_items_visible_to(user=request.user).select_related("video")
-
-    @admin.display(description="base (YouTube when the edit began)")
-    def base_shown(self, item):
-        return value_shown(item.base_value)
-
-    @admin.display(description="new")
-    def new_shown(self, item):
-        return value_shown(item.new_value)
-
-    @admin.display(description="YouTube now")
-    def theirs_shown(self, item):
-        return value_shown(item.theirs_value) if item.status == ChangeSetItem.Status.CONFLICT else ""
+@admin.display(description="YouTube now")
+def item_theirs_shown(item):
+    return value_shown(item.theirs_value) if item.status == ChangeSetItem.Status.CONFLICT else ""
 
 
 # The change-set page's buttons, each a POST to changeset_act_view.
@@ -370,7 +343,8 @@ class ChangeSetAdmin(StaffReadOnlyAdmin):
     )
     list_filter = ("status", "needs_approval")
     date_hierarchy = "created_at"
-    inlines = [ChangeSetItemInline]
+    # No items inline: the page's preview table (items.html) lists them and follows a push live;
+    # a second, static table of the same items contradicted it until a reload.
     readonly_fields = (
         "title",
         "content_owner",
@@ -381,8 +355,7 @@ class ChangeSetAdmin(StaffReadOnlyAdmin):
         "approved_by",
         "approved_at",
         "revert_of",
-        "pushed_at",
-    )
+    )  # "Pushed at" is in the page's live part (pushed_at.html), not a field that a push leaves stale.
     change_form_template = "admin/syncs/changeset/change_form.html"
     show_full_result_count = False
 
@@ -463,7 +436,9 @@ class ChangeSetAdmin(StaffReadOnlyAdmin):
             item_id = request.POST.get("item", "")
             conflicts = conflicts.filter(pk=int(item_id)) if item_id.isdigit() else conflicts.none()
         conflicts = list(conflicts)
-        count = changeset_resolve(items=conflicts, resolution=resolution) if conflicts else 0
+        count = (
+            changeset_resolve(items=conflicts, resolution=resolution, user=request.user) if conflicts else 0
+        )
         if count:
             self.message_user(request, conflicts_resolved_message(count, resolution), messages.SUCCESS)
         else:
@@ -500,6 +475,8 @@ class ChangeSetAdmin(StaffReadOnlyAdmin):
             "conflicts": [row for row in preview.rows if row.item.status == ChangeSetItem.Status.CONFLICT],
             "refusals": refusals,
             "may": {verb: refusal is None for verb, refusal in refusals.items()},
+            # Revert is offered only when something of the change set reached YouTube to undo.
+            "revertible": changeset_revert_refusal(changeset=changeset) is None,
             "act_urls": {
                 verb: reverse("admin:syncs_changeset_act", args=[changeset.pk, verb])
                 for verb in CHANGESET_PAGE_VERBS
@@ -545,9 +522,9 @@ class ChangeSetItemAdmin(StaffReadOnlyAdmin):
     def get_queryset(self, request):
         return changeset_items_visible_to(user=request.user)
 
-    base_shown = ChangeSetItemInline.base_shown
-    new_shown = ChangeSetItemInline.new_shown
-    theirs_shown = ChangeSetItemInline.theirs_shown
+    base_shown = staticmethod(item_base_shown)
+    new_shown = staticmethod(item_new_shown)
+    theirs_shown = staticmethod(item_theirs_shown)
 
     def _resolve(self, request, queryset, resolution):
         by_changeset: dict[int, list[ChangeSetItem]] = {}
@@ -562,7 +539,7 @@ class ChangeSetItemAdmin(StaffReadOnlyAdmin):
             else:
                 refusals[str(changeset)] = refusal
         if allowed:
-            count = changeset_resolve(items=allowed, resolution=resolution)
+            count = changeset_resolve(items=allowed, resolution=resolution, user=request.user)
             self.message_user(request, conflicts_resolved_message(count, resolution), messages.SUCCESS)
         for changeset, refusal in refusals.items():
             self.message_user(request, f"{changeset}: nothing resolved. {refusal}", messages.ERROR)

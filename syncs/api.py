@@ -508,7 +508,9 @@ class ChangeSetViewSet(
         else:
             items = list(conflicts)
         try:
-            resolved = changeset_resolve(items=items, resolution=serializer.validated_data["resolution"])
+            resolved = changeset_resolve(
+                items=items, resolution=serializer.validated_data["resolution"], user=request.user
+            )
         except ChangeSetError as error:
             raise _state_error(error, changeset, request.user, "resolve") from None
         body = {

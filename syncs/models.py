@@ -292,6 +292,8 @@ class SyncRecord(models.Model):
         FAILED = "failed", "Failed"
         DEFERRED = "deferred", "Deferred"
         CONFLICT = "conflict", "Conflict"
+        # A person settled a conflict (syncs.changesets.services.changeset_resolve); nothing was sent.
+        RESOLVED = "resolved", "Conflict resolved"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(
@@ -308,6 +310,7 @@ class SyncRecord(models.Model):
     # conflict {field: {"base": YouTube's value when the edit began, "theirs": YouTube's now, "ours"}};
     # failed / deferred {field: {"before", "ours": not on YouTube, "theirs": what YouTube answered}}
     # ("before" absent when the video could not be read, "theirs" only when YouTube took the write).
+    # resolved {field: {"theirs": YouTube's value, "ours", "kept": "theirs" or "ours"}}.
     fields = models.JSONField(default=dict, blank=True)
     parts_sent = models.JSONField(default=list, blank=True)
     etag_before = models.CharField(max_length=64, blank=True)

@@ -256,7 +256,8 @@ class SyncRecordSerializer(serializers.Serializer):
             "just before, after: ours, which YouTube now holds}}; conflict: {field: {base: YouTube's "
             "value when the edit began, theirs: YouTube's value now, ours: not sent}}; failed or "
             "deferred: {field: {before, ours: not on YouTube, theirs: what YouTube answered, if it "
-            "took the write}}."
+            "took the write}}; resolved (a person settled a conflict, nothing sent): {field: {theirs, "
+            "ours, kept: 'theirs' or 'ours'}}."
         ),
     )
     parts_sent = serializers.ListField(child=serializers.CharField(), read_only=True)

@@ -972,15 +972,19 @@ def _push_claim(session, changeset, user, item, now, result) -> None:
         )
 
 
-def changeset_settle_status(*, changeset: ChangeSet) -> ChangeSet:
-    """The change set's status from its items' statuses."""
+def changeset_settle_status(*, changeset: ChangeSet, unsettled: str = ChangeSet.Status.QUEUED) -> ChangeSet:
+    """The change set's status from its items' statuses.
+
+    `unsettled`: the status while items still wait to be sent: Queued when a push will send them,
+    Approved when they wait for someone to press Push (a conflict resolved with ours, nothing queued).
+    """
     changeset.refresh_from_db()
     if changeset.status in (ChangeSet.Status.DRAFT, ChangeSet.Status.REVERTED):
         return changeset
     statuses = set(changeset.items.values_list("status", flat=True))
     S = ChangeSetItem.Status
     if statuses & set(UNSETTLED):
-        status = ChangeSet.Status.QUEUED
+        status = unsettled
     elif S.CONFLICT in statuses:
         status = ChangeSet.Status.HAS_CONFLICTS
     elif S.FAILED in statuses:

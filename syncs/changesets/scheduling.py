@@ -84,6 +84,27 @@ def changeset_schedule_push(*, changeset: ChangeSet, at: datetime | None = None)
         return ScheduledPush(str(task.enqueue(changeset_id=changeset.pk).id), at, True)
 
 
+def changeset_push_waiting(*, changeset: ChangeSet) -> bool:
+    """Whether a push task of the change set waits to run or is running (one will send its items).
+
+    Only the database backend stores tasks to look up; elsewhere (the immediate backend of tests)
+    a task has run by the time anyone asks.
+    """
+    from syncs.tasks import changeset_push_task
+
+    backend = changeset_push_task.get_backend()
+    if not isinstance(backend, DatabaseBackend):
+        return False
+    return any(
+        changeset_id_of_task(row) == changeset.pk
+        for row in DBTaskResult.objects.filter(
+            task_path=PUSH_TASK_PATH,
+            status__in=(TaskResultStatus.READY, TaskResultStatus.RUNNING),
+            backend_name=backend.alias,
+        )
+    )
+
+
 def changesets_schedule_parked(*, content_owner) -> list[ScheduledPush]:
     """The owner is connected again: push now what waited for its credential (no time to wait for)."""
     from syncs.changesets.services import OPEN_FOR_PUSH

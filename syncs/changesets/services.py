@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from channels_app.models import ContentOwner
 from syncs.changesets.push import changeset_settle_status, video_forget_drift
-from syncs.changesets.scheduling import changeset_schedule_push
-from syncs.models import ChangeSet, ChangeSetItem
+from syncs.changesets.scheduling import changeset_push_waiting, changeset_schedule_push
+from syncs.models import ChangeSet, ChangeSetItem, SyncRecord
 from syncs.youtube.mapping import claim_policy_canonical
 from videos.models import Video
 from videos.services import WRITABLE_FIELDS, _json_value, _model_value, video_refresh_derived
@@ -241,32 +241,75 @@ def _video_follow_theirs(item: ChangeSetItem) -> None:
         video.save()
 
 
+# How an audit row (SyncRecord, status "resolved") names the value a resolution kept.
+KEPT_BY_RESOLUTION = {
+    ChangeSetItem.Resolution.KEEP_THEIRS: "theirs",
+    ChangeSetItem.Resolution.OVERWRITE: "ours",
+}
+RESOLUTION_MESSAGES = {
+    ChangeSetItem.Resolution.KEEP_THEIRS: "Conflict resolved: YouTube's value kept, ours dropped.",
+    ChangeSetItem.Resolution.OVERWRITE: "Conflict resolved: ours replaces YouTube's value at the next push.",
+}
+
+
 @transaction.atomic
-def changeset_resolve(*, items, resolution: str) -> int:
-    """Settle conflicts: keep theirs (item skipped) or overwrite (base := theirs, pushed again)."""
+def changeset_resolve(*, items, resolution: str, user) -> int:
+    """Settle conflicts: keep theirs (item skipped) or overwrite (base := theirs, pushed again).
+
+    Each video's settled fields get one audit row (SyncRecord "resolved": theirs, ours and which was
+    kept, by whom). Nothing is pushed here: a change set with fields to overwrite waits for Push
+    (Approved), unless a push task of it is already waiting or running (then it stays Queued and
+    that push sends them).
+    """
+    if resolution not in KEPT_BY_RESOLUTION:
+        raise ChangeSetError(f"Unknown resolution {resolution!r}.")
     resolved = []
     for item in ChangeSetItem.objects.select_for_update().filter(
         pk__in=[item.pk for item in items], status=ChangeSetItem.Status.CONFLICT
     ):
         item.resolution = resolution
+        # The conflict is settled: its "changed on YouTube" message is no longer the item's state.
+        item.error_reason = item.error_message = ""
         if resolution == ChangeSetItem.Resolution.KEEP_THEIRS:
             item.status = ChangeSetItem.Status.SKIPPED
             # A claim's item ("claim:<id>") names no video field: there is nothing to follow.
             if item.kind == ChangeSetItem.Kind.METADATA:
                 _video_follow_theirs(item)
-        elif resolution == ChangeSetItem.Resolution.OVERWRITE:
+        else:
             item.base_value = item.theirs_value
             item.status = ChangeSetItem.Status.PENDING
             item.attempts = 0
-        else:
-            raise ChangeSetError(f"Unknown resolution {resolution!r}.")
         item.save()
         resolved.append(item)
+    _record_resolutions(resolved, resolution=resolution, user=user)
     publish_sync_status(resolved)
     publish_videos_update(item.video_id for item in resolved)
-    for changeset in ChangeSet.objects.filter(items__in=[item.pk for item in items]).distinct():
-        changeset_settle_status(changeset=changeset)
+    for changeset in ChangeSet.objects.filter(items__in=[item.pk for item in resolved]).distinct():
+        waiting = ChangeSet.Status.QUEUED if changeset_push_waiting(changeset=changeset) else None
+        changeset_settle_status(changeset=changeset, unsettled=waiting or ChangeSet.Status.APPROVED)
     return len(resolved)
+
+
+def _record_resolutions(items: list[ChangeSetItem], *, resolution: str, user) -> None:
+    """One audit row per change set and video: each field's theirs and ours, and which one was kept."""
+    by_video: dict[tuple[int, str], dict] = {}
+    for item in items:
+        by_video.setdefault((item.changeset_id, item.video_id), {})[item.field] = {
+            "theirs": item.theirs_value,
+            "ours": item.new_value,
+            "kept": KEPT_BY_RESOLUTION[resolution],
+        }
+    SyncRecord.objects.bulk_create(
+        SyncRecord(
+            changeset_id=changeset_id,
+            video_id=video_id,
+            user=user,
+            fields=fields,
+            status=SyncRecord.Status.RESOLVED,
+            message=RESOLUTION_MESSAGES[resolution],
+        )
+        for (changeset_id, video_id), fields in by_video.items()
+    )
 
 
 @transaction.atomic
@@ -278,21 +321,9 @@ def changeset_revert(*, changeset: ChangeSet, user) -> ChangeSet:
     released claim cannot be made active again, so releases are not reverted. A change set from
     before #14 that spans content owners gets one revert per owner; the first is returned.
     """
-    if changeset.status not in (ChangeSet.Status.DONE, ChangeSet.Status.PARTLY_FAILED):
-        raise ChangeSetError("Only a pushed change set can be reverted.")
-    inverse = [
-        _inverse_item(item)
-        for item in changeset.items.filter(status=ChangeSetItem.Status.DONE).exclude(
-            kind=ChangeSetItem.Kind.CLAIM_RELEASE
-        )
-    ]
-    inverse = [item for item in inverse if item is not None]
-    if not inverse:
-        if changeset.items.filter(status=ChangeSetItem.Status.DONE).exists():
-            raise ChangeSetError(
-                "This change set only released claims; Content ID cannot make a released claim active again."
-            )
-        raise ChangeSetError("Nothing of this change set reached YouTube; there is nothing to revert.")
+    if (refusal := changeset_revert_refusal(changeset=changeset)) is not None:
+        raise ChangeSetError(refusal)
+    inverse = _inverse_items(changeset)
     # One revert per content owner: a change set from before #14 may span several.
     owner_of = video_owner_ids(video_ids={item.video_id for item in inverse})
     reverts = []
@@ -312,6 +343,30 @@ def changeset_revert(*, changeset: ChangeSet, user) -> ChangeSet:
         publish_changeset_update(revert)
         reverts.append(revert)
     return reverts[0]
+
+
+def changeset_revert_refusal(*, changeset: ChangeSet) -> str | None:
+    """Why the change set has nothing to revert (the page then offers no Revert); None when it has."""
+    if changeset.status not in (ChangeSet.Status.DONE, ChangeSet.Status.PARTLY_FAILED):
+        return "Only a pushed change set can be reverted."
+    if _inverse_items(changeset):
+        return None
+    if changeset.items.filter(status=ChangeSetItem.Status.DONE).exists():
+        return "This change set only released claims; Content ID cannot make a released claim active again."
+    if changeset.items.filter(resolution=ChangeSetItem.Resolution.KEEP_THEIRS).exists():
+        return "Nothing of this change set reached YouTube (YouTube's values were kept); there is nothing to revert."
+    return "Nothing of this change set reached YouTube; there is nothing to revert."
+
+
+def _inverse_items(changeset: ChangeSet) -> list[ChangeSetItem]:
+    """The items that undo what of the change set reached YouTube (released claims stay released)."""
+    inverse = [
+        _inverse_item(item)
+        for item in changeset.items.filter(status=ChangeSetItem.Status.DONE).exclude(
+            kind=ChangeSetItem.Kind.CLAIM_RELEASE
+        )
+    ]
+    return [item for item in inverse if item is not None]
 
 
 def _inverse_item(item: ChangeSetItem) -> ChangeSetItem | None:

@@ -198,6 +198,7 @@ async def test_a_conflict_is_told_with_its_three_values_and_its_resolution(
     await in_thread(changeset_resolve)(
         items=await in_thread(list)(ChangeSetItem.objects.all()),
         resolution=ChangeSetItem.Resolution.KEEP_THEIRS,
+        user=None,
     )
 
     received = await frames(socket)

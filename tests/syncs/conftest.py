@@ -12,10 +12,14 @@ import pytest
 from cryptography.fernet import Fernet
 from django.db import connection
 
+from syncs.changesets.push import changeset_push
+from syncs.changesets.services import changeset_queue
 from syncs.emulator import EmulatorServer
+from syncs.models import ChangeSet
 from syncs.services.connect import youtube_connect_refresh_token
 from tests.conftest import channel_id
-from videos.models import Asset, Claim, Policy
+from videos.models import Asset, Claim, Policy, Video
+from videos.services import video_update
 
 CLIENT_ID = "ytcms-test.apps.googleusercontent.com"
 CLIENT_SECRET = "client-secret-never-logged-7f3a"
@@ -365,3 +369,23 @@ def run_task_worker() -> str:
         for number, handler in saved.items():
             signal.signal(number, handler)
     return out.getvalue()
+
+
+# ---------------------------------------------------------------------- change sets in conflict
+
+
+@pytest.fixture
+def conflicted(emulator, catalogue, owner_a, alice, connect) -> ChangeSet:
+    """alice retitled two A1 videos; both were retitled in Studio before the push read them."""
+    connect(owner_a)
+    video_update(video=catalogue["a1_song"], changes={"title": "Ours song"}, user=alice)
+    video_update(video=catalogue["a1_live"], changes={"title": "Ours live"}, user=alice)
+    studio_edit(emulator, "a1song00001", title="Theirs song")
+    studio_edit(emulator, "a1live00001", title="Theirs live")
+    changeset = ChangeSet.objects.get()
+    changeset_queue(changeset=changeset, user=alice, enqueue=False)
+    changeset_push(changeset=changeset)
+    changeset.refresh_from_db()
+    assert changeset.status == ChangeSet.Status.HAS_CONFLICTS
+    assert Video.objects.get(pk="a1song00001").drifted_fields == ["title"]
+    return changeset

@@ -48,23 +48,6 @@ def text_of(response) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
 
 
-@pytest.fixture
-def conflicted(emulator, catalogue, owner_a, alice, connect) -> ChangeSet:
-    """alice retitled two A1 videos; both were retitled in Studio before the push read them."""
-    connect(owner_a)
-    video_update(video=catalogue["a1_song"], changes={"title": "Ours song"}, user=alice)
-    video_update(video=catalogue["a1_live"], changes={"title": "Ours live"}, user=alice)
-    studio_edit(emulator, "a1song00001", title="Theirs song")
-    studio_edit(emulator, "a1live00001", title="Theirs live")
-    changeset = ChangeSet.objects.get()
-    changeset_queue(changeset=changeset, user=alice, enqueue=False)
-    changeset_push(changeset=changeset)
-    changeset.refresh_from_db()
-    assert changeset.status == ChangeSet.Status.HAS_CONFLICTS
-    assert Video.objects.get(pk="a1song00001").drifted_fields == ["title"]
-    return changeset
-
-
 def item_of(changeset, video_id) -> ChangeSetItem:
     return changeset.items.get(video_id=video_id)
 

@@ -109,7 +109,9 @@ def test_keep_theirs_skips_the_item(emulator, catalogue, owner_a, alice, connect
     studio_edit(emulator, "a1song00001", title="Theirs")
     _push(changeset, alice)
 
-    changeset_resolve(items=ChangeSetItem.objects.all(), resolution=ChangeSetItem.Resolution.KEEP_THEIRS)
+    changeset_resolve(
+        items=ChangeSetItem.objects.all(), resolution=ChangeSetItem.Resolution.KEEP_THEIRS, user=alice
+    )
 
     assert ChangeSetItem.objects.get().status == ChangeSetItem.Status.SKIPPED
     changeset.refresh_from_db()
@@ -124,7 +126,9 @@ def test_overwrite_pushes_ours_over_theirs(emulator, catalogue, owner_a, alice, 
     studio_edit(emulator, "a1song00001", title="Theirs")
     _push(changeset, alice)
 
-    changeset_resolve(items=ChangeSetItem.objects.all(), resolution=ChangeSetItem.Resolution.OVERWRITE)
+    changeset_resolve(
+        items=ChangeSetItem.objects.all(), resolution=ChangeSetItem.Resolution.OVERWRITE, user=alice
+    )
     _push(changeset, alice)
 
     assert emulator.state.video("a1song00001")["snippet"]["title"] == "Ours"

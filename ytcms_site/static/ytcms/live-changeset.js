@@ -4,7 +4,7 @@
  * Items are the preview table's rows ([data-item-id], syncs/templates/admin/syncs/changeset/
  * item_row.html). Frames for other change sets are ignored. After a frame of this change set, the
  * parts a push changes (the conflicts with their Keep/Overwrite buttons, the items, the page's
- * buttons) are fetched again from the server (data-parts-url, ChangeSetAdmin.changeset_parts_view)
+ * buttons, when it was pushed) are fetched again from the server (data-parts-url, ChangeSetAdmin.changeset_parts_view)
  * as the page's own templates render them: the page shows what a reload would, and only the items
  * this user may see.
  */
@@ -33,7 +33,12 @@
   };
 
   // The page's parts that live_parts.html renders again, each replacing the element of its id.
-  var PART_IDS = ["ytcms-changeset-conflicts", "ytcms-changeset-items", "ytcms-changeset-actions"];
+  var PART_IDS = [
+    "ytcms-changeset-conflicts",
+    "ytcms-changeset-items",
+    "ytcms-changeset-actions",
+    "ytcms-changeset-pushed-at",
+  ];
   // A push sends a frame per video: at most one fetch of the parts at a time, and a second one
   // (for the frames that arrived meanwhile) no sooner than this after the first began.
   var MIN_PARTS_GAP_MS = 1000;
