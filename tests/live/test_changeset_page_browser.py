@@ -81,6 +81,11 @@ def test_overwrite_with_ours_then_push_resolves_the_conflict_and_leaves_no_drift
             seen["item_after_resolve"] = page.get_attribute(
                 f'tr[data-item-id="{item.pk}"] .ytcms-item-status', "data-status"
             )
+            # Nothing is queued by the resolution: the page says the change set waits for Push.
+            seen["status_after_resolve"] = page.inner_text(".field-status .readonly")
+            seen["live_status_after_resolve"] = page.inner_text(
+                "#ytcms-changeset-live .ytcms-changeset-status"
+            )
 
             page.locator("#ytcms-changeset-actions").get_by_role("button", name="Push to YouTube").click()
             page.wait_for_url(f"{base}/admin/syncs/changeset/{changeset_id}/change/")
@@ -109,6 +114,7 @@ def test_overwrite_with_ours_then_push_resolves_the_conflict_and_leaves_no_drift
     assert "Midnight Song (Studio)" in seen["conflict_row"] and "Midnight Song (Ours)" in seen["conflict_row"]
     assert "1 conflict resolved" in seen["message_resolved"]
     assert seen["conflicts_left"] == 0 and seen["item_after_resolve"] == "pending"
+    assert seen["status_after_resolve"] == seen["live_status_after_resolve"] == "Approved"
     assert seen["item_after_push"] == "done" and seen["push_button_left"] == 0
     assert emulator.state.video("a1song00001")["snippet"]["title"] == "Midnight Song (Ours)"
     assert ChangeSet.objects.get(pk=changeset_id).status == ChangeSet.Status.DONE
@@ -171,6 +177,7 @@ def test_a_conflict_found_by_the_push_shows_its_row_and_buttons_without_a_reload
             wait_live_connected(page)
             seen["conflicts_before"] = page.locator("#ytcms-conflict-resolution").count()
             page.evaluate("window.__sameDocument = true")  # a reload would lose it
+            seen["pushed_at_before"] = page.inner_text("#ytcms-changeset-pushed-at")
 
             # The worker's part: the push reads YouTube's title, finds Studio's edit, settles each item.
             seen["push"] = asgi_server.call(_push_as_the_worker, changeset.pk)
@@ -182,6 +189,15 @@ def test_a_conflict_found_by_the_push_shows_its_row_and_buttons_without_a_reload
                 page.locator(f'tr[data-item-id="{description_item.pk}"] .ytcms-item-status')
             ).to_have_attribute("data-status", "done", timeout=TIMEOUT_MS)
             expect(page.locator(".field-status .readonly")).to_have_text("Has conflicts", timeout=TIMEOUT_MS)
+            # When it was pushed follows too, and each item is listed once (no second, stale table).
+            expect(page.locator("#ytcms-changeset-pushed-at")).to_contain_text(
+                "Pushed at", timeout=TIMEOUT_MS
+            )
+            seen["rows_per_item"] = [
+                page.locator(f'tr[data-item-id="{pk}"]').count()
+                for pk in (title_item.pk, description_item.pk)
+            ]
+            seen["items_inline"] = page.locator("#items-group").count()
             seen["same_document"] = page.evaluate("window.__sameDocument === true")
             seen["conflict_cells"] = conflict_row.locator("td").all_inner_texts()
             seen["title_row"] = page.locator(f'tr[data-item-id="{title_item.pk}"] td').all_inner_texts()
@@ -204,6 +220,8 @@ def test_a_conflict_found_by_the_push_shows_its_row_and_buttons_without_a_reload
     assert "Queued" in seen["queued_message"]
     assert seen["conflicts_before"] == 0
     assert seen["same_document"]
+    assert seen["pushed_at_before"] == "Not pushed yet."
+    assert seen["rows_per_item"] == [1, 1] and seen["items_inline"] == 0
     assert seen["conflict_cells"][:5] == [
         "a1song00001",
         "title",
@@ -222,3 +240,55 @@ def test_a_conflict_found_by_the_push_shows_its_row_and_buttons_without_a_reload
     assert video.title == "Midnight Song (Studio)" and "title" not in video.pending_fields
     assert emulator.state.video("a1song00001")["snippet"]["title"] == "Midnight Song (Studio)"
     assert emulator.state.video("a1song00001")["snippet"]["description"] == "Our new description"
+
+
+@pytest.mark.usefixtures("immediate_tasks")
+def test_keep_youtubes_reads_as_kept_in_the_page_and_the_videos_history(
+    asgi_server,  # noqa: F811
+    emulator,
+    connect,
+    owner_a,
+    alice,
+    catalogue,
+):
+    """alice keeps Studio's title: the item says so (no error), nothing is offered to revert since
+    nothing reached YouTube, and the video's history names her and the value kept."""
+    from playwright.sync_api import sync_playwright
+
+    from syncs.models import ChangeSetItem
+
+    alice.set_password("alice-password")
+    alice.save()
+    connect(owner_a)
+    changeset_id = _conflict(emulator, catalogue["a1_song"], alice)
+    item = ChangeSetItem.objects.get(changeset_id=changeset_id)
+    base = asgi_server.url
+    page_url = f"{base}/admin/syncs/changeset/{changeset_id}/change/"
+    seen = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport=VIEWPORT)
+            sign_in_browser(page, base, "alice", "alice-password")
+            page.goto(page_url)
+            page.locator(f'#ytcms-conflict-resolution tr[data-conflict-item="{item.pk}"]').get_by_role(
+                "button", name="Keep YouTube's"
+            ).click()
+            page.wait_for_url(page_url)
+            seen["status"] = page.inner_text(".field-status .readonly")
+            seen["row"] = page.locator(f'tr[data-item-id="{item.pk}"] td').all_inner_texts()
+            seen["page_text"] = page.inner_text("#content")
+            seen["revert_buttons"] = page.locator('[value="Revert"]').count()
+            page.screenshot(path=str(ARTIFACTS / "changeset-kept-theirs.png"), full_page=True)
+
+            page.goto(f"{base}/admin/videos/video/a1song00001/change/")
+            seen["history"] = page.locator(".ytcms-sync-history tr.ytcms-sync-resolved").inner_text()
+        finally:
+            browser.close()
+
+    assert seen["status"] == "Done"
+    assert seen["row"][4:6] == ["Midnight Song (Studio)", "Kept YouTube's value"]
+    assert "Changed on YouTube" not in seen["page_text"]
+    assert seen["revert_buttons"] == 0
+    assert "alice" in seen["history"] and "Conflict resolved" in seen["history"]
+    assert "kept YouTube's Midnight Song (Studio); ours dropped: Midnight Song (Ours)" in seen["history"]
