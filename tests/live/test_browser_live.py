@@ -236,6 +236,11 @@ def test_report_progress_and_video_rows_update_without_reload(
             seen["rows_read"] = report_page.inner_text('#ytcms-report-live [data-count="rows_read"]')
             seen["status_field"] = report_page.inner_text(".field-status .readonly")
             seen["report_same_document"] = report_page.evaluate("window.__sameDocument === true")
+            # The run's times follow too (they read "-" until a reload did), as a reload shows them.
+            times = ("started_at", "finished_at")
+            seen["times_live"] = [
+                report_page.inner_text(f".fieldBox.field-{name} .readonly") for name in times
+            ]
             report_page.screenshot(path=str(ARTIFACTS / "report-page-done.png"), full_page=True)
             expect(list_bar).to_have_attribute("title", "100%", timeout=TIMEOUT_MS)
             list_row = list_page.locator("tr", has=list_bar)
@@ -256,10 +261,15 @@ def test_report_progress_and_video_rows_update_without_reload(
             seen["list_same_document"] = video_page.evaluate("window.__sameDocument === true")
             seen["list_indicator_after"] = video_page.inner_text("#ytcms-live .ytcms-live-label")
             video_page.screenshot(path=str(ARTIFACTS / "video-list-updated.png"), full_page=True)
+            report_page.reload()
+            seen["times_reloaded"] = [
+                report_page.inner_text(f".fieldBox.field-{name} .readonly") for name in times
+            ]
         finally:
             browser.close()
 
     assert seen["index_indicator"] == "connected"
+    assert "-" not in seen["times_live"] and seen["times_live"] == seen["times_reloaded"]
     assert seen["dashboard_figures"].startswith("Public: ")
     assert seen["progress_before"] == "0"
     assert seen["import_status"] == "done"

@@ -26,6 +26,7 @@ from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connection, transaction
 from django.db.models import Count
+from django.utils import formats, timezone
 
 from ytcms_site.live.groups import QUOTA_GROUP, groups_for_event, user_group
 from ytcms_site.live.outbox import layer_is_per_process, messages_of, outbox_write, relay
@@ -311,6 +312,20 @@ FRAME_COUNTERS = (
 )
 
 
+# A report's times its page shows as read-only fields (reports.admin.ReportAdmin's "Run" fieldset).
+FRAME_TIMES = ("started_at", "progress_at", "finished_at")
+
+
+def report_times_shown(report) -> dict[str, str]:
+    """The report's times as its admin page renders them (display_for_field's localized local
+    time, "-" for none), so a live update reads as a reload would."""
+    values = {name: getattr(report, name) for name in FRAME_TIMES}
+    return {
+        name: formats.localize(timezone.template_localtime(value)) if value else "-"
+        for name, value in values.items()
+    }
+
+
 class ReportProgress:
     """The numbers of one run of a report import: the live frames and `import_report` show the same.
 
@@ -327,6 +342,7 @@ class ReportProgress:
         self.dry_run = report.dry_run
         self.bytes_total = report.bytes_total
         self.rows_at_start = report.rows_read
+        self.times_at_start = report_times_shown(report)
         self.started = time.monotonic()
         self.then = then
         self.seconds = PROGRESS_SECONDS if seconds is None else seconds
@@ -398,7 +414,7 @@ class ReportProgress:
     def start(self) -> None:
         with self._lock:
             self._last_sent = time.monotonic()
-            self._publish(self.last)
+            self._publish({**self.last, "times": self.times_at_start})
 
     def update(self, counters: dict) -> None:
         payload = self.numbers(counters)
@@ -417,6 +433,7 @@ class ReportProgress:
             for name in ("rows_read", "bytes_processed", "bytes_total", *FRAME_COUNTERS)
         }
         payload = self.numbers(counters, status=report.status, done=True, message=report.message)
+        payload["times"] = report_times_shown(report)
         with self._lock:
             self._last_sent = time.monotonic()
             self._publish(payload)
@@ -433,6 +450,7 @@ def publish_processing_update(report, **numbers) -> None:
         message=report.message,
     )
     payload.update(numbers)
+    payload["times"] = report_times_shown(report)
     publish("processing_update", {**payload, "errors": []}, content_owner_id=report.content_owner_id)
 
 

@@ -121,6 +121,11 @@
       // reads as it will after a reload.
       if (frame[name] !== undefined && frame[name] !== null) values[name] = number(frame[name]);
     });
+    // Started, last progress and finished at, as the server renders them (the final frame has them).
+    var times = frame.times || {};
+    Object.keys(times).forEach(function (name) {
+      values[name] = times[name];
+    });
     Object.keys(values).forEach(function (name) {
       var field = readonlyField(name);
       if (field) field.textContent = values[name];
