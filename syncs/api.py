@@ -474,7 +474,9 @@ class ChangeSetViewSet(
     @extend_schema(
         summary="Resolve conflicts",
         description="keep_theirs: keep YouTube's value (the item is skipped); overwrite: ours goes out "
-        "on the next push. `item_ids` names conflicts of this change set; without it, all of them.",
+        "on the next push. Nothing is queued: the change set is `approved` until `push/` (it stays "
+        "`queued` when a push task of it already waits). Each video gets an audit row (status "
+        "`resolved`). `item_ids` names conflicts of this change set; without it, all of them.",
         request=ChangeSetResolveSerializer,
         responses={200: ChangeSetResolveResultSerializer, **ACT_ERRORS},
         examples=[RESOLVE_EXAMPLE, UNKNOWN_FIELD_EXAMPLE],
