@@ -56,9 +56,9 @@ from reports.staging import (
     ChunkResult,
     ConcurrentChange,
     MergeContext,
-    policy_rank,
 )
 from videos.models import Video
+from videos.policies import policy_rank
 from videos.selectors import asset_ids_of_other_owners, claim_ids_of_other_owners
 
 logger = logging.getLogger(__name__)

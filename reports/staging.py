@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from videos.models import Policy, Video
+from videos.policies import policy_rank
 from videos.selectors import asset_ids_of_other_owners, claim_ids_of_other_owners
 
 # Video fields a report can carry (ReportRow.remote keys), in staged-row order.
@@ -113,19 +114,6 @@ PREVIEW_FIELDS = (
     "pending_fields",
     "drifted_fields",
 )
-
-
-def policy_rank(label: str) -> int:
-    """How restrictive a policy label reads: block 6, track 4, monetize 2, other 0.
-
-    A label that also names a milder action ranks one below its strongest: "Monetize in US; Track
-    elsewhere" (3) is milder than "Track in all countries" (4), as rights managers order them.
-    """
-    text = label.lower()
-    found = [rank for word, rank in (("block", 3), ("track", 2), ("monetiz", 1)) if word in text]
-    if not found:
-        return 0
-    return 2 * max(found) - (1 if len(found) > 1 else 0)
 
 
 @dataclass

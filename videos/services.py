@@ -13,7 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from videos.models import Video
+from videos.models import Claim, Policy, Video
+from videos.policies import claim_policy_text, policy_rank
 from videos.selectors import assignable_category_ids
 from videos.validation import (
     TEXT_LIMITS,
@@ -518,3 +519,77 @@ def videos_bulk_edit(*, videos: Iterable[Video], edit: BulkEdit, user) -> BulkEd
         skipped_invalid=len(preview.invalid),
         unchanged=preview.unchanged_count,
     )
+
+
+# ---------------------------------------------------------------------------- claims' policies
+
+
+def claim_policy_id_named(*, policy: dict | None, owner_id: str | None) -> str | None:
+    """The saved policy a claim's policy column names for YouTube's policy: the saved policy when the
+    owner's catalogue knows it; None for rules (the column would claim a saved policy they are not)
+    and for a saved policy not read yet (its old value would be wrong)."""
+    policy_id = (policy or {}).get("id")
+    if not policy_id:
+        return None
+    known = Policy.objects.filter(pk=policy_id)
+    known = known.filter(content_owner_id=owner_id) | known.filter(content_owner__isnull=True)
+    return policy_id if known.exists() else None
+
+
+def claims_record_remote_policy(*, owner_id: str, policies: Mapping[str, dict]) -> int:
+    """YouTube answered these claims' policies ({claim id: canonical policy}): each claim of the
+    owner's videos keeps it as remote_policy, its policy column follows it (claim_policy_id_named)
+    and its video's effective policy is worked out again. Claims of other owners are not touched.
+
+    A snapshot of YouTube, like a video's remote_snapshot: recorded without an audit row (the push's
+    SyncRecord or the pull that read it is the record). Returns how many claims were written.
+    """
+    claims = Claim.objects.filter(pk__in=list(policies), video__channel__content_owner_id=owner_id)
+    video_ids, written = set(), 0
+    for claim_id, video_id in claims.values_list("pk", "video_id"):
+        policy = policies[claim_id]
+        written += Claim.objects.filter(pk=claim_id).update(
+            remote_policy=policy,
+            policy_id=claim_policy_id_named(policy=policy, owner_id=owner_id),
+            updated_at=timezone.now(),
+        )
+        video_ids.add(video_id)
+    videos_refresh_effective_policy(video_ids=video_ids)
+    return written
+
+
+def videos_refresh_effective_policy(*, video_ids: Iterable[str]) -> list[str]:
+    """A video's effective policy from its active claims, the report's rule (reports.staging): the
+    most restrictive of their policies (policy_rank, ties to the first claim), "" with none.
+
+    A claim's policy reads as the saved policy's name when the column names one, else as YouTube's
+    rules (claim_policy_text). A video with an active claim whose policy ytcms does not know keeps
+    the report's label. Returns the ids of the videos whose effective policy changed.
+    """
+    ids = sorted(set(video_ids))
+    claims = (
+        Claim.objects.filter(video_id__in=ids, status=Claim.Status.ACTIVE)
+        .select_related("policy")
+        .order_by("video_id", "pk")
+    )
+    labels: dict[str, list[str | None]] = {video_id: [] for video_id in ids}
+    for claim in claims:
+        if claim.policy is not None:
+            labels[claim.video_id].append(claim.policy.name)
+        elif claim.remote_policy:
+            labels[claim.video_id].append(claim_policy_text(claim.remote_policy, names={}))
+        else:
+            labels[claim.video_id].append(None)
+    changed = []
+    current = dict(Video.objects.filter(pk__in=ids).values_list("pk", "effective_policy"))
+    for video_id, found in labels.items():
+        if video_id not in current or None in found:
+            continue
+        best = max((policy_rank(label) for label in found), default=0)
+        label = next((label for label in found if policy_rank(label) == best), "")
+        if label != current[video_id]:
+            Video.objects.filter(pk=video_id).update(effective_policy=label, updated_at=timezone.now())
+            changed.append(video_id)
+    if changed:
+        publish_videos_update(changed)
+    return changed

@@ -45,12 +45,13 @@ from syncs.youtube.mapping import (
     format_time,
     video_fields_from_api,
 )
-from videos.models import Asset, Claim, Policy, Video
+from videos.models import Asset, Claim, Video
 from videos.selectors import assignable_category_ids, claim_ids_of_other_owners
 from videos.services import (
     WRITABLE_FIELDS,
     _json_value,
     _model_value,
+    claims_record_remote_policy,
     video_apply_remote_state,
     video_record_push_result,
 )
@@ -796,15 +797,11 @@ _RECORD_STATUS = {
 }
 
 
-def _claim_store(answer: dict, video_id: str) -> None:
-    """Keep the catalogue's Claim row in step (only for assets and policies the catalogue knows).
-
-    remote_policy keeps YouTube's policy whatever its form, so a rules policy ytcms set is the base
-    of the next edit (the policy column can only name a saved policy).
-    """
+def _claim_store(answer: dict, video_id: str, owner_id: str) -> None:
+    """Keep the catalogue's Claim row in step (only for assets the catalogue knows): its fields as
+    answered, and its policy through claims_record_remote_policy, the rule a read follows too."""
     if not Asset.objects.filter(pk=answer.get("assetId")).exists():
         return
-    policy_id = (answer.get("policy") or {}).get("id")
     Claim.objects.update_or_create(
         id=answer["id"],
         defaults={
@@ -812,19 +809,18 @@ def _claim_store(answer: dict, video_id: str) -> None:
             "asset_id": answer["assetId"],
             "content_type": answer.get("contentType", ""),
             "status": answer.get("status", Claim.Status.ACTIVE),
-            "policy_id": policy_id if policy_id and Policy.objects.filter(pk=policy_id).exists() else None,
-            "remote_policy": claim_policy_from_api(answer),
         },
     )
+    claims_record_remote_policy(owner_id=owner_id, policies={answer["id"]: claim_policy_from_api(answer)})
 
 
-def _claim_remember_read(claim_id: str, current: dict) -> None:
+def _claim_remember_read(claim_id: str, current: dict, owner_id: str) -> None:
     """What a claims.get showed becomes the catalogue's snapshot of the claim's policy, conflict or
-    not (as a video's read does): keeping YouTube's value then needs nothing more, and the next edit
-    starts from it."""
+    not (as a video's read does): keeping YouTube's value then needs nothing more, the next edit
+    starts from it, and the policy column and the video's effective policy follow it."""
     policy = claim_policy_from_api(current)
     if policy is not None:
-        Claim.objects.filter(pk=claim_id).update(remote_policy=policy, updated_at=timezone.now())
+        claims_record_remote_policy(owner_id=owner_id, policies={claim_id: policy})
 
 
 def _claim_state(item: ChangeSetItem, claim: dict) -> dict | None:
@@ -899,7 +895,7 @@ def _push_claim(session, changeset, user, item, now, result) -> None:
                 return
             theirs = _claim_state(item, current)
             if item.kind == ChangeSetItem.Kind.CLAIM_PATCH:
-                _claim_remember_read(claim_id, current)
+                _claim_remember_read(claim_id, current, session.owner_id)
             if theirs == _claim_value(item, item.new_value):
                 _settle([item], S.DONE)
                 result.items_done += 1
@@ -957,7 +953,7 @@ def _push_claim(session, changeset, user, item, now, result) -> None:
             answered = {item.field: _claim_state(item, answer)}
             _settle([item], S.FAILED, reason="notApplied", message="The claim does not show the value sent.")
             result.failed += 1
-        _claim_store(answer, item.video_id)
+        _claim_store(answer, item.video_id, session.owner_id)
     finally:
         SyncRecord.objects.create(
             changeset=changeset,

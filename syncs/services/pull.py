@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import ngettext
 
 from channels_app.models import Channel, ContentOwner
@@ -30,7 +29,7 @@ from syncs.youtube.mapping import (
 )
 from videos.models import Asset, Claim, Policy, Video
 from videos.selectors import asset_ids_of_other_owners, policy_ids_of_other_owners
-from videos.services import video_apply_remote_state
+from videos.services import claims_record_remote_policy, video_apply_remote_state
 from ytcms_site.live.events import publish_videos_update
 from ytcms_site.text import listed
 
@@ -340,7 +339,8 @@ def _assets_pull(
 def _claims_pull(
     session: YouTubeSession, owner: ContentOwner, result: PullResult, progress: Progress
 ) -> None:
-    """Read YouTube's policy of the owner's known claims (claims.list by id) into remote_policy.
+    """Read YouTube's policy of the owner's known claims (claims.list by id) into remote_policy; the
+    policy column and the videos' effective policies follow it (claims_record_remote_policy).
 
     A saved policy's id or the claim's own rules: the base a later policy change is checked against
     (#16). Only claims on the owner's own videos are asked for and written, whatever the answer lists.
@@ -358,13 +358,12 @@ def _claims_pull(
                     **session.owner_params(),
                 )
             )
-            for item in response.get("items", []):
-                policy = claim_policy_from_api(item)
-                if item.get("id") not in asked or policy is None:
-                    continue
-                read += Claim.objects.filter(pk=item["id"], video__channel__content_owner=owner).update(
-                    remote_policy=policy, updated_at=timezone.now()
-                )
+            answered = {
+                item["id"]: policy
+                for item in response.get("items", [])
+                if item.get("id") in asked and (policy := claim_policy_from_api(item)) is not None
+            }
+            read += claims_record_remote_policy(owner_id=owner.pk, policies=answered)
             page_token = response.get("nextPageToken")
             if not page_token:
                 break
