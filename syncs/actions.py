@@ -17,12 +17,12 @@ from syncs.changesets.services import (
     changeset_add_claim_insert,
     changeset_add_claim_policy,
     claim_base_policy,
-    claim_policy_shown,
 )
 from syncs.models import ChangeSet
 from syncs.services.pull import videos_pull
 from syncs.tasks import videos_refresh
 from syncs.youtube.errors import YouTubeError
+from videos.policies import claim_policy_described, claim_policy_is_set, claim_policy_text, policy_names
 from videos.selectors import videos_editable_by
 
 # One videos.list call reads 50 videos: up to that, the refresh runs while the page waits.
@@ -78,7 +78,7 @@ def _shown(value) -> str:
     return str(value)
 
 
-def _field_outcome(values: dict) -> str:
+def _field_outcome(values: dict, shown=_shown) -> str:
     """One field of an audit row in words: what YouTube holds and whether ours got there."""
     if values.get("kept") == "theirs":
         return f"kept YouTube's {_shown(values.get('theirs'))}; ours dropped: {_shown(values.get('ours'))}"
@@ -88,23 +88,39 @@ def _field_outcome(values: dict) -> str:
             f"{_shown(values.get('ours'))}"
         )
     if "after" in values:
-        return f"{_shown(values.get('before'))} → {_shown(values['after'])}"
-    ours = _shown(values.get("ours"))
+        return f"{shown(values.get('before'))} → {shown(values['after'])}"
+    ours = shown(values.get("ours"))
     if "base" in values:
         return (
-            f"changed on YouTube {_shown(values['base'])} → {_shown(values.get('theirs'))}; "
+            f"changed on YouTube {shown(values['base'])} → {shown(values.get('theirs'))}; "
             f"ours not sent: {ours}"
         )
     if "theirs" in values:
-        return f"YouTube answered {_shown(values['theirs'])}; ours not applied: {ours}"
+        return f"YouTube answered {shown(values['theirs'])}; ours not applied: {ours}"
     if "before" in values:
-        return f"YouTube had {_shown(values['before'])}; ours not written: {ours}"
+        return f"YouTube had {shown(values['before'])}; ours not written: {ours}"
     return f"ours not written: {ours}"
 
 
 def video_sync_history_html(video) -> str:
     """The video's audit rows, newest first, for its admin page (read-only)."""
     records, total = video_sync_history(video_id=video.pk)
+    records = list(records)
+    # A claim's policy reads as the policy's name or its rules in words (claim_policy_text).
+    names = policy_names(
+        owner_id=video.channel.content_owner_id,
+        policies=[
+            value
+            for record in records
+            for name, values in (record.fields or {}).items()
+            if name.startswith("claim:")
+            for value in values.values()
+        ],
+    )
+
+    def claim_shown(value) -> str:
+        return claim_policy_text(value, names=names) if claim_policy_is_set(value) else _shown(value)
+
     rows = [
         {
             "record": record,
@@ -112,7 +128,8 @@ def video_sync_history_html(video) -> str:
             if record.changeset_id
             else "",
             "fields": [
-                (name, _field_outcome(values)) for name, values in sorted((record.fields or {}).items())
+                (name, _field_outcome(values, claim_shown if name.startswith("claim:") else _shown))
+                for name, values in sorted((record.fields or {}).items())
             ],
             "parts": ", ".join(record.parts_sent or []),
         }
@@ -248,11 +265,10 @@ def claim_with_asset(modeladmin, request, queryset):
 
 
 def _claim_policy_now(claim) -> str:
-    """What YouTube has for the claim's policy: the saved policy's name when the catalogue knows it."""
-    policy = claim_base_policy(claim=claim)
-    if policy is not None and policy.get("id") == claim.policy_id and claim.policy is not None:
-        return claim.policy.name
-    return claim_policy_shown(policy)
+    """What YouTube has for the claim's policy, in words."""
+    return claim_policy_described(
+        claim_base_policy(claim=claim), owner_id=claim.video.channel.content_owner_id
+    )
 
 
 @admin.action(description="Change claim policy…")

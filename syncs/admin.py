@@ -1,3 +1,5 @@
+from collections.abc import Mapping
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
@@ -45,6 +47,7 @@ from syncs.selectors import (
 from syncs.services.credentials import credential_readable
 from syncs.views import youtube_connect_start
 from syncs.youtube.errors import pacific_day
+from videos.policies import claim_policy_is_set, claim_policy_text, policy_names
 from ytcms_site.admin_scoping import NotFoundOutsideScopeMixin, get_back_to_page
 
 
@@ -301,6 +304,30 @@ def value_shown(value) -> str:
     return str(value)
 
 
+# Items whose values are a claim's policy ({"id": …} or {"rules": […]}).
+CLAIM_POLICY_KINDS = (ChangeSetItem.Kind.CLAIM_INSERT, ChangeSetItem.Kind.CLAIM_PATCH)
+
+
+def item_value_shown(item: ChangeSetItem, value, *, names: Mapping[str, str]) -> str:
+    """An item's value as a person reads it: a claim's policy by name or in words, else value_shown."""
+    if item.kind in CLAIM_POLICY_KINDS and claim_policy_is_set(value):
+        return claim_policy_text(value, names=names)
+    return value_shown(value)
+
+
+def item_policy_names(items, *, owner_id: str | None) -> dict[str, str]:
+    """The names of the saved policies the claim items' values name (one query)."""
+    return policy_names(
+        owner_id=owner_id,
+        policies=[
+            value
+            for item in items
+            if item.kind in CLAIM_POLICY_KINDS
+            for value in (item.base_value, item.new_value, item.theirs_value)
+        ],
+    )
+
+
 def conflicts_resolved_message(count: int, resolution: str) -> str:
     if resolution == ChangeSetItem.Resolution.KEEP_THEIRS:
         outcome = "YouTube's values kept"
@@ -309,19 +336,28 @@ def conflicts_resolved_message(count: int, resolution: str) -> str:
     return f"{count} conflict{'' if count == 1 else 's'} resolved: {outcome}."
 
 
+def _item_policy_names(item) -> dict[str, str]:
+    # A query only for a claim's item (a few per change set); metadata items need none.
+    if item.kind not in CLAIM_POLICY_KINDS:
+        return {}
+    return item_policy_names([item], owner_id=item.video.channel.content_owner_id)
+
+
 @admin.display(description="base (YouTube when the edit began)")
 def item_base_shown(item):
-    return value_shown(item.base_value)
+    return item_value_shown(item, item.base_value, names=_item_policy_names(item))
 
 
 @admin.display(description="new")
 def item_new_shown(item):
-    return value_shown(item.new_value)
+    return item_value_shown(item, item.new_value, names=_item_policy_names(item))
 
 
 @admin.display(description="YouTube now")
 def item_theirs_shown(item):
-    return value_shown(item.theirs_value) if item.status == ChangeSetItem.Status.CONFLICT else ""
+    if item.status != ChangeSetItem.Status.CONFLICT:
+        return ""
+    return item_value_shown(item, item.theirs_value, names=_item_policy_names(item))
 
 
 # The change-set page's buttons, each a POST to changeset_act_view.
@@ -462,10 +498,11 @@ class ChangeSetAdmin(StaffReadOnlyAdmin):
     def changeset_page_context(self, request, changeset: ChangeSet) -> dict:
         """What the change-set page shows besides the admin's form (its items, conflicts, buttons)."""
         preview = changeset_preview(changeset=changeset, user=request.user)
+        names = item_policy_names([row.item for row in preview.rows], owner_id=changeset.content_owner_id)
         for row in preview.rows:
-            row.base_shown = value_shown(row.item.base_value)
-            row.new_shown = value_shown(row.item.new_value)
-            row.theirs_shown = value_shown(row.item.theirs_value)
+            row.base_shown = item_value_shown(row.item, row.item.base_value, names=names)
+            row.new_shown = item_value_shown(row.item, row.item.new_value, names=names)
+            row.theirs_shown = item_value_shown(row.item, row.item.theirs_value, names=names)
         refusals = {
             verb: changeset_action_refusal(user=request.user, changeset=changeset, action=verb)
             for verb in (*CHANGESET_PAGE_VERBS, "resolve")

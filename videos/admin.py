@@ -1,3 +1,4 @@
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -18,10 +19,12 @@ from syncs.actions import (
     video_sync_history_html,
 )
 from syncs.changesets.selectors import changesets_holding_video
+from syncs.changesets.services import ChangeSetError, changeset_add_claim_policy, claim_base_policy
 from syncs.models import ChangeSet
 from videos.forms import BulkEditForm, VideoAdminForm
 from videos.models import Asset, Claim, Policy, Video, VideoCategory
 from videos.pagination import EstimatedCountPaginator
+from videos.policies import claim_policy_described, claim_policy_text
 from videos.selectors import (
     effective_policy_labels,
     video_categories,
@@ -55,6 +58,26 @@ SYNC_BADGE_LABELS = {
     "conflict": "conflict",
     "failed": "push failed",
 }
+
+
+def changesets_waiting_html(changesets, *, none: str) -> str:
+    """The change sets an edit waits in, each linked with its status and author (video and claim pages)."""
+    changesets = list(changesets)
+    if not changesets:
+        return none
+    return format_html_join(
+        mark_safe("<br>"),  # noqa: S308 - a constant
+        '<a href="{}">{}</a> ({}, by {})',
+        (
+            (
+                reverse("admin:syncs_changeset_change", args=[changeset.pk]),
+                changeset,
+                changeset.get_status_display(),
+                changeset.created_by.get_username() if changeset.created_by else "nobody",
+            )
+            for changeset in changesets
+        ),
+    )
 
 
 class ContentOwnerFilter(admin.SimpleListFilter):
@@ -361,21 +384,9 @@ class VideoAdmin(CountersDisplayMixin, NotFoundOutsideScopeMixin, admin.ModelAdm
     @admin.display(description="Waiting in change set")
     def pending_in_changesets(self, video):
         """Which change set an edit went into (#15): one draft per user per content owner."""
-        changesets = list(changesets_holding_video(video_id=video.pk))
-        if not changesets:
-            return "None: no edit of this video waits to be pushed to YouTube."
-        return format_html_join(
-            mark_safe("<br>"),  # noqa: S308 - a constant
-            '<a href="{}">{}</a> ({}, by {})',
-            (
-                (
-                    reverse("admin:syncs_changeset_change", args=[changeset.pk]),
-                    changeset,
-                    changeset.get_status_display(),
-                    changeset.created_by.get_username() if changeset.created_by else "nobody",
-                )
-                for changeset in changesets
-            ),
+        return changesets_waiting_html(
+            changesets_holding_video(video_id=video.pk),
+            none="None: no edit of this video waits to be pushed to YouTube.",
         )
 
     @admin.display(description="Changed on YouTube")
@@ -572,9 +583,25 @@ class PolicyAdmin(OwnerScopedReadOnlyAdmin):
     search_fields = ("name", "id__exact")
 
 
+class ClaimAdminForm(forms.ModelForm):
+    class Meta:
+        model = Claim
+        # YouTube's policy as last read: a snapshot, changed only by reading or pushing the claim.
+        fields = ("id", "video", "asset", "content_type", "policy", "status", "origin", "is_partner_uploaded")
+
+    def clean_policy(self):
+        policy = self.cleaned_data.get("policy")
+        if policy is None and self.instance.policy_id:
+            raise forms.ValidationError(
+                "A claim on YouTube always has a policy: choose the one it should have."
+            )
+        return policy
+
+
 @admin.register(Claim)
 class ClaimAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
-    list_display = ("id", "video", "asset", "content_type", "policy", "status", "origin")
+    form = ClaimAdminForm
+    list_display = ("id", "video", "asset", "content_type", "policy_on_youtube", "status", "origin")
     list_filter = ("content_type", "status")
     # Exact (ids are case-sensitive): the claims table's primary key and its video and asset
     # indexes serve the three; "=" would scan every claim.
@@ -584,8 +611,7 @@ class ClaimAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     actions = [change_claim_policy]
-    # YouTube's policy as last read: a snapshot, changed only by reading or pushing the claim.
-    readonly_fields = ("remote_policy",)
+    readonly_fields = ("youtube_policy", "waiting_in_changesets")
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -601,3 +627,56 @@ class ClaimAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    @admin.display(description="policy")
+    def policy_on_youtube(self, claim):
+        """What YouTube has, worded (the row's own policy gives the name: no query per row)."""
+        names = {claim.policy_id: claim.policy.name} if claim.policy is not None else {}
+        return claim_policy_text(claim_base_policy(claim=claim), names=names)
+
+    @admin.display(description="Policy on YouTube")
+    def youtube_policy(self, claim):
+        if not claim.video_id:  # the add page
+            return "-"
+        return format_html(
+            '{}<div class="help">As YouTube last answered it. Change it with the claims list\'s action '
+            "“Change claim policy…” (or, if you may edit claims, the Policy field): the change goes to your draft change set and reaches YouTube when "
+            "that is pushed.</div>",
+            claim_policy_described(
+                claim_base_policy(claim=claim), owner_id=claim.video.channel.content_owner_id
+            ),
+        )
+
+    @admin.display(description="Waiting in change set")
+    def waiting_in_changesets(self, claim):
+        """A policy change or release of this claim not yet at YouTube, as the video page shows edits."""
+        if not claim.video_id:
+            return "-"
+        return changesets_waiting_html(
+            changesets_holding_video(video_id=claim.video_id, field=f"claim:{claim.pk}"),
+            none="None: no change of this claim waits to be pushed to YouTube.",
+        )
+
+    # ---- a policy chosen here goes to the draft change set, as the "Change claim policy…" action does
+    def save_model(self, request, obj, form, change):
+        wanted = obj.policy_id
+        if change and "policy" in form.changed_data:
+            original = Claim.objects.get(pk=obj.pk)
+            # The column follows what YouTube answers (claims_record_remote_policy), never the form.
+            obj.policy_id = original.policy_id
+            try:
+                item = changeset_add_claim_policy(user=request.user, claim=original, policy_id=wanted)
+            except ChangeSetError as error:
+                self.message_user(request, f"Policy not changed: {error}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    format_html(
+                        'Your policy change is in your draft change set <a href="{}">{}</a>: nothing goes '
+                        "to YouTube until it is pushed from there.",
+                        reverse("admin:syncs_changeset_change", args=[item.changeset_id]),
+                        item.changeset,
+                    ),
+                    messages.INFO,
+                )
+        super().save_model(request, obj, form, change)

@@ -127,17 +127,20 @@ UNSENT_ITEM_STATUSES = (
 )
 
 
-def changesets_holding_video(*, video_id: str) -> QuerySet[ChangeSet]:
-    """The unfinished change sets holding an edit of this video not yet at YouTube, oldest first.
+def changesets_holding_video(*, video_id: str, field: str | None = None) -> QuerySet[ChangeSet]:
+    """The unfinished change sets holding an edit of this video not yet at YouTube, oldest first;
+    with `field`, only edits of that item field (a claim's is "claim:<claim id>").
 
     The caller has checked that the user may see the video; whoever may see it may see these (an
     item of a visible video makes its change set visible, changesets_visible_to).
     """
+    items = {"items__field": field} if field is not None else {}
     return (
         ChangeSet.objects.filter(
             status__in=UNFINISHED_CHANGESET_STATUSES,
             items__video_id=video_id,
             items__status__in=UNSENT_ITEM_STATUSES,
+            **items,
         )
         .distinct()
         .select_related("created_by")

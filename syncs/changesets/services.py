@@ -12,6 +12,7 @@ from syncs.changesets.scheduling import changeset_push_waiting, changeset_schedu
 from syncs.models import ChangeSet, ChangeSetItem, SyncRecord
 from syncs.youtube.mapping import claim_policy_canonical
 from videos.models import Video
+from videos.policies import claim_policy_described
 from videos.services import WRITABLE_FIELDS, _json_value, _model_value, video_refresh_derived
 from ytcms_site.live.events import publish_changeset_update, publish_sync_status, publish_videos_update
 
@@ -488,15 +489,6 @@ def claim_base_policy(*, claim) -> dict | None:
     return {"id": claim.policy_id} if claim.policy_id else None
 
 
-def claim_policy_shown(policy: dict | None) -> str:
-    """A claim policy in a sentence: a saved policy's id, or its rules' actions."""
-    if policy is None:
-        return "(not read from YouTube)"
-    if "id" in policy:
-        return policy["id"]
-    return "rules: " + ", ".join(rule.get("action", "?") for rule in policy.get("rules", []))
-
-
 @transaction.atomic
 def changeset_add_claim_policy(
     *, user, claim, policy_id: str = "", rules: list | None = None
@@ -515,11 +507,13 @@ def changeset_add_claim_policy(
             "an active claim."
         )
     base = claim_base_policy(claim=claim)
-    if policy == base:
-        raise ChangeSetError(f"Claim {claim.pk} already has policy {claim_policy_shown(base)}.")
     owner_id = (
         Video.objects.filter(pk=claim.video_id).values_list("channel__content_owner_id", flat=True).first()
     )
+    if policy == base:
+        raise ChangeSetError(
+            f"Claim {claim.pk} already has policy {claim_policy_described(base, owner_id=owner_id)}."
+        )
     _check_policy_owner(policy, owner_id)
     draft = changeset_open_draft(user=user, content_owner_id=owner_id)
     changeset_check_owner(changeset=draft, video_ids=[claim.video_id])

@@ -205,7 +205,7 @@ def test_change_claim_policy_adds_a_claims_patch_and_pushes(
     assert form_page.status_code == 200
     assert "Claim C1: asset A111 on a1song00001, now Monetize" in form_page.content.decode()
     same = client.post(CLAIMS, {**data, "claim_step": "apply", "policy": "P-monetize"})
-    assert "Not added: Claim C1 already has policy P-monetize." in _messages(same)
+    assert "Not added: Claim C1 already has policy Monetize." in _messages(same)
     response = client.post(CLAIMS, {**data, "claim_step": "apply", "rule": "block"})
 
     assert response.status_code == 302

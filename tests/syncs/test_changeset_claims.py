@@ -343,7 +343,7 @@ def test_claim_insert_refuses_another_owners_asset_and_a_second_claim(claimed, c
 def test_policy_change_refuses_an_inactive_claim_and_the_same_policy(claimed, alice):
     from syncs.changesets.services import ChangeSetError
 
-    with pytest.raises(ChangeSetError, match="already has policy P-monetize"):
+    with pytest.raises(ChangeSetError, match="already has policy Monetize"):
         changeset_add_claim_policy(user=alice, claim=claimed, policy_id="P-monetize")
     claimed.status = Claim.Status.INACTIVE
     with pytest.raises(ChangeSetError, match="only changes the policy of an active claim"):

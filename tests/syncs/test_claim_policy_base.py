@@ -136,9 +136,9 @@ def test_the_change_set_page_shows_base_theirs_and_ours_and_overwrite_pushes_our
     assert _conflict_row(page, item)[:5] == [
         "a1song00001",
         "claim:C1",
-        "rules: action: block",
-        "rules: action: monetize",
-        "rules: action: track",
+        "Custom rules: Block in all countries",
+        "Custom rules: Monetize in all countries",
+        "Custom rules: Track in all countries",
     ]
 
     response = press(browser(alice), policy_conflict, "overwrite", item=str(item.pk))
