@@ -1,5 +1,3 @@
-from collections.abc import Mapping
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
@@ -28,6 +26,7 @@ from syncs.changesets.services import (
     changeset_revert,
     changeset_revert_refusal,
 )
+from syncs.changesets.shown import CLAIM_POLICY_KINDS, item_policy_names, item_value_shown
 from syncs.models import (
     ApiCall,
     ChangeSet,
@@ -47,7 +46,6 @@ from syncs.selectors import (
 from syncs.services.credentials import credential_readable
 from syncs.views import youtube_connect_start
 from syncs.youtube.errors import pacific_day
-from videos.policies import claim_policy_is_set, claim_policy_text, policy_names
 from ytcms_site.admin_scoping import NotFoundOutsideScopeMixin, get_back_to_page
 
 
@@ -289,43 +287,6 @@ def _when(value) -> str:
 
 
 # ---------------------------------------------------------------------------- change sets
-
-
-def value_shown(value) -> str:
-    """A field's value as a person reads it: tags as a comma list, Yes/No, "(none)" for nothing."""
-    if value is None or value == "" or value == [] or value == {}:
-        return "(none)"
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, list):
-        return ", ".join(value_shown(part) for part in value)
-    if isinstance(value, dict):
-        return "; ".join(f"{key}: {value_shown(part)}" for key, part in value.items())
-    return str(value)
-
-
-# Items whose values are a claim's policy ({"id": …} or {"rules": […]}).
-CLAIM_POLICY_KINDS = (ChangeSetItem.Kind.CLAIM_INSERT, ChangeSetItem.Kind.CLAIM_PATCH)
-
-
-def item_value_shown(item: ChangeSetItem, value, *, names: Mapping[str, str]) -> str:
-    """An item's value as a person reads it: a claim's policy by name or in words, else value_shown."""
-    if item.kind in CLAIM_POLICY_KINDS and claim_policy_is_set(value):
-        return claim_policy_text(value, names=names)
-    return value_shown(value)
-
-
-def item_policy_names(items, *, owner_id: str | None) -> dict[str, str]:
-    """The names of the saved policies the claim items' values name (one query)."""
-    return policy_names(
-        owner_id=owner_id,
-        policies=[
-            value
-            for item in items
-            if item.kind in CLAIM_POLICY_KINDS
-            for value in (item.base_value, item.new_value, item.theirs_value)
-        ],
-    )
 
 
 def conflicts_resolved_message(count: int, resolution: str) -> str:

@@ -27,6 +27,7 @@ from django.utils.translation import ngettext
 
 from channels_app.models import ContentOwner
 from syncs.changesets.preview import quota_remaining_today, videos_fitting
+from syncs.changesets.shown import items_worded
 from syncs.models import ChangeSet, ChangeSetItem, SyncRecord, YouTubeCredential
 from syncs.youtube.errors import (
     NeedsReauthorisation,
@@ -384,7 +385,9 @@ def _settle(items, status, *, reason="", message="", until=None, theirs=None) ->
                 "updated_at",
             ]
         )
-    publish_sync_status(items)
+    conflicts = [item for item in items if item.status == ChangeSetItem.Status.CONFLICT]
+    worded = items_worded(conflicts, owner_id=conflicts[0].changeset.content_owner_id) if conflicts else None
+    publish_sync_status(items, worded=worded)
 
 
 def _retry_or_fail(items, error: YouTubeError, now: datetime, result: PushResult) -> None:

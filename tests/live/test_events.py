@@ -191,6 +191,7 @@ async def test_a_conflict_is_told_with_its_three_values_and_its_resolution(
         "base": "Midnight Song",
         "theirs": "Theirs",
         "ours": "Ours",
+        "worded": {"base": "Midnight Song", "theirs": "Theirs", "ours": "Ours"},
     }
     assert of_type(received, "changeset_update")[-1]["status"] == "has_conflicts"
     assert of_type(received, "video_update")[-1]["sync_status"] == "conflict"
@@ -209,6 +210,58 @@ async def test_a_conflict_is_told_with_its_three_values_and_its_resolution(
     # person has looked at it, so it is no longer drift (#15).
     assert video["title"] == "Theirs" and video["pending_fields"] == []
     assert not video["has_drift"] and video["sync_status"] == "in_sync"
+    await socket.disconnect()
+
+
+async def test_a_claim_policy_conflict_is_told_in_words(
+    emulator, catalogue, owner_a, alice, connect, cookie_of
+):
+    """The change-set page words the live conflict line from `worded`: the policy's name, rules in
+    words, never {"id": …} or {"rules": […]} (trial C5)."""
+    from syncs.changesets.services import changeset_add_claim_policy
+    from tests.syncs.conftest import studio_claim_policy
+
+    def edit():
+        from videos.models import Asset, Claim, Policy
+
+        # tests/syncs/conftest.py's `claimed`: C1 with the saved policy P-monetize, on both sides.
+        emulator.state.load(
+            {
+                "claims": [
+                    {
+                        "id": "C1",
+                        "contentOwner": "owner-a",
+                        "assetId": "A111",
+                        "videoId": "a1song00001",
+                        "contentType": "audiovisual",
+                        "policy": {"id": "P-monetize"},
+                    }
+                ]
+            }
+        )
+        asset = Asset.objects.create(id="A111", content_owner=owner_a, title="Midnight Song (asset)")
+        policy = Policy.objects.create(id="P-monetize", content_owner=owner_a, name="Monetize")
+        claimed = Claim.objects.create(
+            id="C1", video=catalogue["a1_song"], asset=asset, policy=policy, content_type="audiovisual"
+        )
+        connect(owner_a)
+        changeset_add_claim_policy(user=alice, claim=claimed, rules=[{"action": "block"}])
+        studio_claim_policy(emulator, "C1", {"rules": [{"action": "track"}]})
+        changeset = ChangeSet.objects.get(created_by=alice, status=ChangeSet.Status.DRAFT)
+        changeset_queue(changeset=changeset, user=alice, enqueue=False)
+        return changeset
+
+    changeset = await in_thread(edit)()
+    socket = await connected(await in_thread(cookie_of)(alice))
+
+    await in_thread(changeset_push)(changeset=changeset, user=alice)
+
+    (conflict,) = of_type(await frames(socket), "sync_status_update")
+    assert conflict["conflict"]["worded"] == {
+        "base": "Monetize",
+        "theirs": "Custom rules: Track in all countries",
+        "ours": "Custom rules: Block in all countries",
+    }
     await socket.disconnect()
 
 

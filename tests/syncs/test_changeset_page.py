@@ -316,7 +316,7 @@ def test_keep_youtubes_on_a_claim_policy_conflict_skips_it(emulator, claimed, ow
     changeset_push(changeset=changeset)
     item = changeset.items.get()
     assert item.status == ChangeSetItem.Status.CONFLICT
-    assert "action: track" in text_of(browser(alice).get(page_of(changeset)))
+    assert "Custom rules: Track in all countries" in text_of(browser(alice).get(page_of(changeset)))
 
     response = press(browser(alice), changeset, "keep_theirs", item=str(item.pk))
 

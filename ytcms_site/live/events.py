@@ -18,7 +18,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, date, datetime
 from functools import partial
 
@@ -457,8 +457,12 @@ def publish_processing_update(report, **numbers) -> None:
 # ------------------------------------------------------------------------------ sync_status_update
 
 
-def publish_sync_status(items: Iterable) -> None:
-    """sync_status_update per video (and status) of these change set items, after commit."""
+def publish_sync_status(items: Iterable, *, worded: Mapping[int, dict] | None = None) -> None:
+    """sync_status_update per video (and status) of these change set items, after commit.
+
+    `worded` ({item pk: {"base", "theirs", "ours"}}, from the app that owns the items) gives a
+    conflict's values as a person reads them: the page shows those, the raw values are for scripts.
+    """
     from videos.models import Video
 
     groups_of: dict[tuple, list] = {}
@@ -479,6 +483,7 @@ def publish_sync_status(items: Iterable) -> None:
                     "base": item.base_value,
                     "theirs": item.theirs_value,
                     "ours": item.new_value,
+                    "worded": (worded or {}).get(item.pk),
                 }
                 for item in settled
                 if status == "conflict"

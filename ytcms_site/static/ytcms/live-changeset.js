@@ -115,9 +115,12 @@
     var entry = document.createElement("li");
     entry.dataset.conflict = key;
     entry.className = "errornote";
+    // `worded` holds the values as the page's tables word them (a claim's policy by name); the raw
+    // values only when a frame has none.
+    var values = conflict.worded || conflict;
     entry.textContent =
-      "Conflict on " + frame.video_id + " · " + conflict.field + ": YouTube now has “" + show(conflict.theirs) +
-      "” (was “" + show(conflict.base) + "” when the edit began); we want “" + show(conflict.ours) + "”.";
+      "Conflict on " + frame.video_id + " · " + conflict.field + ": YouTube now has “" + show(values.theirs) +
+      "” (was “" + show(values.base) + "” when the edit began); we want “" + show(values.ours) + "”.";
     list.appendChild(entry);
     list.hidden = false;
   }
