@@ -628,7 +628,7 @@ class ClaimAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
 
-    @admin.display(description="policy")
+    @admin.display(description="policy", ordering="policy__name")
     def policy_on_youtube(self, claim):
         """What YouTube has, worded (the row's own policy gives the name: no query per row)."""
         names = {claim.policy_id: claim.policy.name} if claim.policy is not None else {}
@@ -658,6 +658,16 @@ class ClaimAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
         )
 
     # ---- a policy chosen here goes to the draft change set, as the "Change claim policy…" action does
+    def construct_change_message(self, request, form, formsets, add=False):
+        """The claim's history lists what changed here: not the policy, which waits in a draft."""
+        message = super().construct_change_message(request, form, formsets, add)
+        policy_label = str(form.fields["policy"].label)
+        for entry in message:
+            fields = entry.get("changed", {}).get("fields")
+            if fields and policy_label in fields:
+                fields.remove(policy_label)
+        return [entry for entry in message if entry.get("changed", {}).get("fields", True)]
+
     def save_model(self, request, obj, form, change):
         wanted = obj.policy_id
         if change and "policy" in form.changed_data:

@@ -89,8 +89,11 @@ def test_saving_the_claim_form_with_another_policy_adds_a_claims_patch_to_the_dr
         f"Your policy change is in your draft change set {link}" in message
         for message in messages_of(response)
     )
-    # Nothing changed locally nor at YouTube until the push: the claim still says what YouTube has.
+    # Nothing changed locally nor at YouTube until the push: the claim still says what YouTube has,
+    # and its history does not list the policy as changed.
     assert Claim.objects.get(pk="C1").policy_id == "P-monetize"
+    history = text_of(client.get(reverse("admin:videos_claim_history", args=["C1"])))
+    assert "Changed Policy" not in history
     assert emulator.state.claim("C1")["policy"] == {"id": "P-monetize"}
 
     _push(root)
