@@ -59,7 +59,7 @@ from reports.staging import (
     with_video_aggregates,
 )
 from videos.models import Asset, Claim, Video
-from videos.services import WRITABLE_FIELDS
+from videos.services import STATISTICS_FIELDS, WRITABLE_FIELDS
 
 STAGE = "ytcms_report_stage_v2"
 CHUNK_VIDEOS = "ytcms_report_videos_v1"
@@ -87,6 +87,8 @@ REPORT_READONLY = [
     for name in REMOTE_FIELDS
     if name not in WRITABLE_FIELDS and name not in ("claimed_status", "effective_policy")
 ] + ["claimed_status", "effective_policy"]
+# The counters a report carries: a video whose only change is one of them gets them alone written.
+REPORT_STATISTICS = [name for name in REPORT_READONLY if name in STATISTICS_FIELDS]
 # Every column the merge may change; the rest keep their value (or default, for new videos).
 COMPUTED = [
     *REPORT_WRITABLE,
@@ -261,11 +263,16 @@ def _build_new_videos_sql() -> tuple[str, list]:
     }
     news = ", ".join(f"{source[n]}.n_{n}" for n in compared) + ", jsonb_array_length(p.n_pending_fields) > 0"
     olds = ", ".join(f"o.o_{n}" for n in compared) + ", o.o_has_pending_changes"
+    catalogue = [name for name in compared if name not in REPORT_STATISTICS]
+    catalogue_news = (
+        ", ".join(f"{source[n]}.n_{n}" for n in catalogue) + ", jsonb_array_length(p.n_pending_fields) > 0"
+    )
+    catalogue_olds = ", ".join(f"o.o_{n}" for n in catalogue) + ", o.o_has_pending_changes"
 
     fresh = _fresh_values(params)
     new_rows = f"""
         SELECT c.video_id, false, c.channel_id, NULL::text,
-               {{fresh_values}}, false, true
+               {{fresh_values}}, false, true, true
         FROM {CHANGING_VIDEOS} c
         WHERE NOT EXISTS (SELECT 1 FROM videos_video v WHERE v.id = c.video_id)
     """
@@ -274,7 +281,8 @@ def _build_new_videos_sql() -> tuple[str, list]:
         SELECT c.video_id, o.existed, c.channel_id, v.xmin::text AS o_xmin,
                {", ".join(f"{source[n]}.n_{n}" for n in compared)},
                jsonb_array_length(p.n_pending_fields) > 0 AS n_has_pending_changes,
-               NOT o.existed OR ROW({news}) IS DISTINCT FROM ROW({olds}) AS changed
+               NOT o.existed OR ROW({news}) IS DISTINCT FROM ROW({olds}) AS changed,
+               NOT o.existed OR ROW({catalogue_news}) IS DISTINCT FROM ROW({catalogue_olds}) AS catalogue_changed
         FROM {CHANGING_VIDEOS} c
         JOIN videos_video v ON v.id = c.video_id
         CROSS JOIN LATERAL (SELECT {", ".join(old_columns)} OFFSET 0) o
@@ -365,7 +373,20 @@ def _build_update_videos_sql() -> str:
     sets += ["updated_at = now()"]
     return (
         f"UPDATE videos_video v SET {', '.join(sets)} FROM {NEW_VIDEOS} n "
-        "WHERE v.id = n.video_id AND n.existed AND n.changed AND v.xmin::text = n.o_xmin"
+        "WHERE v.id = n.video_id AND n.existed AND n.catalogue_changed AND v.xmin::text = n.o_xmin"
+    )
+
+
+def _build_update_statistics_sql() -> str:
+    """Videos whose only change is their counters: those columns alone (see STATISTICS_FIELDS).
+
+    No indexed column is written, so PostgreSQL updates the row in place (HOT) when its page has
+    room, and no index of videos_video gets an entry: the daily report's usual case.
+    """
+    sets = ", ".join(f"{_column(n)} = n.n_{n}" for n in REPORT_STATISTICS)
+    return (
+        f"UPDATE videos_video v SET {sets} FROM {NEW_VIDEOS} n WHERE v.id = n.video_id AND n.existed "
+        "AND n.changed AND NOT n.catalogue_changed AND v.xmin::text = n.o_xmin"
     )
 
 
@@ -428,6 +449,7 @@ _NEW_VIDEOS_SQL = _named(*_new_videos)
 _INSERT_VIDEOS_SQL = _named(*_build_insert_videos_sql(fresh=False))
 _INSERT_FRESH_VIDEOS_SQL = _named(*_build_insert_videos_sql(fresh=True))
 _UPDATE_VIDEOS_SQL = _build_update_videos_sql()
+_UPDATE_STATISTICS_SQL = _build_update_statistics_sql()
 _INSERT_CHANNELS_SQL = _named(
     *_insert_sql(
         Channel,
@@ -772,10 +794,11 @@ def merge_chunk(rows: list[tuple], ctx: MergeContext, *, incomplete_videos=froze
             # would write to every page even when nothing changes): a video edited since then has
             # another xmin, is not updated here, and the chunk is merged again.
             _run(cursor, f"{sql}; {_UPDATE_VIDEOS_SQL}", {**named, **params})
-            if cursor.rowcount != result.videos_updated:
-                raise ConcurrentChange(
-                    f"{result.videos_updated - cursor.rowcount} videos changed during the merge"
-                )
+            updated = cursor.rowcount
+            _run(cursor, _UPDATE_STATISTICS_SQL)
+            updated += cursor.rowcount
+            if updated != result.videos_updated:
+                raise ConcurrentChange(f"{result.videos_updated - updated} videos changed during the merge")
 
         # Assets. A chunk of new videos inserts its assets as they come; only when one exists
         # already (another video's asset) are they compared the general way.

@@ -45,6 +45,11 @@ WRITABLE_FIELDS = (
     "contains_synthetic_media",
     "localizations",
 )
+# YouTube's counters of a video (statistics.viewCount, likeCount, commentCount): every daily
+# report brings new ones though nobody edited the video. Recording them is not a change of the
+# catalogue's values: an import writes them alone, leaving updated_at (the API's "changed since"
+# cursor) and every other column as they are, so no index of videos_video is written either.
+STATISTICS_FIELDS = ("view_count", "like_count", "comment_count")
 # Our own metadata: edited here, never sent to YouTube.
 OWN_FIELDS = ("artists", "genres", "isrc", "custom_id", "notes")
 EDITABLE_FIELDS = WRITABLE_FIELDS + OWN_FIELDS

@@ -1,0 +1,122 @@
+"""The daily report (#18): the next day's report, whose only change is every video's view count,
+records the new counts and leaves everything else of the catalogue as it was, through either merge
+engine: pending edits, drift marks, and every column an index is built on (updated_at among them,
+which the API's "changed since" cursor reads), so the update touches no index.
+"""
+
+import csv
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from reports.models import Report
+from tests.reports.test_import_tenancy import engine  # noqa: F401  (fixture "engine")
+from tests.reports.test_ingest_helpers import (
+    assert_accounted,
+    generated_fixture,  # noqa: F401  (fixture "generated")
+    immediate_tasks_fixture,  # noqa: F401  (fixture "immediate_tasks")
+    import_file,
+    write_csv,
+)
+from tests.reports.test_ingest_pipeline import a4, small_report
+from videos.models import Video
+from videos.services import video_update
+
+# Each test runs with the ORM merge, and on PostgreSQL with the SQL merge too (fixture "engine").
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks", "engine")]
+
+# Columns an index of videos_video is built on: Meta.indexes, and on PostgreSQL the trigram
+# indexes of migration 0008 (title, search_keywords).
+INDEXED = sorted(
+    {
+        Video._meta.get_field(name.lstrip("-")).attname
+        for index in Video._meta.indexes
+        for name in index.fields
+    }
+    | {"id", "title", "search_keywords"}
+)
+PENDING_AND_DRIFT = [
+    "pending_fields",
+    "has_pending_changes",
+    "drifted_fields",
+    "has_drift",
+    "drift_detected_at",
+]
+KEPT = sorted({*INDEXED, *PENDING_AND_DRIFT, "remote_snapshot"})
+
+
+def rewrite(source, target, change):
+    """A copy of the a4 file with change(row: dict) applied to every row."""
+    with open(source, newline="", encoding="utf-8") as handle:
+        records = list(csv.reader(handle))
+    header = records[0]
+    rows = []
+    for record in records[1:]:
+        row = dict(zip(header, record, strict=True))
+        change(row)
+        rows.append([row[name] for name in header])
+    return write_csv(target, [header, *rows])
+
+
+def kept_state() -> dict[str, dict]:
+    return {row["id"]: row for row in Video.objects.order_by("pk").values(*KEPT)}
+
+
+def test_a_daily_report_changing_only_view_counts_leaves_pending_drift_and_indexed_columns_untouched(
+    tmp_path, generated, owner_a
+):
+    day1 = generated("daily.csv", videos=120, seed=18)
+    import_file(day1, content_owner=owner_a)
+    videos = list(Video.objects.order_by("pk"))
+    assert len(videos) == 120
+    # Some videos with our own pending edits, some changed in Studio since (drift).
+    editor = get_user_model().objects.create_user("editor")
+    for video in videos[:10]:
+        video_update(video=video, changes={"title": f"Our title {video.pk}"}, user=editor)
+    studio = {video.pk for video in videos[5:20]}
+
+    def studio_edit(row):
+        if row["video_id"] in studio:
+            row["video_title"] = "Renamed in Studio"
+
+    today = rewrite(day1, tmp_path / "today.csv", studio_edit)
+    import_file(today, content_owner=owner_a)
+    before = kept_state()
+    assert sum(row["has_pending_changes"] for row in before.values()) == 10
+    assert sum(row["has_drift"] for row in before.values()) == 15
+    views_before = dict(Video.objects.values_list("pk", "view_count"))
+
+    def next_day(row):
+        row["views"] = str(int(row["views"]) + 1000)
+
+    report = import_file(rewrite(today, tmp_path / "next_day.csv", next_day), content_owner=owner_a)
+
+    assert report.status == Report.Status.DONE, report.message
+    assert_accounted(report)
+    assert report.rows_rejected == 0 and report.videos_created == 0
+    assert dict(Video.objects.values_list("pk", "view_count")) == {
+        pk: views + 1000 for pk, views in views_before.items()
+    }
+    after = kept_state()
+    moved = {pk: sorted(name for name in KEPT if row[name] != before[pk][name]) for pk, row in after.items()}
+    assert {pk: names for pk, names in moved.items() if names} == {}
+
+
+def test_another_owners_report_does_not_move_the_view_counts_of_as_videos(
+    tmp_path, owner_b, channel_b1, channel_a1, make_video
+):
+    """The statistics path keeps the tenancy rule: B's report naming A's video is rejected."""
+    theirs = make_video(channel_a1, video_id="aVideo00001", title="A's song")
+    Video.objects.filter(pk=theirs.pk).update(view_count=7)
+    before = Video.objects.filter(pk=theirs.pk).values().get()
+    report = import_file(
+        small_report(
+            tmp_path,
+            [a4("aVideo00001", title="A's song", channel=channel_b1.pk, views="999999"), a4("bVideo00001")],
+        ),
+        content_owner=owner_b,
+    )
+    assert report.status == Report.Status.DONE, report.message
+    assert_accounted(report)
+    assert report.rows_rejected == 1
+    assert Video.objects.filter(pk=theirs.pk).values().get() == before
