@@ -8,6 +8,7 @@ import csv
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 
 from reports.models import Report
 from tests.reports.test_import_tenancy import engine  # noqa: F401  (fixture "engine")
@@ -16,6 +17,7 @@ from tests.reports.test_ingest_helpers import (
     generated_fixture,  # noqa: F401  (fixture "generated")
     immediate_tasks_fixture,  # noqa: F401  (fixture "immediate_tasks")
     import_file,
+    postgres_only,
     write_csv,
 )
 from tests.reports.test_ingest_pipeline import a4, small_report
@@ -120,3 +122,28 @@ def test_another_owners_report_does_not_move_the_view_counts_of_as_videos(
     assert_accounted(report)
     assert report.rows_rejected == 1
     assert Video.objects.filter(pk=theirs.pk).values().get() == before
+
+
+@postgres_only
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_views_only_daily_report_updates_every_video_in_place(tmp_path, generated, owner_a):
+    """Each video's new counters fit on its own page: a heap-only update, which writes no index
+    entry (committed chunks, as an import runs)."""
+    day1 = generated("daily.csv", videos=120, seed=18)
+    import_file(day1, content_owner=owner_a)
+
+    def pages() -> dict[str, int]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id, (ctid::text::point)[0]::bigint FROM videos_video")
+            return dict(cursor.fetchall())
+
+    before = pages()
+
+    def next_day(row):
+        row["views"] = str(int(row["views"]) + 1000)
+
+    report = import_file(rewrite(day1, tmp_path / "day2.csv", next_day), content_owner=owner_a)
+    assert report.status == Report.Status.DONE and report.videos_updated == 120, report.message
+    moved = {pk: (page, pages()[pk]) for pk, page in before.items() if pages()[pk] != page}
+    assert moved == {}
