@@ -758,7 +758,7 @@ def main() -> None:
         print(f"ratio pipeline / limit+idx:  {first['rows_per_s'] / indexed['rows_per_s']:.2f}")
     daily = day2["rows_per_s"] / first["rows_per_s"]
     print(
-        f"ratio day 2 / day 1:         {daily:.2f}  (target >= {DAILY_RATIO_TARGET}) "
+        f"ratio day 2 / day 1:         {daily:.3f}  (target >= {DAILY_RATIO_TARGET}) "
         f"{'pass' if daily >= DAILY_RATIO_TARGET else 'FAIL'}"
     )
     versus_upsert = day2["rows_per_s"] / upsert["rows_per_s"]
@@ -767,7 +767,7 @@ def main() -> None:
         if postgresql
         else "(SQLite's equivalent; the target is PostgreSQL's)"
     )
-    print(f"ratio day 2 / upsert limit:  {versus_upsert:.2f}  {verdict}")
+    print(f"ratio day 2 / upsert limit:  {versus_upsert:.3f}  {verdict}")
     peak = max(first["peak_rss_mb"], second["peak_rss_mb"], day2["peak_rss_mb"])
     print(f"peak RSS of the importing process: {peak:,.0f} MB (target <= {RSS_TARGET_MB}) "
           f"{'pass' if peak <= RSS_TARGET_MB else 'FAIL'}")  # fmt: skip
