@@ -126,7 +126,7 @@ def test_another_owners_report_does_not_move_the_view_counts_of_as_videos(
 
 @postgres_only
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_on_postgresql_a_views_only_daily_report_updates_every_video_in_place(tmp_path, generated, owner_a):
     """Each video's new counters fit on its own page: a heap-only update, which writes no index
     entry (committed chunks, as an import runs)."""
