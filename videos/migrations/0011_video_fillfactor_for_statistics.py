@@ -32,6 +32,6 @@ def reset_fillfactor(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("videos", "0009_claim_remote_policy")]
+    dependencies = [("videos", "0010_unaccent_inlined")]
 
     operations = [migrations.RunPython(set_fillfactor, reset_fillfactor)]
