@@ -86,3 +86,20 @@ def test_an_unknown_api_url_is_a_json_404(client):
     response = client.get("/api/v1/nothing-here/")
     assert response.status_code == 404
     assert response.json()["errors"][0]["code"] == "not_found"
+
+
+def test_collecting_the_schemathesis_module_builds_no_schema(monkeypatch):
+    """pytest imports every test module to collect it (`make test`, `--collect-only`, `-k`): the
+    schemathesis module must not generate the schema then, only when its test runs (#20)."""
+    import importlib.util
+    from pathlib import Path
+
+    from drf_spectacular.generators import SchemaGenerator
+
+    def generate(*args, **kwargs):
+        raise AssertionError("the OpenAPI schema was generated at import")
+
+    monkeypatch.setattr(SchemaGenerator, "get_schema", generate)
+    path = Path(__file__).with_name("test_schemathesis.py")
+    spec = importlib.util.spec_from_file_location("test_schemathesis_collected_again", path)
+    spec.loader.exec_module(importlib.util.module_from_spec(spec))
