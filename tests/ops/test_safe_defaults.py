@@ -42,8 +42,13 @@ print(response.content.decode())
 
 @pytest.fixture
 def environ(tmp_path):
-    """A fresh process's environment with no ytcms variable set at all (DEBUG included)."""
-    env = {name: value for name, value in os.environ.items() if name not in SETTINGS_VARIABLES}
+    """A fresh process's environment with no ytcms variable set at all (DEBUG included), and not
+    inside this test run (PYTEST_XDIST_WORKER would make a pytest it starts act as our worker)."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in SETTINGS_VARIABLES and not name.startswith("PYTEST_")
+    }
     env["DJANGO_SETTINGS_MODULE"] = "ytcms_site.settings"
     env["YTCMS_VAR_DIR"] = str(tmp_path / "var")
     return env
