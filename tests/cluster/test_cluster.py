@@ -21,7 +21,11 @@ import pytest
 from tests.cluster import actions
 from tests.cluster.conftest import BUCKET, ROOT, skip_reason
 
-pytestmark = [pytest.mark.cluster, pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() or "")]
+pytestmark = [
+    pytest.mark.cluster,
+    pytest.mark.slow,
+    pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() or ""),
+]
 
 UNSETTLED = ("pending", "pushing", "deferred")
 

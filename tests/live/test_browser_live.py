@@ -48,6 +48,7 @@ pytestmark = [
         reason="needs Debian's Chromium at /usr/bin/chromium (bin/test installs it; YTCMS_BROWSER_TESTS=0 skips)",
     ),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.slow,  # Chromium and a uvicorn server per test
 ]
 
 

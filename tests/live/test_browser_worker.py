@@ -36,6 +36,7 @@ from tests.live.test_two_processes import (  # noqa: F401 (fixtures)
 
 pytestmark = [
     pytest.mark.skipif(not shutil.which(CHROMIUM), reason="needs Debian's Chromium at /usr/bin/chromium"),
+    pytest.mark.slow,  # Chromium, a uvicorn server and a db_worker process
 ]
 VIEWPORT = {"width": 1280, "height": 900}
 # The worker starts Django and polls every second: allow for both on a busy machine.

@@ -6,8 +6,8 @@ command in another process (as the task worker, the scheduler or a terminal woul
 through the outbox its relay reads (ytcms_site/live/outbox.py).
 
 Real processes (uvicorn started as commands, not forked from pytest), a database file (or a
-PostgreSQL database of this test's own) every process shares, Redis db 2 under a prefix of the
-test's own, and real websocket clients (the `websockets` package) sending an allowed Origin.
+PostgreSQL database of this test's own) every process shares, this run's Redis database (under
+xdist, this worker's: tests/workers.py) under a prefix of the test's own, and real websocket clients (the `websockets` package) sending an allowed Origin.
 Without REDIS_URL only the embedded-default tests run.
 """
 
@@ -29,7 +29,8 @@ from django.conf import settings
 from websockets.exceptions import InvalidStatus
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_DB = 2
+# Real processes: `-m "not slow"` leaves them out.
+pytestmark = pytest.mark.slow
 
 needs_redis = pytest.mark.skipif(
     not settings.REDIS_URL,
@@ -67,11 +68,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def redis_url_for(db: int) -> str:
-    parts = urlparse(settings.REDIS_URL or "")
-    return urlunparse(parts._replace(path=f"/{db}"))
 
 
 @pytest.fixture(scope="module")
@@ -160,10 +156,13 @@ def start_servers(env: dict, count: int, log_dir: Path):
 
 @pytest.fixture(scope="module")
 def two_servers(server_env):
-    """Two processes on the Redis layer (db 2, a prefix of their own)."""
+    """Two processes on the Redis layer (this run's database, a prefix of their own).
+
+    Not a database of their own (a fixed one would be another xdist worker's): the flushes of
+    this worker's caches happen between tests, before the test's sockets open."""
     if not settings.REDIS_URL:
         pytest.skip("needs REDIS_URL")
-    env = {**server_env, "REDIS_URL": redis_url_for(REDIS_DB)}
+    env = {**server_env, "REDIS_URL": settings.REDIS_URL}
     yield from (
         (ports, json.loads(env["_SETUP"]))
         for ports in start_servers(env, 2, Path(env["YTCMS_VAR_DIR"]).parent)
@@ -309,7 +308,7 @@ def writer_and_listener(request, server_env):
         if not settings.REDIS_URL:
             pytest.skip("needs REDIS_URL")
         (port_a, port_b), setup = request.getfixturevalue("two_servers")
-        return port_a, port_b, setup, {**server_env, "REDIS_URL": redis_url_for(REDIS_DB)}
+        return port_a, port_b, setup, {**server_env, "REDIS_URL": settings.REDIS_URL}
     port, setup = request.getfixturevalue("one_server")
     return port, port, setup, server_env
 

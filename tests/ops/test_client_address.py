@@ -202,6 +202,7 @@ def failed_sign_in(browser: requests.Session, base: str, *, spoofed_address: str
     return response.status_code
 
 
+@pytest.mark.slow  # uvicorn started by each launcher (bin/run among them)
 @pytest.mark.parametrize("server", LAUNCHERS, indirect=True)
 def test_a_spoofed_forwarded_for_does_not_change_the_throttled_address(server):
     # LOGIN_FAILURE_LIMIT_PER_ADDRESS=2 and no proxy declared: the address is the peer's,

@@ -17,6 +17,7 @@ pytestmark = [
         reason="needs Debian's Chromium at /usr/bin/chromium (bin/test installs it)",
     ),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.slow,  # Chromium
 ]
 
 # Records every violation the page itself reports, before any of its scripts run.

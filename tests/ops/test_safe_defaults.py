@@ -149,6 +149,7 @@ def test_debug_off_generates_no_encryption_key(environ, tmp_path):
 # ---- How the project's own scripts start it
 
 
+@pytest.mark.slow  # bin/test itself, a pytest run of its own
 def test_bin_test_runs_with_nothing_set(environ, tmp_path):
     environ.pop("DEBUG", None)
     environ["YTCMS_BROWSER_TESTS"] = "0"

@@ -22,7 +22,7 @@ from tests.reports.test_ingest_helpers import assert_accounted, generated_fixtur
 from videos.models import Claim, Video
 from ytcms_site.tasks_reaper import STALE_ERROR_PATH, reap_stale_tasks
 
-pytestmark = [postgres_only, pytest.mark.postgres]
+pytestmark = [postgres_only, pytest.mark.postgres, pytest.mark.slow]  # db_worker processes, one killed
 
 ROOT = Path(__file__).resolve().parents[2]
 DATABASE_TASKS = {

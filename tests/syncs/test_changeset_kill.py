@@ -98,6 +98,7 @@ def _database_state(database_url: str, changeset_id: int) -> dict:
     }
 
 
+@pytest.mark.slow  # db_worker processes, one killed mid-push
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_worker_killed_mid_push_resumes_without_writing_any_video_twice(
     emulator, channel_a1, owner_a, make_video, connect, django_user_model, settings, tmp_path

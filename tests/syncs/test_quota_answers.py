@@ -110,6 +110,7 @@ def test_an_update_that_keeps_failing_503_books_one_unit_per_answer(emulator, ow
     assert session.units_spent == 5
 
 
+@pytest.mark.slow  # a youtube_push process, killed
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_push_killed_with_an_update_in_flight_leaves_its_full_price_booked(
     emulator, catalogue, owner_a, alice, connect, monkeypatch, tmp_path

@@ -24,6 +24,7 @@ pytestmark = [
         reason="needs Debian's Chromium at /usr/bin/chromium (bin/test installs it)",
     ),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.slow,  # Chromium
 ]
 
 

@@ -27,6 +27,7 @@ pytestmark = [
         reason="needs Debian's Chromium at /usr/bin/chromium (bin/test installs it)",
     ),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.slow,  # Chromium
 ]
 
 # What a page's list measures: the table against the window, and each column's width by header.

@@ -25,6 +25,7 @@ pytestmark = [
         reason="needs Debian's Chromium at /usr/bin/chromium (bin/test installs it)",
     ),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.slow,  # Chromium
 ]
 
 # The submit row as a person sees it, beside what Django's own primary button looks like in it

@@ -180,6 +180,7 @@ def test_unemulated_method_answers_501(server):
     assert status == 501 and body["error"]["errors"][0]["reason"] == "notImplemented"
 
 
+@pytest.mark.slow  # the youtube_emulator command as a process
 def test_management_command_serves_until_sigterm(tmp_path):
     seed_file = tmp_path / "seed.json"
     seed_file.write_text(json.dumps(seed()))
