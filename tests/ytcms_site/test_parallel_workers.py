@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,8 @@ def test_two_workers_share_no_database_files_or_redis_database(tmp_path):
     # A run of its own, not a worker of this one (when this suite itself runs in workers).
     env = {name: value for name, value in os.environ.items() if not name.startswith("PYTEST_XDIST")}
     env.update(PROBE_OUT=str(out), YTCMS_VAR_DIR=str(tmp_path / "var"), DEBUG="true")
+    # Test databases of its own: with this run's name its workers' would be this run's (<name>_gw0).
+    env["TEST_DATABASE_NAME"] = f"test_ytcms_probe_{uuid.uuid4().hex[:8]}"
     done = subprocess.run(
         [
             sys.executable,
@@ -97,7 +100,8 @@ def test_two_workers_share_no_database_files_or_redis_database(tmp_path):
         assert gw0[key] != gw1[key], key
     assert (tmp_path / "var" / "pytest-gw0" / "dev_secret_key").read_text().strip() == gw0["secret_key"]
     if gw0["vendor"] == "postgresql":
-        assert gw0["database"].endswith("_gw0") and gw1["database"].endswith("_gw1")
+        assert gw0["database"] == env["TEST_DATABASE_NAME"] + "_gw0"
+        assert gw1["database"] == env["TEST_DATABASE_NAME"] + "_gw1"
     if os.environ.get("REDIS_URL"):
         assert gw0["redis_url"] == worker_redis_url(os.environ["REDIS_URL"], "gw0")
         assert gw1["redis_url"] == worker_redis_url(os.environ["REDIS_URL"], "gw1")
