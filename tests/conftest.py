@@ -32,6 +32,16 @@ def _fast_test_settings(settings):
     caches["dashboard"].clear()
 
 
+@pytest.fixture(autouse=True)
+def _no_quota_frame_outlives_its_test():
+    # A quota_update held for its throttle window is sent by a timer thread, which writes the live
+    # outbox: after the test, into the next test's database (SQLite: "database table is locked").
+    from ytcms_site.live.events import reset_throttles
+
+    yield
+    reset_throttles()
+
+
 def channel_id(seed: str) -> str:
     return ("UC" + (seed * 22))[:24]
 

@@ -590,6 +590,7 @@ def publish_changeset_update(changeset, *, throttle: bool = False) -> None:
 _quota_throttle = Throttle(QUOTA_SECONDS)
 _quota_lock = threading.Lock()
 _quota_pending: dict[tuple, tuple[Frame, asyncio.AbstractEventLoop | None]] = {}
+_quota_timers: dict[tuple, threading.Timer] = {}
 
 
 def quota_frame(*, project: str, api: str, day) -> Frame | None:
@@ -616,6 +617,7 @@ def quota_frame(*, project: str, api: str, day) -> Frame | None:
 def _send_pending_quota(key: tuple) -> None:
     with _quota_lock:
         pending = _quota_pending.pop(key, None)
+        _quota_timers.pop(key, None)
     if pending is not None:
         built, loop = pending
         _quota_throttle.ready(key)  # restart the window: this frame is the latest news
@@ -646,17 +648,22 @@ def publish_quota_update(project: str, api: str, day) -> None:
         with _quota_lock:
             scheduled = key in _quota_pending
             _quota_pending[key] = (built, _server_loop())
-        if not scheduled:
-            timer = threading.Timer(_quota_throttle.seconds, _send_pending_quota, args=(key,))
-            timer.daemon = True
-            timer.start()
+            if not scheduled:
+                timer = threading.Timer(_quota_throttle.seconds, _send_pending_quota, args=(key,))
+                timer.daemon = True
+                _quota_timers[key] = timer
+                timer.start()
 
     transaction.on_commit(run, robust=True)
 
 
 def reset_throttles() -> None:
-    """Forget every throttle window (tests)."""
+    """Forget every throttle window and drop the frames still waiting for theirs (tests: a timer
+    thread writing the outbox during the next test's set-up finds SQLite's tables locked)."""
     _changeset_throttle.reset()
     _quota_throttle.reset()
     with _quota_lock:
         _quota_pending.clear()
+        for timer in _quota_timers.values():
+            timer.cancel()
+        _quota_timers.clear()
