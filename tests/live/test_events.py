@@ -219,31 +219,10 @@ async def test_a_claim_policy_conflict_is_told_in_words(
     """The change-set page words the live conflict line from `worded`: the policy's name, rules in
     words, never {"id": …} or {"rules": […]} (trial C5)."""
     from syncs.changesets.services import changeset_add_claim_policy
-    from tests.syncs.conftest import studio_claim_policy
+    from tests.syncs.conftest import claim_c1, studio_claim_policy
 
     def edit():
-        from videos.models import Asset, Claim, Policy
-
-        # tests/syncs/conftest.py's `claimed`: C1 with the saved policy P-monetize, on both sides.
-        emulator.state.load(
-            {
-                "claims": [
-                    {
-                        "id": "C1",
-                        "contentOwner": "owner-a",
-                        "assetId": "A111",
-                        "videoId": "a1song00001",
-                        "contentType": "audiovisual",
-                        "policy": {"id": "P-monetize"},
-                    }
-                ]
-            }
-        )
-        asset = Asset.objects.create(id="A111", content_owner=owner_a, title="Midnight Song (asset)")
-        policy = Policy.objects.create(id="P-monetize", content_owner=owner_a, name="Monetize")
-        claimed = Claim.objects.create(
-            id="C1", video=catalogue["a1_song"], asset=asset, policy=policy, content_type="audiovisual"
-        )
+        claimed = claim_c1(emulator, catalogue, owner_a)
         connect(owner_a)
         changeset_add_claim_policy(user=alice, claim=claimed, rules=[{"action": "block"}])
         studio_claim_policy(emulator, "C1", {"rules": [{"action": "track"}]})

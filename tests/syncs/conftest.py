@@ -243,8 +243,7 @@ def studio_edit(server, video_id, **snippet_changes):
     server.state.load({"videos": [stored]})
 
 
-@pytest.fixture
-def claimed(emulator, catalogue, owner_a):
+def claim_c1(emulator, catalogue, owner_a) -> Claim:
     """Claim C1 of asset A111 on a1song00001 with the saved policy P-monetize, on both sides."""
     emulator.state.load(
         {
@@ -265,6 +264,11 @@ def claimed(emulator, catalogue, owner_a):
     return Claim.objects.create(
         id="C1", video=catalogue["a1_song"], asset=asset, policy=policy, content_type="audiovisual"
     )
+
+
+@pytest.fixture
+def claimed(emulator, catalogue, owner_a):
+    return claim_c1(emulator, catalogue, owner_a)
 
 
 def subprocess_database_url(tmp_path) -> str:
