@@ -14,7 +14,7 @@ from channels_app.selectors import (
     content_owners_managed_by,
     content_owners_visible_to,
 )
-from ytcms_site.admin_scoping import NotFoundOutsideScopeMixin
+from core.admin_scoping import NotFoundOutsideScopeMixin
 
 
 class MembershipInline(admin.TabularInline):

@@ -7,8 +7,8 @@ from rest_framework import serializers
 
 from channels_app.models import Channel, ContentOwner
 from channels_app.selectors import channels_visible_to, content_owners_visible_to
-from videos.api import CatalogueReadOnlyViewSet
-from ytcms_site.api import error_responses
+from core.api import error_responses
+from core.api_views import CatalogueReadOnlyViewSet
 
 READ_RESPONSES = error_responses(401, 403, 404, 429)
 LIST_RESPONSES = error_responses(400, 401, 403, 429)

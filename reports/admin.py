@@ -15,6 +15,8 @@ from django.utils.html import format_html
 from django.utils.text import get_valid_filename
 from django.utils.translation import ngettext
 
+from core.admin_display import CountersDisplayMixin
+from core.admin_scoping import NotFoundOutsideScopeMixin, get_back_to_page
 from reports import s3
 from reports.downloads import csv_download
 from reports.forms import EditSheetUploadForm, ReportUploadForm
@@ -30,8 +32,6 @@ from reports.services import (
     report_failed_rows_csv,
     report_rerun,
 )
-from ytcms_site.admin_display import CountersDisplayMixin
-from ytcms_site.admin_scoping import NotFoundOutsideScopeMixin, get_back_to_page
 
 ERRORS_PER_PAGE = 50
 SHEET_SESSION_KEY = "reports:edit_sheets"

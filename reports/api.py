@@ -28,6 +28,15 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ErrorDetail, NotFound, ParseError, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from core.api import (
+    KeysetOrderingFilter,
+    LimitedJSONParser,
+    RequestBodyTooLarge,
+    StateConflict,
+    UTCIsoDateTimeFilter,
+    error_responses,
+)
+from core.api_views import ScopedLookupMixin
 from reports.downloads import csv_download
 from reports.models import Report, ReportRowError
 from reports.selectors import report_is_editable_by, report_owners_importable_by, reports_visible_to
@@ -42,15 +51,6 @@ from reports.services import (
     report_create_from_upload,
     report_failed_rows_csv,
     report_rerun,
-)
-from videos.api import ScopedLookupMixin
-from ytcms_site.api import (
-    KeysetOrderingFilter,
-    LimitedJSONParser,
-    RequestBodyTooLarge,
-    StateConflict,
-    UTCIsoDateTimeFilter,
-    error_responses,
 )
 
 # A report's id: a positive integer the database can hold (a longer one would overflow the query).

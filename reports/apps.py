@@ -6,7 +6,7 @@ class ReportsConfig(AppConfig):
     verbose_name = "Reports"
 
     def ready(self):
+        from core.tasks_reaper import register
         from reports.reaping import REPORT_TASK_PATH, ReportImportHandler
-        from ytcms_site.tasks_reaper import register
 
         register(REPORT_TASK_PATH, ReportImportHandler())

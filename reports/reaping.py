@@ -6,9 +6,9 @@ from django.conf import settings
 from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
+from core.tasks_reaper import StaleTaskHandler
 from reports.models import Report
 from reports.services import report_enqueue
-from ytcms_site.tasks_reaper import StaleTaskHandler
 
 REPORT_TASK_PATH = "reports.tasks.report_ingest_task"
 

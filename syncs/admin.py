@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from channels_app.admin import ContentOwnerAdmin
 from channels_app.models import ContentOwner
 from channels_app.selectors import content_owners_managed_by
+from core.admin_scoping import NotFoundOutsideScopeMixin, get_back_to_page
 from syncs.changesets.preview import changeset_preview
 from syncs.changesets.selectors import (
     changeset_action_refusal,
@@ -46,7 +47,6 @@ from syncs.selectors import (
 from syncs.services.credentials import credential_readable
 from syncs.views import youtube_connect_start
 from syncs.youtube.errors import pacific_day
-from ytcms_site.admin_scoping import NotFoundOutsideScopeMixin, get_back_to_page
 
 
 class StaffReadOnlyAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):

@@ -25,6 +25,17 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ErrorDetail, NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from channels_app.permissions import StaffRecordsPermission, TokenRateThrottle
+from core.api import (
+    UNKNOWN_FIELD_EXAMPLE,
+    BulkRateThrottle,
+    KeysetOrderingFilter,
+    StateConflict,
+    UserRateThrottle,
+    UTCIsoDateTimeFilter,
+    error_responses,
+)
+from core.api_views import ScopedLookupMixin
 from syncs.changesets.api_support import (
     changeset_item_counts,
     changeset_open_drafts_of,
@@ -61,22 +72,11 @@ from syncs.serializers import (
     SyncRecordSerializer,
 )
 from syncs.youtube.errors import next_quota_reset, pacific_day
-from videos.api import ScopedLookupMixin, _some, _video_ids_error
+from videos.api import _some, _video_ids_error
 from videos.filters import VideoFilter
 from videos.selectors import videos_editable_by, videos_visible_to
 from videos.serializers import BulkEditSpecSerializer
 from videos.services import videos_bulk_edit
-from ytcms_site.api import (
-    UNKNOWN_FIELD_EXAMPLE,
-    BulkRateThrottle,
-    KeysetOrderingFilter,
-    StaffRecordsPermission,
-    StateConflict,
-    TokenRateThrottle,
-    UserRateThrottle,
-    UTCIsoDateTimeFilter,
-    error_responses,
-)
 
 # Ids of change sets, items and audit rows: positive integers the database can hold.
 NUMERIC_ID_PATTERN = re.compile(r"[0-9]{1,18}")

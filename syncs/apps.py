@@ -6,8 +6,8 @@ class SyncsConfig(AppConfig):
     verbose_name = "YouTube sync"
 
     def ready(self):
+        from core.tasks_reaper import register
         from syncs.changesets.reaping import PUSH_TASK_PATH, ChangeSetPushHandler
-        from ytcms_site.tasks_reaper import register
 
         register(PUSH_TASK_PATH, ChangeSetPushHandler())
 

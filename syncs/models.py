@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 
 from channels_app.models import ContentOwner
-from ytcms_site.fields import EncryptedTextField
+from core.fields import EncryptedTextField
 
 REAUTHORISE_MESSAGE = "Reconnect this content owner: Google says the authorisation was revoked or expired."
 

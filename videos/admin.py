@@ -11,6 +11,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import ngettext
 
 from channels_app.selectors import channels_visible_to, content_owners_visible_to
+from core.admin_display import CountersDisplayMixin
+from core.admin_scoping import NotFoundOutsideScopeMixin
 from reports.actions import export_edit_sheet
 from syncs.actions import (
     change_claim_policy,
@@ -43,8 +45,6 @@ from videos.services import (
     videos_bulk_edit,
     videos_bulk_edit_preview,
 )
-from ytcms_site.admin_display import CountersDisplayMixin
-from ytcms_site.admin_scoping import NotFoundOutsideScopeMixin
 from ytcms_site.live.events import video_sync_statuses
 
 # How many preview rows the bulk edit page lists; the counts always cover the whole selection.

@@ -5,17 +5,25 @@ content_owners_visible_to), so an object outside the user's memberships is a 404
 Every write goes through videos.services, as the admin's do.
 """
 
-import re
-
 from django.db import transaction
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ErrorDetail, NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import ErrorDetail, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from channels_app.permissions import TokenRateThrottle
 from channels_app.selectors import content_owners_visible_to
+from core.api import (
+    UNKNOWN_FIELD_EXAMPLE,
+    VALIDATION_ERROR_EXAMPLE,
+    BulkRateThrottle,
+    KeysetOrderingFilter,
+    UserRateThrottle,
+    error_responses,
+)
+from core.api_views import CatalogueReadOnlyViewSet, ScopedLookupMixin
 from videos.filters import AssetFilter, ClaimFilter, VideoFilter
 from videos.models import Asset, Claim, Policy, Video
 from videos.selectors import (
@@ -42,15 +50,6 @@ from videos.services import (
     videos_bulk_edit_preview,
     videos_bulk_edit_validate,
 )
-from ytcms_site.api import (
-    UNKNOWN_FIELD_EXAMPLE,
-    VALIDATION_ERROR_EXAMPLE,
-    BulkRateThrottle,
-    KeysetOrderingFilter,
-    TokenRateThrottle,
-    UserRateThrottle,
-    error_responses,
-)
 
 # Where an API edit goes. Today: straight into what we want, pending until a push (validated by
 # videos.validation, audited in the admin's history). When change sets land, each of these
@@ -62,23 +61,6 @@ record_bulk_edit = videos_bulk_edit
 
 # How many changing videos a bulk preview lists; its counts always cover the whole selection.
 BULK_PREVIEW_ROWS = 200
-# Ids of assets, claims and policies: YouTube's, up to 64 characters.
-CONTENT_ID_PATTERN = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
-
-
-class ScopedLookupMixin:
-    # A malformed id is a 404 like any id the user may not see, and never reaches the database.
-    # The route takes any id (the router's default refuses dots) so that the 404 is ours, in JSON.
-
-    lookup_pattern = CONTENT_ID_PATTERN
-    lookup_value_regex = "[^/]+"
-
-    def get_object(self):
-        if not self.lookup_pattern.fullmatch(str(self.kwargs.get(self.lookup_field, ""))):
-            raise NotFound("No such object among those you may see.")
-        return super().get_object()
-
-
 # ----------------------------------------------------------------------------- videos
 
 PATCH_EXAMPLE = OpenApiExample(
@@ -311,11 +293,6 @@ def _video_ids_error(ids: list[str], what: str, code: str) -> ValidationError:
 
 READ_RESPONSES = error_responses(401, 403, 404, 429)
 LIST_RESPONSES = error_responses(400, 401, 403, 429)
-
-
-class CatalogueReadOnlyViewSet(ScopedLookupMixin, viewsets.ReadOnlyModelViewSet):
-    filter_backends = [KeysetOrderingFilter, DjangoFilterBackend]
-    keyset_orderings = ("id",)
 
 
 def _owned_by_visible_content_owners(queryset, user):

@@ -13,8 +13,8 @@ import sys
 
 from django.core.management.base import CommandError
 
+from core.text import listed
 from videos.selectors import VIDEO_ID_PATTERN
-from ytcms_site.text import listed
 
 # Neither a comma nor whitespace is in a video id's alphabet.
 SEPARATORS = re.compile(r"[\s,]+")

@@ -3,10 +3,10 @@
 import django_filters
 from django_filters import rest_framework as drf_filters
 
+from core.api import UTCIsoDateTimeFilter
 from videos.models import Asset, Claim, Video
 from videos.selectors import videos_search
 from videos.validation import PRIVACY_STATUSES
-from ytcms_site.api import UTCIsoDateTimeFilter
 
 CLAIMED_CHOICES = [
     ("claimed", "claimed"),

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from core.errors import DomainError
 from videos.models import Claim, Policy, Video
 from videos.policies import claim_policy_text, policy_rank
 from videos.selectors import assignable_category_ids
@@ -57,10 +58,13 @@ EDITABLE_FIELDS = WRITABLE_FIELDS + OWN_FIELDS
 BULK_WRITE_BATCH = 500
 
 
-class VideoValidationError(Exception):
+class VideoValidationError(DomainError):
     def __init__(self, violations: list[Violation]):
         self.violations = violations
         super().__init__("; ".join(v.message for v in violations))
+
+    def api_errors(self) -> list[dict]:
+        return [{"field": v.field, "code": v.code, "message": v.message} for v in self.violations]
 
 
 def _json_value(field_name: str, value):

@@ -11,7 +11,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
-from ytcms_site.env import database_from_url, env_bool, env_int, env_list, env_str, generated_secret
+from core.env import database_from_url, env_bool, env_int, env_list, env_str, generated_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Runtime files (SQLite database, local media, logs); a relative path is taken from the project root.
@@ -57,20 +57,20 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # First, so every log line of the request (redirects and 404s included) carries its id.
-    "ytcms_site.middleware.RequestIdMiddleware",
+    "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Before CSRF: a locked-out sign-in is refused before anything else looks at it.
-    "ytcms_site.middleware.LoginThrottleMiddleware",
+    "core.middleware.LoginThrottleMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so its process_exception sees a view's database error first (503 / 409 pages).
-    "ytcms_site.middleware.DatabaseErrorMiddleware",
+    "core.middleware.DatabaseErrorMiddleware",
 ]
 
 ROOT_URLCONF = "ytcms_site.urls"
@@ -211,7 +211,7 @@ YOUTUBE_REGION_CODE = env_str("YOUTUBE_REGION_CODE", "US")
 BULK_EDIT_MAX_VIDEOS = env_int("BULK_EDIT_MAX_VIDEOS", 10000, minimum=1)
 
 # ---- Logging: console + rotating file, plain or JSON lines, request id on each, secrets redacted
-# (ytcms_site/logging.py). Several processes (web workers, db_worker) may share one file; each
+# (core/logging.py). Several processes (web workers, db_worker) may share one file; each
 # rotates it on its own, so with more than one process prefer LOG_TO_FILE=false and the
 # journal/container log, or give each process its own LOG_DIR.
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
@@ -242,13 +242,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "request_id": {"()": "ytcms_site.logging.RequestIdFilter"},
-        "client_error_without_traceback": {"()": "ytcms_site.logging.ClientErrorTracebackFilter"},
-        "redact_secrets": {"()": "ytcms_site.logging.RedactSecretsFilter"},
+        "request_id": {"()": "core.logging.RequestIdFilter"},
+        "client_error_without_traceback": {"()": "core.logging.ClientErrorTracebackFilter"},
+        "redact_secrets": {"()": "core.logging.RedactSecretsFilter"},
     },
     "formatters": {
-        "plain": {"()": "ytcms_site.logging.PlainFormatter"},
-        "json": {"()": "ytcms_site.logging.JsonFormatter"},
+        "plain": {"()": "core.logging.PlainFormatter"},
+        "json": {"()": "core.logging.JsonFormatter"},
     },
     "handlers": _log_handlers,
     "root": {"handlers": list(_log_handlers), "level": LOG_LEVEL},
@@ -292,7 +292,7 @@ YOUTUBE_MAX_RETRIES = env_int("YOUTUBE_MAX_RETRIES", 4, minimum=0)
 # bin/run sets this when it serves the local emulator instead of Google; the admin says so.
 YOUTUBE_EMULATOR = env_bool("YOUTUBE_EMULATOR", False)
 
-# Fernet keys for secrets at rest (ytcms_site/fields.py): the first encrypts, all decrypt.
+# Fernet keys for secrets at rest (core/fields.py): the first encrypts, all decrypt.
 ENCRYPTION_KEYS = env_list("ENCRYPTION_KEYS")
 if not ENCRYPTION_KEYS and DEBUG:
     # A random key of this checkout's own, not one derived from SECRET_KEY: knowing (or leaking)
@@ -343,21 +343,21 @@ REST_FRAMEWORK = {
         "channels_app.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["ytcms_site.api.CatalogueReadPermission"],
-    "DEFAULT_PARSER_CLASSES": ["ytcms_site.api.LimitedJSONParser"],
+    "DEFAULT_PERMISSION_CLASSES": ["channels_app.permissions.CatalogueReadPermission"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.LimitedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_THROTTLE_CLASSES": ["ytcms_site.api.TokenRateThrottle", "ytcms_site.api.UserRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["channels_app.permissions.TokenRateThrottle", "core.api.UserRateThrottle"],
     # Documentation only: the throttles read API_THROTTLE_* when they run, so tests can change them.
     "DEFAULT_THROTTLE_RATES": {
         "user": API_THROTTLE_USER,
         "token": API_THROTTLE_TOKEN,
         "bulk": API_THROTTLE_BULK,
     },
-    "DEFAULT_PAGINATION_CLASS": "ytcms_site.api.KeysetCursorPagination",
-    "EXCEPTION_HANDLER": "ytcms_site.api.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "core.api.KeysetCursorPagination",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -462,7 +462,7 @@ READYZ_TIMEOUT_SECONDS = env_int("READYZ_TIMEOUT_SECONDS", 2, minimum=1)
 # Load balancers probe over plain HTTP inside the network: no redirect to HTTPS for the probes.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
-# Admin sign-in throttling (ytcms_site.middleware.LoginThrottleMiddleware).
+# Admin sign-in throttling (core.middleware.LoginThrottleMiddleware).
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900, minimum=1)
 # Failures from one address whatever the usernames (one address trying many accounts); higher,

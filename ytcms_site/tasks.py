@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.tasks import task
 from django.utils import timezone
 
-from ytcms_site.tasks_reaper import StaleTaskHandler
+from core.tasks_reaper import StaleTaskHandler
 
 OPS_DAILY_TASK_PATH = "ytcms_site.tasks.ops_daily_task"
 

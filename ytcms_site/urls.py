@@ -4,8 +4,8 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from core.admin_scoping import view_on_site_not_found
 from syncs.views import youtube_oauth_callback
-from ytcms_site.admin_scoping import view_on_site_not_found
 from ytcms_site.api import api_not_found, api_router
 from ytcms_site.dashboard.views import dashboard_data_view
 from ytcms_site.health import healthz, readyz

@@ -9,9 +9,9 @@ Add the task path to TASKS_REQUEUE_ON_STALE to have the reaper run it again by i
 
 from django.utils import timezone
 
+from core.tasks_reaper import StaleTaskHandler
 from syncs.changesets.scheduling import PUSH_TASK_PATH, changeset_id_of_task, changeset_schedule_push
 from syncs.models import ChangeSet, ChangeSetItem
-from ytcms_site.tasks_reaper import StaleTaskHandler
 
 
 def _release_leases(changeset_id: int) -> int:

@@ -7,9 +7,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from channels_app.models import ContentOwner
+from core.fields import SecretDecryptionError
 from syncs.changesets.scheduling import changesets_schedule_parked
 from syncs.models import REAUTHORISE_MESSAGE, CredentialStatusChange, YouTubeCredential, unreadable_message
-from ytcms_site.fields import SecretDecryptionError
 from ytcms_site.live.events import publish
 
 READABLE_AGAIN_MESSAGE = "ENCRYPTION_KEYS opens the stored credential again."

@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 
 from channels_app.models import Channel, ContentOwner
 from channels_app.selectors import channel_ids_of_other_owners
+from core.text import listed
 from syncs.youtube.errors import NeedsReauthorisation, NotConnected
 from syncs.youtube.gateway import YouTubeSession
 from syncs.youtube.mapping import (
@@ -31,7 +32,6 @@ from videos.models import Asset, Claim, Policy, Video
 from videos.selectors import asset_ids_of_other_owners, policy_ids_of_other_owners
 from videos.services import claims_record_remote_policy, video_apply_remote_state
 from ytcms_site.live.events import publish_videos_update
-from ytcms_site.text import listed
 
 # assets.list and claims.list take a comma-separated id list; Google states no maximum, so they
 # get the videos.list one.

@@ -56,6 +56,7 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from channels_app.models import ContentOwner
+from core.tasks_reaper import StaleTaskHandler
 from syncs.models import YouTubeCredential, YouTubeReportFile
 from syncs.youtube.errors import (
     PACIFIC,
@@ -76,7 +77,6 @@ from syncs.youtube.reporting import (
     reporting_jobs,
     reporting_reports,
 )
-from ytcms_site.tasks_reaper import StaleTaskHandler
 
 logger = logging.getLogger("ytcms.youtube.reports")
 

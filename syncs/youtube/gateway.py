@@ -21,6 +21,7 @@ from google.auth.exceptions import RefreshError, TransportError
 from googleapiclient.errors import HttpError
 
 from channels_app.models import ContentOwner
+from core.fields import SecretDecryptionError
 from syncs.models import ApiCall, YouTubeCredential, unreadable_message
 from syncs.services.api_calls import api_call_record
 from syncs.services.credentials import (
@@ -48,7 +49,6 @@ from syncs.youtube.errors import (
     next_quota_reset,
     parse_error_body,
 )
-from ytcms_site.fields import SecretDecryptionError
 
 logger = logging.getLogger("ytcms.youtube")
 

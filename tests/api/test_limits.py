@@ -38,7 +38,7 @@ def test_a_body_without_a_declared_length_is_counted(settings):
     from rest_framework.exceptions import APIException
     from rest_framework.test import APIRequestFactory
 
-    from ytcms_site.api import LimitedJSONParser
+    from core.api import LimitedJSONParser
 
     settings.API_MAX_BODY_BYTES = 1024
     request = APIRequestFactory().patch(URL)

@@ -258,7 +258,7 @@ def test_worker_killed_mid_push_is_reaped_and_the_other_finishes(cluster):
 
     tasks = push_tasks(cluster, changeset_id)
     assert [t[1] for t in tasks].count("FAILED") == 1, tasks
-    assert next(t for t in tasks if t[1] == "FAILED")[3] == "ytcms_site.tasks_reaper.StaleTaskError"
+    assert next(t for t in tasks if t[1] == "FAILED")[3] == "core.tasks_reaper.StaleTaskError"
     assert all("w2" in t[2] for t in tasks if t[1] == "SUCCESSFUL"), tasks
     # Nothing lost, nothing doubled: every video got exactly one title write, even those whose
     # write w1 may have sent just before it died (the requeued push re-reads and finds them done).

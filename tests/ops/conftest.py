@@ -8,10 +8,10 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import connection
 
+from core.env import database_from_url
 from ytcms_site.backups import engines
 from ytcms_site.backups.config import backup_storage
 from ytcms_site.backups.engines import private_connection
-from ytcms_site.env import database_from_url
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import uuid
 import pytest
 from django.conf import settings as django_settings
 
-from ytcms_site.middleware import _throttle_cache, _throttle_key
+from core.middleware import _throttle_cache, _throttle_key
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +87,7 @@ def test_a_broken_throttle_cache_does_not_stop_sign_in(client, staff, monkeypatc
         def __getattr__(self, name):
             raise ConnectionError("redis is down")
 
-    monkeypatch.setattr("ytcms_site.middleware._throttle_cache", lambda: Broken())
+    monkeypatch.setattr("core.middleware._throttle_cache", lambda: Broken())
     assert sign_in(client, staff.username, "wrong").status_code == 200
     assert sign_in(client, staff.username, "right-password").status_code == 302
 

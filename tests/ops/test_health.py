@@ -8,8 +8,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult, get_date_max
 
 from channels_app.models import ContentOwner
+from core.env import database_from_url
 from ytcms_site import health
-from ytcms_site.env import database_from_url
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ import pytest
 from django.http import HttpResponse
 from django.urls import path
 
-from ytcms_site.logging import JsonFormatter, PlainFormatter, forget_configured_secrets, redact
+from core.logging import JsonFormatter, PlainFormatter, forget_configured_secrets, redact
 
 FAKE_LINE = "2026-01-01 CRITICAL fake"
 logger = logging.getLogger("ytcms.tests")

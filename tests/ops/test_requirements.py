@@ -38,6 +38,7 @@ USED_WITHOUT_IMPORT = {
         "pytest-xdist": "a pytest plugin (parallel workers: pytest -n)",
         "ruff": "the linter and formatter (.ci/run, make lint)",
         "uv": "bin/lock compiles the .in files with `uv pip compile`",
+        "import-linter": "lint-imports checks the floor plan's contracts in pyproject.toml (make lint, .ci/run)",
     },
 }
 

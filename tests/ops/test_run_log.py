@@ -19,9 +19,9 @@ from collections import Counter
 import pytest
 import requests
 
+from core.logging import ClientErrorTracebackFilter, PlainFormatter
 from tests.ops.test_client_address import REPO_ROOT, free_port
 from tests.ytcms_site.test_settings import SETTINGS_VARIABLES
-from ytcms_site.logging import ClientErrorTracebackFilter, PlainFormatter
 
 STAFF_WITHOUT_PERMISSIONS = """
 import django

@@ -15,12 +15,12 @@ import pytest
 from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
+from core.tasks_reaper import STALE_ERROR_PATH, reap_stale_tasks
 from reports.models import Report
 from reports.parsing import ReportReader, ReportRow, RowError
 from reports.services import report_create_from_path
 from tests.reports.test_ingest_helpers import assert_accounted, generated_fixture, postgres_only  # noqa: F401
 from videos.models import Claim, Video
-from ytcms_site.tasks_reaper import STALE_ERROR_PATH, reap_stale_tasks
 
 pytestmark = [postgres_only, pytest.mark.postgres, pytest.mark.slow]  # db_worker processes, one killed
 

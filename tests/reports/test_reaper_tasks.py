@@ -9,9 +9,9 @@ from django.tasks import task
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from core.tasks_reaper import STALE_ERROR_PATH, reap_stale_tasks
 from reports.models import Report
 from reports.services import report_enqueue
-from ytcms_site.tasks_reaper import STALE_ERROR_PATH, reap_stale_tasks
 
 pytestmark = pytest.mark.django_db
 

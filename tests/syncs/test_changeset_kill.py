@@ -167,7 +167,7 @@ def test_a_worker_killed_mid_push_resumes_without_writing_any_video_twice(
     assert finished["status"] == ChangeSet.Status.DONE, (tmp_path / "rerun.log").read_text()[-3000:]
     assert {status for status, _ in finished["items"].values()} == {"done"}
     assert finished["tasks"] == ["FAILED", "SUCCESSFUL"]
-    assert finished["stale"] == ["ytcms_site.tasks_reaper.StaleTaskError"]
+    assert finished["stale"] == ["core.tasks_reaper.StaleTaskError"]
     counts = _counters(emulator, "youtube.videos.update")
     assert counts["total"] == VIDEOS and counts["byResource"] == {video_id: 1 for video_id in ids}
     assert all(emulator.state.video(i)["snippet"]["title"] == i + " new" for i in ids)
@@ -184,9 +184,9 @@ def test_a_push_left_by_a_killed_command_is_pushed_again_by_the_reaper(
     from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
 
+    from core.tasks_reaper import reap_stale_tasks
     from syncs.models import ChangeSetItem
     from syncs.tasks import changeset_push_task
-    from ytcms_site.tasks_reaper import reap_stale_tasks
 
     settings.TASKS = DATABASE_TASKS
     connect(owner_a)

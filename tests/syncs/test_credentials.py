@@ -17,11 +17,11 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import reverse
 
+from core.fields import SecretDecryptionError, key_ring
 from syncs.models import ApiCall, YouTubeCredential
 from syncs.services.pull import videos_pull
 from syncs.youtube.errors import NeedsReauthorisation, PermanentError
 from syncs.youtube.gateway import YouTubeSession
-from ytcms_site.fields import SecretDecryptionError, key_ring
 
 from .conftest import (
     ACCOUNT_A,

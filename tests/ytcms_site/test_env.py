@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from ytcms_site.env import database_from_url, env_bool, env_int, env_list, env_str
+from core.env import database_from_url, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path("/srv/ytcms")
 

@@ -5,8 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import ngettext
 
+from core.fields import EncryptedTextField, SecretDecryptionError
 from syncs.services.credentials import credentials_recheck_unreadable
-from ytcms_site.fields import EncryptedTextField, SecretDecryptionError
 
 
 class Command(BaseCommand):

@@ -9,6 +9,7 @@ from datetime import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import ngettext
 
+from core.text import listed
 from syncs.changesets.preview import changeset_preview
 from syncs.changesets.push import PushResult, changeset_push
 from syncs.changesets.scheduling import changeset_schedule_push
@@ -16,7 +17,6 @@ from syncs.changesets.services import ChangeSetError, changeset_queue
 from syncs.models import ChangeSet
 from syncs.youtube.errors import PACIFIC
 from ytcms_site.live.events import changeset_numbers
-from ytcms_site.text import listed
 
 BAR_WIDTH = 30
 

@@ -1,11 +1,11 @@
-"""Requeue or fail background tasks whose worker was killed (see ytcms_site.tasks_reaper).
+"""Requeue or fail background tasks whose worker was killed (see core.tasks_reaper).
 
 */5 * * * *  cd /srv/ytcms && .venv/bin/python manage.py reap_stale_tasks
 """
 
 from django.core.management.base import BaseCommand
 
-from ytcms_site.tasks_reaper import reap_stale_tasks
+from core.tasks_reaper import reap_stale_tasks
 
 
 class Command(BaseCommand):

@@ -4,9 +4,9 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
+from core.env import database_from_url
 from ytcms_site.backups.cli import command_errors
 from ytcms_site.backups.services import backup_restore, live_database_alias
-from ytcms_site.env import database_from_url
 
 
 def _where(target: dict) -> str:

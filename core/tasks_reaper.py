@@ -31,7 +31,7 @@ from django_tasks_db.models import DBTaskResult
 
 logger = logging.getLogger(__name__)
 
-STALE_ERROR_PATH = "ytcms_site.tasks_reaper.StaleTaskError"
+STALE_ERROR_PATH = "core.tasks_reaper.StaleTaskError"
 
 
 class StaleTaskError(Exception):

@@ -17,7 +17,7 @@ from django.http import HttpResponse, JsonResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
-from ytcms_site.logging import request_id_var
+from core.logging import request_id_var
 
 logger = logging.getLogger("ytcms.http")
 security_logger = logging.getLogger("ytcms.security")
