@@ -190,7 +190,7 @@ def start_uvicorn(port: int) -> subprocess.Popen:
         "LOG_LEVEL": "WARNING",
         # Under ASGI each request runs in a thread of its own, so persistent connections
         # (DB_CONN_MAX_AGE) pile up, one per request, until PostgreSQL refuses more ("too many
-        # clients"); psycopg's pool is the set-up for ASGI (docs/stack-notes.md).
+        # clients"); psycopg's pool is the set-up for ASGI (docs/deploy.md#process-types).
         "DB_POOL": "1",
         "API_THROTTLE_USER": "100000000/hour",
         "API_THROTTLE_TOKEN": "100000000/hour",

@@ -1,8 +1,7 @@
 """Report column names: every known spelling -> one canonical name, and what each one feeds.
 
-Canonical names are the Reporting API's (content_owner_video_metadata_a4, docs/youtube-api.md
-§5.1), plus three the API does not have but the seed layout does: tags, description and
-claimed_status.
+Canonical names are the Reporting API's (content_owner_video_metadata_a4, docs/youtube.md#report-files),
+plus three the API does not have but the seed layout does: tags, description and claimed_status.
 """
 
 from . import values

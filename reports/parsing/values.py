@@ -24,7 +24,7 @@ LANGUAGE_DB_MAX_CHARS = 35  # Video.default_language
 
 PRIVACY_STATUSES = frozenset({"public", "unlisted", "private"})  # videos#status.privacyStatus
 
-# videoCategories.list(regionCode=US), docs/youtube-api.md §7. Ids are the same in every region;
+# videoCategories.list(regionCode=US), docs/youtube.md#video-categories. Ids are the same in every region;
 # which ones are assignable is region dependent and checked by videos/validation.py, not here.
 CATEGORY_NAMES = {
     "1": "Film & Animation",

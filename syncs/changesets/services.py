@@ -401,7 +401,7 @@ def _inverse_item(item: ChangeSetItem) -> ChangeSetItem | None:
 # ---------------------------------------------------------------------------- Content ID
 
 
-POLICY_ACTIONS = ("monetize", "track", "block")  # what a claim's policy rules do [youtube-api.md §4.2]
+POLICY_ACTIONS = ("monetize", "track", "block")  # what a claim's policy rules do [docs/youtube.md#content-id]
 
 
 def claim_policy(*, policy_id: str = "", rules: list | None = None) -> dict:

@@ -2,8 +2,8 @@
 
 Pure standard library (plus ``cryptography`` to check service-account signatures); no Django here, so tests
 and other processes can import it. It behaves like Google's services as documented in
-/work/shared/docs/youtube-api.md, including the parts that hurt (videos.update wipes what a part leaves out,
-quota is spent by failed calls, quota and rate limits are 403s).
+docs/youtube.md#how-youtubes-apis-behave, including the parts that hurt (videos.update wipes what a part
+leaves out, quota is spent by failed calls, quota and rate limits are 403s).
 
 Use from Python::
 

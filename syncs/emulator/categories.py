@@ -1,6 +1,6 @@
 """Video categories the emulator serves by default.
 
-US snapshot from docs/youtube-api.md §7 (repo aaleali22/youtube_statistics ``US_category_id.json``, the
+US snapshot (docs/youtube.md#video-categories; repo aaleali22/youtube_statistics ``US_category_id.json``, the
 Kaggle trending data set; an identical newer response is in the code index). Other regions can be seeded.
 """
 

@@ -1,7 +1,8 @@
 """YouTube Data API v3: videos.list, videos.update, channels.list, videoCategories.list.
 
-Sources: docs/youtube-api.md §1, §2 and §7; the videos/update error table [doc, copy of
-developers.google.com/youtube/v3/docs/videos/update]; the bundled discovery document youtube.v3.json.
+Sources: docs/youtube.md#how-youtubes-apis-behave (writes, limits, errors, categories); the videos/update
+error table [doc, copy of developers.google.com/youtube/v3/docs/videos/update]; the bundled discovery
+document youtube.v3.json.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from .wire import Caller, Request, Response, Route, page_of
 TITLE_MAX_CHARS = 100  # videos#snippet.title
 DESCRIPTION_MAX_BYTES = 5000  # videos#snippet.description, UTF-8 bytes
 TAGS_MAX_CHARS = 500  # videos#snippet.tags[], commas count, a tag with a space counts its quotes
-MAX_IDS = 50  # videos.list id: observed limit (docs/youtube-api.md §1.3)
+MAX_IDS = 50  # videos.list id: observed limit (docs/youtube.md#reading-videos)
 PRIVACY_STATUSES = ("public", "unlisted", "private")
 LICENSES = ("youtube", "creativeCommon")
 
@@ -111,7 +112,7 @@ def _list_response(
         body["pageInfo"] = page_info
     body["items"] = items
     if request.header("if-none-match") == body["etag"]:
-        # 304 still costs quota (docs/youtube-api.md §1.6).
+        # 304 still costs quota (docs/youtube.md#etags).
         return Response(304, b"", {"ETag": body["etag"]})
     return Response.json(body, headers={"ETag": body["etag"]})
 
@@ -156,7 +157,7 @@ def videos_list(state: EmulatorState, request: Request, caller: Caller) -> Respo
     hl = request.param("hl")
     if ids is not None:
         if len(ids) > MAX_IDS:
-            # Undocumented limit (docs/youtube-api.md §1.3); answered as an invalid filter.
+            # Undocumented limit (docs/youtube.md#reading-videos); answered as an invalid filter.
             raise google_error(
                 400,
                 "invalidFilters",
@@ -231,7 +232,7 @@ def invalid_metadata() -> ApiError:
 
 
 def tags_length(tags: list[str]) -> int:
-    """Length YouTube counts against the 500-character limit (docs/youtube-api.md §1.2)."""
+    """Length YouTube counts against the 500-character limit (docs/youtube.md#metadata-limits)."""
     return sum(len(tag) + (2 if " " in tag else 0) for tag in tags) + max(len(tags) - 1, 0)
 
 

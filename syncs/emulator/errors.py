@@ -34,7 +34,7 @@ MISSING_CREDENTIALS_MESSAGE = (
     "Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or "
     "other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project."
 )
-# docs/youtube-api.md §2.1 (real response quoted there).
+# Google's wording (docs/youtube.md#errors).
 QUOTA_EXCEEDED_MESSAGE = (
     "The request cannot be completed because you have exceeded your "
     '<a href="/youtube/v3/getting-started#quota">quota</a>.'
@@ -142,7 +142,7 @@ def insufficient_scopes(style: str = "youtube") -> ApiError:
 def quota_exceeded(api: str, project: str) -> ApiError:
     """The daily quota is gone.
 
-    The Data API answers 403 ``youtube.quota/quotaExceeded`` (docs/youtube-api.md §2). The Content ID and
+    The Data API answers 403 ``youtube.quota/quotaExceeded`` (docs/youtube.md#errors). The Content ID and
     Reporting APIs have their own quotas managed by the Partner Manager and no documented error; they are
     answered the way other Google Cloud APIs answer an exhausted per-day quota (429 RESOURCE_EXHAUSTED).
     """

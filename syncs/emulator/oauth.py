@@ -1,6 +1,6 @@
 """OAuth 2.0: the token endpoint, the consent page, revocation, and bearer-token checks for the APIs.
 
-Wording of errors follows oauth2.googleapis.com (docs/youtube-api.md §3; RFC 6749 §5.2). Messages for
+Wording of errors follows oauth2.googleapis.com (docs/youtube.md#oauth; RFC 6749 §5.2). Messages for
 the service-account (JWT bearer) grant are the ones Google sends, as recorded by other emulators that
 checked them against Google ("Invalid JWT Signature.", "Invalid JWT: Failed audience check.", …).
 """

@@ -88,7 +88,7 @@ def jobs_create(state: EmulatorState, request: Request, caller: Caller) -> Respo
         r["resource"]["reportTypeId"] == body["reportTypeId"] and r["resource"].get("systemManaged")
         for r in state.report_jobs.values()
     ):
-        # System-managed reports exist already; jobs.create refuses them (docs/youtube-api.md §5.1).
+        # System-managed reports exist already; jobs.create refuses them (docs/youtube.md#report-files).
         raise oneplatform_error(400, "Request contains an invalid argument.")
     owner = request.param("onBehalfOfContentOwner")
     if owner and owner not in caller.content_owners:
@@ -237,7 +237,7 @@ def serve_bytes(request: Request, body: bytes, content_type: str) -> Response:
 # ---------------------------------------------------------------------- publishing (control endpoint)
 
 # The "Daily video metadata" columns the emulator fills from its catalogue (a subset of the a4 field
-# list in docs/youtube-api.md §5.1; the rest are YouTube's business, not the catalogue's).
+# list in docs/youtube.md#report-files; the rest are YouTube's business, not the catalogue's).
 A4_CATALOGUE_COLUMNS = (
     "video_id",
     "channel_id",
@@ -268,7 +268,7 @@ _DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
 # Content ID contentType -> the a4 report's spelling ("Visual" for the video-only portion, as in
 # the a4 files of shared/samples).
 _REPORT_CONTENT_TYPES = {"audio": "Audio", "video": "Visual", "audiovisual": "Audiovisual"}
-# Multi-valued cells are pipe-separated (docs/youtube-api.md §5.2).
+# Multi-valued cells are pipe-separated (docs/youtube.md#report-files).
 LIST_SEPARATOR = "|"
 
 

@@ -43,7 +43,7 @@ DEFAULT_SCOPES = [
 
 # The APIs whose quota is counted separately. The Data API's is the documented 10,000 units a day
 # [doc determine_quota_cost]; the Content ID and Reporting APIs have quotas set by the Partner Manager
-# (docs/youtube-api.md §1.5) with no public figure, so they get the same default.
+# (docs/youtube.md#quota) with no public figure, so they get the same default.
 QUOTA_APIS = ("youtube", "youtubePartner", "youtubereporting")
 DEFAULT_DAILY_QUOTA = 10_000
 # "All API requests, including invalid requests, incur a quota cost of at least one point."
@@ -67,7 +67,7 @@ def answer_cost(method_cost: int, status: int, *, charge_rejected_full: bool) ->
 
 
 DEFAULT_SETTINGS = {
-    # "expires_in ... typically 3599 or 3600" (docs/youtube-api.md §3).
+    # "expires_in ... typically 3599 or 3600" (docs/youtube.md#oauth).
     "accessTokenLifetime": 3599,
     "authCodeLifetime": 600,
     # Which account approves at /o/oauth2/auth when login_hint names none (None: the only user account).
@@ -90,7 +90,7 @@ DEFAULT_SETTINGS = {
     # Page sizes where the API does not let the caller choose.
     "contentIdPageSize": 20,
     # The system-managed report jobs every content owner has without calling jobs.create
-    # (docs/youtube-api.md §5.1): "Daily video metadata" and "Daily claims"
+    # (docs/youtube.md#report-files): "Daily video metadata" and "Daily claims"
     # [doc developers.google.com/youtube/reporting/v1/reports/system_managed/videos, .../claims].
     # An owner whose seed lists system-managed jobs of its own keeps exactly those.
     "systemManagedReportTypes": [
@@ -644,7 +644,7 @@ class EmulatorState:
                 "codeChallenge": code_challenge,
                 "codeChallengeMethod": (code_challenge_method or "plain") if code_challenge else None,
                 # A refresh token comes only with access_type=offline, and again only on first consent or
-                # with prompt=consent (docs/youtube-api.md §3).
+                # with prompt=consent (docs/youtube.md#oauth).
                 "offline": access_type == "offline" and (first_grant or "consent" in prompt.split()),
                 "expiresAt": self.clock.timestamp() + int(self.settings["authCodeLifetime"]),
                 "used": False,

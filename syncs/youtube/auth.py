@@ -1,7 +1,7 @@
 """google-auth credentials built from a stored YouTubeCredential, and what to persist after a call.
 
 google-auth does the refreshing (it keeps the refresh token when the answer has none,
-docs/youtube-api.md §3); ytcms only stores what comes out.
+docs/youtube.md#oauth); ytcms only stores what comes out.
 """
 
 import json
@@ -17,7 +17,7 @@ from syncs.youtube.errors import PermanentError
 
 SCOPE_PREFIX = "https://www.googleapis.com/auth/"
 # Read and edit videos (videos.update lists youtube.force-ssl), Content ID (youtubepartner is
-# required by it), and the Reporting API's reports (docs/youtube-api.md §3).
+# required by it), and the Reporting API's reports (docs/youtube.md#oauth).
 SCOPES = [
     SCOPE_PREFIX + "youtube.force-ssl",
     SCOPE_PREFIX + "youtubepartner",

@@ -15,7 +15,7 @@ from googleapiclient.discovery import build, build_from_document
 from googleapiclient.http import build_http
 
 # The Content ID discovery document, which google-api-python-client does not ship
-# (docs/youtube-api.md §4); a copy of Google's, vendored beside this module.
+# (docs/youtube.md#content-id); a copy of Google's, vendored beside this module.
 PARTNER_DISCOVERY_DOCUMENT = Path(__file__).with_name("youtubePartner.v1.json")
 
 _API_KEY_IN_URL = re.compile(r"([?&]key=)[^&\s]+")

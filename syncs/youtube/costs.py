@@ -3,7 +3,7 @@
 Data API figures: https://developers.google.com/youtube/v3/determine_quota_cost ("All API requests,
 including invalid requests, incur a quota cost of at least one point"). Google publishes no cost
 table for the Content ID (youtubePartner) and Reporting APIs; their quotas are set by the YouTube
-Partner Manager, so every one of their methods is counted as 1 unit (docs/youtube-api.md §1.5, §4.2).
+Partner Manager, so every one of their methods is counted as 1 unit (docs/youtube.md#quota).
 """
 
 DATA_API_COSTS = {

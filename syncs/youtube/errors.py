@@ -1,7 +1,7 @@
 """Google's answers turned into typed errors — decided here and nowhere else.
 
 Quota, rate limits and permission problems all come back as 403, so the decision is made on
-``errors[0].reason`` (docs/youtube-api.md §2). The status code only decides what the reason cannot:
+``errors[0].reason`` (docs/youtube.md#errors). The status code only decides what the reason cannot:
 401 (a token problem), 429 and 5xx (retry).
 """
 
@@ -16,7 +16,7 @@ from django.utils import timezone
 # "Daily quotas reset at midnight Pacific Time." [doc determine_quota_cost]
 PACIFIC = ZoneInfo("America/Los_Angeles")
 
-# Retried with backoff [doc core_errors; docs/youtube-api.md §2.2].
+# Retried with backoff [doc core_errors; docs/youtube.md#errors].
 RETRY_REASONS = frozenset(
     {
         "rateLimitExceeded",

@@ -9,7 +9,7 @@ from django.utils.dateparse import parse_datetime
 # What a pull reads: the parts holding every field the catalogue keeps (videos.list costs 1 unit
 # whatever the parts).
 VIDEO_PARTS = ("snippet", "status", "contentDetails", "statistics", "localizations")
-# videos.list `id`: at most 50 per call (observed limit, docs/youtube-api.md §1.3).
+# videos.list `id`: at most 50 per call (observed limit, docs/youtube.md#reading-videos).
 VIDEO_IDS_PER_CALL = 50
 CHANNEL_PARTS = ("snippet", "statistics", "status", "contentOwnerDetails")
 

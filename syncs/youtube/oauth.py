@@ -1,7 +1,7 @@
 """The OAuth consent flow (google-auth-oauthlib): authorisation URL out, code in, tokens back.
 
 access_type=offline and prompt=consent, so Google hands out a refresh token even to an account
-that consented before (docs/youtube-api.md §3); PKCE (S256) and a random state guard the code.
+that consented before (docs/youtube.md#oauth); PKCE (S256) and a random state guard the code.
 """
 
 import contextlib

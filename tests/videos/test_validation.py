@@ -1,4 +1,4 @@
-"""YouTube's metadata limits (docs/youtube-api.md §1.2, §8.2), tested at their exact boundaries."""
+"""YouTube's metadata limits (docs/youtube.md#metadata-limits), tested at their exact boundaries."""
 
 from datetime import UTC, datetime
 
