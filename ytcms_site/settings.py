@@ -1,4 +1,4 @@
-"""ytcms settings: everything comes from the environment (see the README's table).
+"""ytcms settings: everything comes from the environment (listed in docs/configuration.md).
 
 With nothing set, the site runs embedded: SQLite in var/, the in-memory channel layer, local
 file storage in var/media and the database task backend. DATABASE_URL, REDIS_URL and
@@ -385,7 +385,7 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# ---- Reports (CMS report ingestion and edit sheets; README "Reports")
+# ---- Reports (CMS report ingestion and edit sheets; docs/reports.md)
 # ytcms_site as an app only for its management commands (reap_stale_tasks); it has no models.
 INSTALLED_APPS += ["ytcms_site"]
 # Where the S3 page looks for report files inside S3_BUCKET_NAME (uploads go to reports/uploads/).
@@ -431,7 +431,7 @@ TASKS_REQUEUE_ON_STALE = env_list(
 # How many times a stale task is requeued before it is failed for good.
 TASKS_MAX_REQUEUES = env_int("TASKS_MAX_REQUEUES", 3, minimum=0)
 
-# ---- Operations: backups, health, logging, hardening (README "Operations", SECURITY.md)
+# ---- Operations: backups, health, logging, hardening (docs/operations.md, SECURITY.md)
 from django.utils.csp import CSP  # noqa: E402
 
 from ytcms_site.backups.config import backup_storage  # noqa: E402

@@ -24,7 +24,7 @@ urlpatterns = [
     # Django's "view on site" shortcut would look up any object of any type (see the view).
     path("admin/r/<path:content_type_id>/<path:object_id>/", admin.site.admin_view(view_on_site_not_found)),
     path("admin/", admin.site.urls),
-    # Probes for load balancers and monitoring: no login, no redirect to HTTPS (README "Operations").
+    # Probes for load balancers and monitoring: no login, no redirect to HTTPS (docs/operations.md#health).
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     # The redirect URI registered with the OAuth client (YOUTUBE_OAUTH_REDIRECT_URI).
