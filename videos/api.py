@@ -51,11 +51,10 @@ from videos.services import (
     videos_bulk_edit_validate,
 )
 
-# Where an API edit goes. Today: straight into what we want, pending until a push (validated by
-# videos.validation, audited in the admin's history). When change sets land, each of these
-# becomes the change-set service with the same keyword arguments (e.g. `record_video_edit =
-# changeset_add_video_edit`, creating or extending the user's open change set); nothing else in
-# this module changes. Neither ever pushes to YouTube.
+# Where an API edit goes: into what we want, pending until a push (validated by
+# videos.validation, audited in the admin's history), and into the user's draft change set for
+# the video's content owner (video_update and videos_bulk_edit record it; docs/changesets.md).
+# Named here so tests can stand in for them. Neither ever pushes to YouTube.
 record_video_edit = video_update
 record_bulk_edit = videos_bulk_edit
 
