@@ -212,6 +212,14 @@ def repository_text_files() -> Iterator[tuple[Path, str]]:
             continue
 
 
+# A file of the repository named in code spans (`videos/validation.py`), not a run-time path.
+NAMED_FILE = re.compile(r"`([\w.-]+(?:/[\w.-]+)+\.(?:py|json|md|html|toml|yml|txt|in|js|css))`")
+
+
+def missing_named_files(markdown: str) -> list[str]:
+    return sorted({name for name in NAMED_FILE.findall(markdown) if not (ROOT / name).exists()})
+
+
 def markdown_files() -> list[Path]:
     return [*sorted(ROOT.glob("*.md")), *sorted((ROOT / "docs").rglob("*.md"))]
 
@@ -292,6 +300,17 @@ def test_the_configuration_tables_are_read():
 @pytest.mark.parametrize("markdown_file", markdown_files(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_relative_link_leads_to_a_file_and_heading_that_exist(markdown_file):
     assert broken_links(markdown_file) == []
+
+
+@pytest.mark.parametrize("markdown_file", markdown_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_file_the_docs_name_exists(markdown_file):
+    """A moved module leaves no stale path behind in the documents."""
+    assert missing_named_files(markdown_file.read_text()) == []
+
+
+def test_a_named_file_that_moved_is_reported():
+    text = "`videos/validation.py`, `ytcms_site/no_such_module.py`, `var/log/ytcms.log`, `/api/docs/`"
+    assert missing_named_files(text) == ["ytcms_site/no_such_module.py"]
 
 
 def test_a_broken_link_is_reported(tmp_path):
