@@ -22,7 +22,7 @@ README_MAX_LINES = 250  # the entry page of issue #17; the rest belongs in docs/
 # configure the run, not the site), vendored third-party files.
 SKIPPED_DIRS = {".git", ".venv", "var", "staticfiles", "__pycache__", "node_modules", "vendor"}
 NOT_SITE_CODE = {"tests", "bench"}
-# The helpers of ytcms_site/env.py (wherever they live) and settings.py's own wrappers of them.
+# The helpers of core/env.py and settings.py's own wrappers of them.
 ENV_READERS = re.compile(r"env_(str|int|bool|list)|_api_rate|_hour_utc")
 VARIABLE_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
 # Variables the scripts use that are the shell's or the system's, not ytcms's.
