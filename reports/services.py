@@ -22,11 +22,12 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import ngettext
 
 from reports import s3
+from reports.counters import RUN_COUNTERS
+from reports.events import ReportProgress, publish_processing_update
 from reports.models import Report, ReportRowError
 from reports.parsing import ReportFileError, RowError, write_failed_rows
 from reports.pipeline import ReportRun, SourceError, Superseded, new_run_token
 from reports.sheets import SheetRow, parse_edit_sheet, write_edit_sheet
-from ytcms_site.live.events import ReportProgress, publish_processing_update
 
 logger = logging.getLogger(__name__)
 
@@ -153,22 +154,6 @@ def report_enqueue(*, report: Report) -> Report:
     return report
 
 
-# What a run counts; a run that starts over starts them at zero (a resume keeps them).
-RUN_COUNTERS = (
-    "bytes_processed",
-    "rows_read",
-    "rows_imported",
-    "rows_unchanged",
-    "rows_rejected",
-    "videos_created",
-    "videos_updated",
-    "videos_unchanged",
-    "channels_created",
-    "claims_upserted",
-    "claims_deactivated",
-    "assets_created",
-    "checkpoint_line",
-)
 # A re-run's audit entry: what the page showed before and what it shows once queued.
 RERUN_AUDITED = ("status", "dry_run", "message", *RUN_COUNTERS)
 

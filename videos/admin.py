@@ -23,6 +23,7 @@ from syncs.actions import (
 from syncs.changesets.selectors import changesets_holding_video
 from syncs.changesets.services import ChangeSetError, changeset_add_claim_policy, claim_base_policy
 from syncs.models import ChangeSet
+from videos.events import video_sync_statuses
 from videos.forms import BulkEditForm, VideoAdminForm
 from videos.models import Asset, Claim, Policy, Video, VideoCategory
 from videos.pagination import EstimatedCountPaginator
@@ -45,7 +46,6 @@ from videos.services import (
     videos_bulk_edit,
     videos_bulk_edit_preview,
 )
-from ytcms_site.live.events import video_sync_statuses
 
 # How many preview rows the bulk edit page lists; the counts always cover the whole selection.
 BULK_PREVIEW_ROWS = 200

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from core.errors import DomainError
+from videos.events import publish_video_update, publish_videos_update
 from videos.models import Claim, Policy, Video
 from videos.policies import claim_policy_text, policy_rank
 from videos.selectors import assignable_category_ids
@@ -28,7 +29,6 @@ from videos.validation import (
     validate_text_measure,
     validate_video_metadata,
 )
-from ytcms_site.live.events import publish_video_update, publish_videos_update
 
 # The properties videos.update lets us set (developers.google.com/youtube/v3/docs/videos/update).
 WRITABLE_FIELDS = (

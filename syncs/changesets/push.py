@@ -28,6 +28,7 @@ from django.utils.translation import ngettext
 from channels_app.models import ContentOwner
 from syncs.changesets.preview import quota_remaining_today, videos_fitting
 from syncs.changesets.shown import items_worded
+from syncs.events import publish_changeset_update, publish_sync_status
 from syncs.models import ChangeSet, ChangeSetItem, SyncRecord, YouTubeCredential
 from syncs.youtube.errors import (
     NeedsReauthorisation,
@@ -46,6 +47,7 @@ from syncs.youtube.mapping import (
     format_time,
     video_fields_from_api,
 )
+from videos.events import publish_video_update
 from videos.models import Asset, Claim, Video
 from videos.selectors import assignable_category_ids, claim_ids_of_other_owners
 from videos.services import (
@@ -57,7 +59,6 @@ from videos.services import (
     video_record_push_result,
 )
 from videos.validation import validate_video_metadata
-from ytcms_site.live.events import publish_changeset_update, publish_sync_status, publish_video_update
 
 Progress = Callable[[str], None]
 

@@ -1,10 +1,13 @@
 """Reads of change sets: who may see and act on which."""
 
+from collections.abc import Mapping
+
 from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet
 
 from channels_app.selectors import content_owners_managed_by
 from syncs.models import ChangeSet, ChangeSetItem, SyncRecord
+from videos.models import Video
 from videos.selectors import videos_editable_by, videos_visible_to
 
 # The group permission acting on a change set needs: the one a video edit needs (videos/api.py
@@ -146,3 +149,31 @@ def changesets_holding_video(*, video_id: str, field: str | None = None) -> Quer
         .select_related("created_by")
         .order_by("created_at", "pk")
     )
+
+
+def video_changeset_marks(*, videos: Mapping[str, Video]) -> dict[str, set[str]]:
+    """What the change sets in flight say of these videos ({id: video}): conflict, failed, pushing.
+
+    The videos' sync statuses (videos.events.video_sync_statuses) add drift and pending from the
+    videos' own fields; SyncsConfig.ready hands this reader to them.
+    """
+    found: dict[str, set[str]] = {pk: set() for pk in videos}
+    items = (
+        ChangeSetItem.objects.filter(video_id__in=list(videos))
+        .exclude(
+            changeset__status__in=[ChangeSet.Status.DRAFT, ChangeSet.Status.DONE, ChangeSet.Status.REVERTED]
+        )
+        .exclude(status__in=[ChangeSetItem.Status.DONE, ChangeSetItem.Status.SKIPPED])
+        .values_list("video_id", "field", "kind", "status")
+    )
+    for video_id, field_name, kind, status in items:
+        # A metadata item no longer pending was overtaken (edited back, pushed by a later set).
+        if kind == ChangeSetItem.Kind.METADATA and field_name not in videos[video_id].pending_fields:
+            continue
+        if status == ChangeSetItem.Status.CONFLICT:
+            found[video_id].add("conflict")
+        elif status == ChangeSetItem.Status.FAILED:
+            found[video_id].add("failed")
+        else:
+            found[video_id].add("pushing")
+    return found

@@ -9,12 +9,13 @@ from django.utils import timezone
 from channels_app.models import ContentOwner
 from syncs.changesets.push import changeset_settle_status, video_forget_drift
 from syncs.changesets.scheduling import changeset_push_waiting, changeset_schedule_push
+from syncs.events import publish_changeset_update, publish_sync_status
 from syncs.models import ChangeSet, ChangeSetItem, SyncRecord
 from syncs.youtube.mapping import claim_policy_canonical
+from videos.events import publish_videos_update
 from videos.models import Video
 from videos.policies import claim_policy_described
 from videos.services import WRITABLE_FIELDS, _json_value, _model_value, video_refresh_derived
-from ytcms_site.live.events import publish_changeset_update, publish_sync_status, publish_videos_update
 
 # Fields whose change needs a second manager's approval when CHANGESET_FOUR_EYES is on; every
 # Content ID item (a claim's policy: how the video is monetized) needs it too.

@@ -1,5 +1,5 @@
 """Change-set items' values as a person reads them: on the change-set page, the item pages and in
-the live frames a push sends (ytcms_site.live.events.publish_sync_status)."""
+the live frames a push sends (syncs.events.publish_sync_status)."""
 
 from collections.abc import Iterable, Mapping
 

@@ -9,8 +9,8 @@ from django.utils import timezone
 from channels_app.models import ContentOwner
 from core.fields import SecretDecryptionError
 from syncs.changesets.scheduling import changesets_schedule_parked
+from syncs.events import publish_credential_update
 from syncs.models import REAUTHORISE_MESSAGE, CredentialStatusChange, YouTubeCredential, unreadable_message
-from ytcms_site.live.events import publish
 
 READABLE_AGAIN_MESSAGE = "ENCRYPTION_KEYS opens the stored credential again."
 
@@ -35,16 +35,8 @@ def _status_changed(*, owner_id: str, old_status: str, new_status: str, message:
         message=message[:2000],
         user=user,
     )
-    publish(
-        "credential_update",
-        {
-            "content_owner_id": owner_id,
-            "old_status": old_status,
-            "status": new_status,
-            "status_display": YouTubeCredential.Status(new_status).label,
-            "message": message,
-        },
-        content_owner_id=owner_id,
+    publish_credential_update(
+        owner_id=owner_id, old_status=old_status, new_status=new_status, message=message
     )
     if new_status == YouTubeCredential.Status.OK:
         # Connected again or readable again: what waited for the credential is pushed now.

@@ -28,10 +28,10 @@ from syncs.youtube.mapping import (
     policy_fields_from_api,
     video_fields_from_api,
 )
+from videos.events import publish_videos_update
 from videos.models import Asset, Claim, Policy, Video
 from videos.selectors import asset_ids_of_other_owners, policy_ids_of_other_owners
 from videos.services import claims_record_remote_policy, video_apply_remote_state
-from ytcms_site.live.events import publish_videos_update
 
 # assets.list and claims.list take a comma-separated id list; Google states no maximum, so they
 # get the videos.list one.

@@ -9,9 +9,9 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from syncs.events import publish_quota_update
 from syncs.models import QuotaLedger
 from syncs.youtube.errors import QuotaExhausted, next_quota_reset, pacific_day
-from ytcms_site.live.events import publish_quota_update
 
 
 def _ledger_row(*, project: str, api: str, now) -> QuotaLedger:

@@ -327,8 +327,8 @@ def test_charlie_does_not_see_alices_video_change(asgi_server, alice, charlie, c
 
 def _push_meets_a_conflict(item_id: int) -> None:
     """What the push does when YouTube changed a field since the edit began: settle, then publish."""
+    from syncs.events import publish_changeset_update, publish_sync_status
     from syncs.models import ChangeSet, ChangeSetItem
-    from ytcms_site.live.events import publish_changeset_update, publish_sync_status
 
     item = ChangeSetItem.objects.select_related("changeset").get(pk=item_id)
     item.status = ChangeSetItem.Status.CONFLICT
@@ -342,9 +342,9 @@ def _push_meets_a_conflict(item_id: int) -> None:
 
 def _spend_quota(units: int) -> None:
     """What the YouTube door does before a call: charge the ledger, then tell the dashboards."""
+    from syncs.events import publish_quota_update
     from syncs.models import QuotaLedger
     from syncs.youtube.errors import pacific_day
-    from ytcms_site.live.events import publish_quota_update
 
     day = pacific_day()
     QuotaLedger.objects.update_or_create(

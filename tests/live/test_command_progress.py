@@ -6,9 +6,9 @@ import pytest
 from django.core.management import call_command
 
 from reports.models import Report
+from syncs.events import changeset_numbers
 from syncs.models import ChangeSet
 from videos.services import video_update
-from ytcms_site.live.events import changeset_numbers
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from channels_app.models import Membership, Role
 from videos.services import BulkEdit, video_update, videos_acknowledge_drift, videos_bulk_edit
-from ytcms_site.live.groups import groups_for_user
+from ytcms_site.live.access import groups_for_user
 
 from .conftest import communicator, connected, frames, in_thread, transactional
 

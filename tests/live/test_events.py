@@ -2,8 +2,10 @@
 
 import pytest
 
+from reports import events as report_events
 from reports.models import Report
 from reports.services import report_create_from_path, report_ingest
+from syncs import events as sync_events
 from syncs.changesets.push import changeset_push
 from syncs.changesets.services import changeset_queue, changeset_resolve
 from syncs.models import ChangeSet, ChangeSetItem, QuotaLedger
@@ -34,7 +36,7 @@ async def test_processing_update_follows_an_import_to_its_end(
     alice, bob, charlie, owner_a, cookie_of, generated, immediate_tasks, monkeypatch
 ):
     immediate_tasks.REPORTS_CHUNK_ROWS = 40
-    monkeypatch.setattr(events, "PROGRESS_SECONDS", 0)  # every chunk: the throttle has its own test
+    monkeypatch.setattr(report_events, "PROGRESS_SECONDS", 0)  # every chunk: the throttle has its own test
     path = generated("live-dirty.csv", videos=120, seed=7, bad_rate=0.1)
     sockets = await sockets_of(cookie_of, alice, bob, charlie)
     seen_by_command = []
@@ -254,7 +256,7 @@ async def test_changeset_progress_is_throttled_but_state_changes_always_go(alice
 
     def progress_then_state():
         for _ in range(5):
-            events.publish_changeset_update(changeset, throttle=True)  # one per batch during a push
+            sync_events.publish_changeset_update(changeset, throttle=True)  # one per batch during a push
         changeset_queue(changeset=changeset, user=alice, enqueue=False)
 
     await in_thread(progress_then_state)()

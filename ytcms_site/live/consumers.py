@@ -13,8 +13,9 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.contrib.auth import get_user_model
 
+from ytcms_site.live.access import groups_for_user
 from ytcms_site.live.events import timestamp
-from ytcms_site.live.groups import groups_for_user, user_group
+from ytcms_site.live.groups import user_group
 from ytcms_site.live.outbox import layer_is_per_process, relay
 
 logger = logging.getLogger("ytcms.live")

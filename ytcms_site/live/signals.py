@@ -1,6 +1,6 @@
 """Changes to who may hear what, turned into an access_changed for the user's open sockets.
 
-These are exactly the inputs of the consumer's checks: groups_for_user reads the user's
+These are exactly the inputs of the consumer's checks: access.groups_for_user reads the user's
 memberships (user, content owner, channel) and is_active / is_superuser, may_view_quota and
 connect() read is_active / is_staff / is_superuser. A membership's role, the user's auth groups and
 permissions decide what a user may *edit* or which admin pages they get, not which live groups

@@ -75,7 +75,7 @@ class Command(BaseCommand):
 
     def _progress(self, numbers: dict):
         # Called after every committed chunk (possibly from the merger thread) with the numbers the
-        # live processing_update frames carry (ytcms_site.live.events.ReportProgress).
+        # live processing_update frames carry (reports.events.ReportProgress).
         percent, rate = numbers["progress"], numbers["rate"]
         line = (
             f"{percent:3d}%  {numbers['rows_read']:,} rows  {rate:,.0f} rows/s  "

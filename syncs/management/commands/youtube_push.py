@@ -14,9 +14,9 @@ from syncs.changesets.preview import changeset_preview
 from syncs.changesets.push import PushResult, changeset_push
 from syncs.changesets.scheduling import changeset_schedule_push
 from syncs.changesets.services import ChangeSetError, changeset_queue
+from syncs.events import changeset_numbers
 from syncs.models import ChangeSet
 from syncs.youtube.errors import PACIFIC
-from ytcms_site.live.events import changeset_numbers
 
 BAR_WIDTH = 30
 
