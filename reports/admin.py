@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 from core.admin_display import CountersDisplayMixin
 from core.admin_scoping import NotFoundOutsideScopeMixin, get_back_to_page
 from reports import s3
+from reports.counters import LIVE_COUNTERS, ROW_COUNTERS, SHOWN_COUNTERS
 from reports.downloads import csv_download
 from reports.forms import EditSheetUploadForm, ReportUploadForm
 from reports.models import Report
@@ -78,21 +79,7 @@ class ReportAdmin(CountersDisplayMixin, NotFoundOutsideScopeMixin, admin.ModelAd
     list_select_related = ("content_owner", "created_by")
     show_full_result_count = False
     change_form_template = "admin/reports/report/change_form.html"
-    counter_fields = (
-        "rows_read",
-        "rows_imported",
-        "rows_unchanged",
-        "rows_rejected",
-        "videos_created",
-        "videos_updated",
-        "videos_unchanged",
-        "channels_created",
-        "claims_upserted",
-        "assets_created",
-        "bytes_total",
-        "bytes_processed",
-        "checkpoint_line",
-    )
+    counter_fields = SHOWN_COUNTERS
     change_list_template = "admin/reports/report/change_list.html"
     readonly_fields = (
         "source",
@@ -107,21 +94,9 @@ class ReportAdmin(CountersDisplayMixin, NotFoundOutsideScopeMixin, admin.ModelAd
         "message",
         "layout",
         "unknown_columns",
-        "rows_read",
-        "rows_imported",
-        "rows_unchanged",
-        "rows_rejected",
-        "videos_created",
-        "videos_updated",
-        "videos_unchanged",
-        "channels_created",
-        "claims_upserted",
-        "assets_created",
-        "bytes_total",
-        "bytes_processed",
+        *SHOWN_COUNTERS,
         "sha256",
         "attempts",
-        "checkpoint_line",
         "created_at",
         "started_at",
         "progress_at",
@@ -144,7 +119,7 @@ class ReportAdmin(CountersDisplayMixin, NotFoundOutsideScopeMixin, admin.ModelAd
         ),
         (
             "Rows",
-            {"fields": (("rows_read", "rows_imported", "rows_unchanged", "rows_rejected"),)},
+            {"fields": (ROW_COUNTERS,)},
         ),
         (
             "Catalogue",
@@ -309,6 +284,8 @@ class ReportAdmin(CountersDisplayMixin, NotFoundOutsideScopeMixin, admin.ModelAd
             "errors_page": page,
             "can_run": self._can_run(request, report),
             "preview": report.preview if report.dry_run else [],
+            # The counters live-report.js updates as frames arrive (it keeps no list of its own).
+            "live_counters": LIVE_COUNTERS,
         }
         return super().change_view(request, object_id, form_url, extra_context)
 

@@ -28,6 +28,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from reports.counters import MERGE_COUNTERS
 from videos.models import Policy, Video
 from videos.policies import policy_rank
 from videos.selectors import asset_ids_of_other_owners, claim_ids_of_other_owners
@@ -306,17 +307,7 @@ class ChunkResult:
     assets_created: int = 0
     preview: list = field(default_factory=list)
 
-    COUNTERS = (
-        "rows_imported",
-        "rows_unchanged",
-        "videos_created",
-        "videos_updated",
-        "videos_unchanged",
-        "channels_created",
-        "claims_upserted",
-        "claims_deactivated",
-        "assets_created",
-    )
+    COUNTERS = MERGE_COUNTERS
 
 
 @dataclass

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from django.conf import settings as django_settings
 
+from reports.counters import CATALOGUE_COUNTERS, ROW_COUNTERS
 from reports.models import Report
 from tests.live.test_browser_live import (  # noqa: F401
     CHROMIUM,
@@ -90,18 +91,7 @@ def test_upload_preview_then_import_now_from_the_report_page(
             # The read-only fields follow, each its own (several share a line in the fieldsets).
             seen["live_fields"] = {
                 name: page.inner_text(f".fieldBox.field-{name} .readonly")
-                for name in (
-                    "rows_read",
-                    "rows_imported",
-                    "rows_unchanged",
-                    "rows_rejected",
-                    "videos_created",
-                    "videos_updated",
-                    "videos_unchanged",
-                    "channels_created",
-                    "claims_upserted",
-                    "assets_created",
-                )
+                for name in (*ROW_COUNTERS, *CATALOGUE_COUNTERS)
             }
             seen["preview_rejected_heading"] = page.inner_text("#report-row-errors h2")
             page.screenshot(path=str(ARTIFACTS / "2-preview-finished-live.png"), full_page=True)

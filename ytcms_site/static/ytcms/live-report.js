@@ -11,21 +11,12 @@
   if (!window.ytcmsLive) return;
 
   var STATUS_LABELS = { queued: "Queued", running: "Running", done: "Done", failed: "Failed" };
-  // The report's counters a frame carries (ytcms_site/live/events.py FRAME_COUNTERS, rows_read and
-  // bytes_processed): each is a read-only field of the page, and some are in the panel too.
-  var COUNTERS = [
-    "rows_read",
-    "rows_imported",
-    "rows_unchanged",
-    "rows_rejected",
-    "videos_created",
-    "videos_updated",
-    "videos_unchanged",
-    "channels_created",
-    "claims_upserted",
-    "assets_created",
-    "bytes_processed",
-  ];
+  // The report's counters a frame carries and the page shows: the report's page names them on its
+  // live panel (data-counters, from reports/counters.py LIVE_COUNTERS); each is a read-only field
+  // of the page, and some are in the panel too.
+  function counterNames(panel) {
+    return (panel.dataset.counters || "").split(" ").filter(Boolean);
+  }
   var BAR_COLOURS = { failed: "#ba2121", done: "#417690" };
   // Row errors kept in the table while the page is open; the full list is paged on reload.
   var MAX_LIVE_ERRORS = 500;
@@ -83,7 +74,8 @@
     panel.querySelector(".ytcms-bar-fill").style.width = percent + "%";
     panel.querySelector(".ytcms-report-percent").textContent = percent + "%";
     panel.querySelector(".ytcms-report-status").textContent = STATUS_LABELS[frame.status] || frame.status;
-    COUNTERS.forEach(function (name) {
+    var counters = counterNames(panel);
+    counters.forEach(function (name) {
       if (frame[name] === undefined) return;
       Array.prototype.forEach.call(document.querySelectorAll('[data-count="' + name + '"]'), function (el) {
         el.textContent = number(frame[name]);
@@ -99,7 +91,7 @@
     var rate = panel.querySelector(".ytcms-report-rate");
     if (rate) rate.textContent = !frame.done && frame.rate ? "· " + number(Math.round(frame.rate)) + " rows/s" : "";
     if (frame.message !== undefined) panel.querySelector(".ytcms-report-message").textContent = frame.message || "";
-    updateReadonlyFields(frame);
+    updateReadonlyFields(frame, counters);
     if (frame.done) showSummary(panel, frame);
   }
 
@@ -113,9 +105,9 @@
     );
   }
 
-  function updateReadonlyFields(frame) {
+  function updateReadonlyFields(frame, counters) {
     var values = { status: STATUS_LABELS[frame.status] || frame.status, message: frame.message || "-" };
-    COUNTERS.forEach(function (name) {
+    counters.forEach(function (name) {
       // A frame from a server older than the page may lack a counter: keep what is shown. Grouped
       // as the admin renders a read-only counter (ytcms_site/admin_display.py): the live field
       // reads as it will after a reload.
