@@ -9,7 +9,7 @@ the server's GIL, so the figures are pessimistic).
 
 Every client signs in as the same staff user (a viewer of one content owner, so the consumer reads
 memberships and joins the owner's group as a real rights manager's page does). Each event goes
-through ytcms_site.live.events.publish, the helper services call, carrying the time it was sent;
+through core.live.transport.publish, the helper services call, carrying the time it was sent;
 a client records the time it received it. Printed per round: connect time (handshake, session
 lookup, group joins, connection_status) p50/p99 and for all clients, delivery latency p50/p99/max
 over every (client, event) pair, and frames lost. The baseline round (--baseline clients) runs
@@ -138,7 +138,7 @@ class ThreadServer:
         # On the server's loop: the in-memory layer's queues belong to it.
         from asgiref.sync import sync_to_async
 
-        from ytcms_site.live.events import publish
+        from core.live.transport import publish
 
         future = asyncio.run_coroutine_threadsafe(
             sync_to_async(publish)("video_update", payload, content_owner_id=OWNER_ID), self.loop
@@ -179,7 +179,7 @@ class ChildServer:
     async def publish(self, payload: dict) -> None:
         from asgiref.sync import sync_to_async
 
-        from ytcms_site.live.events import publish
+        from core.live.transport import publish
 
         await sync_to_async(publish, thread_sensitive=False)(
             "video_update", payload, content_owner_id=OWNER_ID

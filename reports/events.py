@@ -10,9 +10,9 @@ from collections.abc import Callable
 
 from django.utils import formats, timezone
 
+from core.live.transport import PROGRESS_SECONDS, publish
 from reports.counters import LIVE_COUNTERS
 from reports.models import Report, ReportRowError
-from ytcms_site.live.events import PROGRESS_SECONDS, publish
 
 # Row errors a frame carries at most: the newest, the page pages the rest on reload.
 NEWEST_ERRORS = 20

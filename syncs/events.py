@@ -1,6 +1,6 @@
 """YouTube sync's live events: change sets, their items' sync status, the quota, the credentials.
 
-Built here from syncs' models and sent by the transport (ytcms_site.live.events) after commit.
+Built here from syncs' models and sent by the transport (core.live.transport) after commit.
 """
 
 from collections.abc import Iterable, Mapping
@@ -9,9 +9,8 @@ from datetime import date
 from django.db import transaction
 from django.db.models import Count
 
-from syncs.models import ChangeSet, ChangeSetItem, QuotaLedger, YouTubeCredential
-from videos.models import Video
-from ytcms_site.live.events import (
+from core.live.groups import QUOTA_GROUP, groups_for_event
+from core.live.transport import (
     PROGRESS_SECONDS,
     Frame,
     Outgoing,
@@ -21,7 +20,8 @@ from ytcms_site.live.events import (
     publish,
     send_after_commit,
 )
-from ytcms_site.live.groups import QUOTA_GROUP, groups_for_event
+from syncs.models import ChangeSet, ChangeSetItem, QuotaLedger, YouTubeCredential
+from videos.models import Video
 
 QUOTA_SECONDS = 1.0
 

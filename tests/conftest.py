@@ -36,7 +36,7 @@ def _fast_test_settings(settings):
 def _no_quota_frame_outlives_its_test():
     # A quota_update held for its throttle window is sent by a timer thread, which writes the live
     # outbox: after the test, into the next test's database (SQLite: "database table is locked").
-    from ytcms_site.live.events import reset_throttles
+    from core.live.transport import reset_throttles
 
     yield
     reset_throttles()

@@ -1,15 +1,15 @@
 """The catalogue's live events: a video_update per changed video, built here, sent by the transport.
 
 Services call `publish_videos_update` after their writes; the frames are read as committed and go
-to the video's content owner and channel (ytcms_site.live.events sends them after commit).
+to the video's content owner and channel (core.live.transport sends them after commit).
 """
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
 
+from core.live.groups import groups_for_event
+from core.live.transport import Outgoing, frame, send_after_commit
 from videos.models import Video
-from ytcms_site.live.events import Outgoing, frame, send_after_commit
-from ytcms_site.live.groups import groups_for_event
 
 logger = logging.getLogger("ytcms.live")
 

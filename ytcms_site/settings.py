@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_filters",
     "channels",
     "django_tasks_db",
+    "core.live",
     "channels_app",
     "videos",
     "reports",
@@ -132,7 +133,7 @@ if REDIS_URL:
     }
 else:
     # Inside the web server only: the task worker, the scheduler and commands reach its sockets
-    # through the outbox table its relay reads (ytcms_site/live/outbox.py).
+    # through the outbox table its relay reads (core/live/outbox.py).
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # ---- Tasks (django.tasks with the database backend; run `manage.py db_worker --queue-name '*'`)

@@ -15,6 +15,7 @@ from django.conf import settings as django_settings
 from django.db import connections
 from django.test import Client
 
+from core.live import transport
 from tests.reports.test_ingest_helpers import generated_fixture, immediate_tasks_fixture  # noqa: F401
 from tests.syncs.conftest import (  # noqa: F401
     connect,
@@ -23,7 +24,6 @@ from tests.syncs.conftest import (  # noqa: F401
     sleeps,
     youtube_emulator,
 )
-from ytcms_site.live import events
 
 ORIGIN = b"http://testserver"
 transactional = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -45,10 +45,10 @@ def _own_channel_layer(settings):
     else:
         settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     channel_layers.backends.clear()
-    events.reset_throttles()
+    transport.reset_throttles()
     yield
     channel_layers.backends.clear()
-    events.reset_throttles()
+    transport.reset_throttles()
     # database_sync_to_async ran the ORM in asgiref's executor thread: close its connection, or
     # PostgreSQL refuses to drop the test database ("being accessed by other users").
     SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=30)

@@ -5,7 +5,7 @@ from django.contrib.auth.models import update_last_login
 from django.db import transaction
 
 from channels_app.models import Membership, Role
-from ytcms_site.live import events
+from core.live import transport
 
 
 @pytest.fixture
@@ -16,8 +16,8 @@ def told(monkeypatch):
     async def record(layer, *, user_ids):
         sends.append(set(user_ids))
 
-    monkeypatch.setattr(events, "_send_access_changed", record)
-    events._pending_user_ids().clear()
+    monkeypatch.setattr(transport, "_send_access_changed", record)
+    transport._pending_user_ids().clear()
     return sends
 
 

@@ -115,7 +115,7 @@ def asgi_server(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     # Several chunks, so the import sends more than its first and last frames.
     settings.REPORTS_CHUNK_ROWS = 2
-    from ytcms_site.live.events import reset_throttles
+    from core.live.transport import reset_throttles
 
     reset_throttles()
     # Django's ASGI handler runs each request in a thread of its own; a persistent connection

@@ -2,6 +2,7 @@
 
 import pytest
 
+from core.live import transport
 from reports import events as report_events
 from reports.models import Report
 from reports.services import report_create_from_path, report_ingest
@@ -13,7 +14,6 @@ from syncs.services.quota import quota_charge
 from syncs.youtube.errors import pacific_day
 from tests.syncs.conftest import studio_edit
 from videos.services import video_update
-from ytcms_site.live import events
 
 from .conftest import connected, frames, in_thread, of_type, transactional
 
@@ -263,7 +263,7 @@ async def test_changeset_progress_is_throttled_but_state_changes_always_go(alice
 
     received = of_type(await frames(socket), "changeset_update")
     assert [f["status"] for f in received] == ["draft", "queued"]
-    throttle = events.Throttle(1.0)
+    throttle = transport.Throttle(1.0)
     assert throttle.ready(7, now=100.0) and not throttle.ready(7, now=100.5)
     assert throttle.ready(8, now=100.5) and throttle.ready(7, now=101.0)  # per change set, per second
     await socket.disconnect()

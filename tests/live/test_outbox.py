@@ -11,9 +11,9 @@ import pytest
 from channels.layers import channel_layers
 from django.utils import timezone
 
-from ytcms_site.live import events, outbox
-from ytcms_site.live.groups import groups_for_event
-from ytcms_site.models import LiveOutboxBatch
+from core.live import outbox, transport
+from core.live.groups import groups_for_event
+from core.live.models import LiveOutboxBatch
 
 from .conftest import connected, frames, in_thread, transactional
 
@@ -27,11 +27,11 @@ def _in_memory_layer(_own_channel_layer, settings):
 
 def frame_for_owner(owner_id: str, title: str) -> list[list]:
     """What a process without the web server's layer leaves for one video_update to an owner."""
-    built = events.frame(
+    built = transport.frame(
         "video_update", {"video_id": "outbox00001", "title": title, "content_owner_id": owner_id}
     )
     return [
-        [group, {"type": events.MESSAGE_TYPE, "id": f"{owner_id}-{title}", "group": group, "frame": built}]
+        [group, {"type": transport.MESSAGE_TYPE, "id": f"{owner_id}-{title}", "group": group, "frame": built}]
         for group in groups_for_event(content_owner_id=owner_id)
     ]
 
@@ -88,7 +88,7 @@ def test_a_publish_without_the_relay_in_this_process_leaves_the_frame_in_the_out
     owner_a, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        events.publish("processing_update", {"report_id": 7, "progress": 100}, content_owner_id="owner-a")
+        transport.publish("processing_update", {"report_id": 7, "progress": 100}, content_owner_id="owner-a")
 
     (batch,) = LiveOutboxBatch.objects.all()
     groups = [group for group, _ in batch.messages]

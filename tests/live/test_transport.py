@@ -4,10 +4,10 @@ import ast
 import importlib.util
 import time
 
-from ytcms_site.live import events
+from core.live import transport
 
 APPS = ("videos", "reports", "syncs", "channels_app")
-TRANSPORT = ("ytcms_site.live.events", "ytcms_site.live.groups", "ytcms_site.live.outbox")
+TRANSPORT = ("core.live.transport", "core.live.groups", "core.live.outbox")
 
 
 def imported_by(module: str) -> set[str]:
@@ -32,8 +32,8 @@ def is_module(name: str) -> bool:
 
 
 def reached_from(module: str) -> set[str]:
-    """The modules of ours (ytcms_site and the apps) this one reaches, one import after another."""
-    ours = ("ytcms_site", *APPS)
+    """The modules of ours (the ground, the project and the apps) this one reaches, one import after another."""
+    ours = ("core", "ytcms_site", *APPS)
     reached, todo = set(), [module]
     while todo:
         for name in imported_by(todo.pop()):
@@ -44,22 +44,22 @@ def reached_from(module: str) -> set[str]:
 
 
 def test_the_transport_imports_no_app_not_even_inside_a_function():
-    assert {"ytcms_site.live.groups", "ytcms_site.models"} <= reached_from("ytcms_site.live.events")
+    assert {"core.live.groups", "core.live.models"} <= reached_from("core.live.transport")
     for module in TRANSPORT:
         reached = reached_from(module)
-        assert not {name for name in reached if name.split(".")[0] in APPS}, module
+        assert not {name for name in reached if name.split(".")[0] in (*APPS, "ytcms_site")}, module
 
 
 def test_reset_throttles_drops_the_frame_an_apps_trailing_sender_holds(monkeypatch):
     sent = []
-    monkeypatch.setattr(events, "send_now", lambda outgoing, **kwargs: sent.append(outgoing))
-    sender = events.TrailingSender(0.2)  # as syncs.events holds the quota's last frame
-    throttle = events.Throttle(60)
+    monkeypatch.setattr(transport, "send_now", lambda outgoing, **kwargs: sent.append(outgoing))
+    sender = transport.TrailingSender(0.2)  # as syncs.events holds the quota's last frame
+    throttle = transport.Throttle(60)
     assert throttle.ready("k")
 
     sender.send("key", [(["live.quota"], {"type": "quota_update", "used": 1})])
     sender.send("key", [(["live.quota"], {"type": "quota_update", "used": 2})])  # held for 0.2 s
-    events.reset_throttles()
+    transport.reset_throttles()
     time.sleep(0.5)
 
     assert [outgoing[0][1]["used"] for outgoing in sent] == [1]  # the held frame never went
@@ -68,8 +68,8 @@ def test_reset_throttles_drops_the_frame_an_apps_trailing_sender_holds(monkeypat
 
 def test_a_trailing_sender_sends_the_last_frame_once_its_window_is_over(monkeypatch):
     sent = []
-    monkeypatch.setattr(events, "send_now", lambda outgoing, **kwargs: sent.append(outgoing))
-    sender = events.TrailingSender(0.2)
+    monkeypatch.setattr(transport, "send_now", lambda outgoing, **kwargs: sent.append(outgoing))
+    sender = transport.TrailingSender(0.2)
 
     for used in (1, 2, 3):
         sender.send("key", [(["live.quota"], {"type": "quota_update", "used": used})])

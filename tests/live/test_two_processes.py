@@ -3,7 +3,7 @@
 Two ASGI server processes on the Redis layer: an event raised in A reaches a browser on B. One
 server on the embedded default (in-memory layer, what `make run` serves): an event raised by a
 command in another process (as the task worker, the scheduler or a terminal would) reaches it
-through the outbox its relay reads (ytcms_site/live/outbox.py).
+through the outbox its relay reads (core/live/outbox.py).
 
 Real processes (uvicorn started as commands, not forked from pytest), a database file (or a
 PostgreSQL database of this test's own) every process shares, this run's Redis database (under

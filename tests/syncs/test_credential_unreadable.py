@@ -291,7 +291,7 @@ def test_the_change_is_announced_to_the_owners_listeners_after_commit(
     unreadable, monkeypatch, django_capture_on_commit_callbacks
 ):
     sent = []
-    monkeypatch.setattr("ytcms_site.live.events.send_now", lambda outgoing, **kwargs: sent.extend(outgoing))
+    monkeypatch.setattr("core.live.transport.send_now", lambda outgoing, **kwargs: sent.extend(outgoing))
 
     with django_capture_on_commit_callbacks() as callbacks:
         with pytest.raises(_unreadable_error(), match=UNREADABLE):

@@ -1,7 +1,9 @@
-"""Live updates: the transport (events.py, outbox.py, group names in groups.py), the websocket
-consumer and which groups a user may join (access.py, the one module here that reads an app).
+"""Live updates, the project's side: the websocket consumer (consumers.py), which groups a user
+may join (access.py, which reads channels_app), the websocket origin check (origin.py) and the
+signals that make open sockets follow membership changes (signals.py).
 
-Each app builds its own frames (videos/events.py, reports/events.py, syncs/events.py) and hands
-them to `ytcms_site.live.events` after its writes; the frames reach only the people who may see
-the content owner or channel concerned.
+The transport (publish, throttles, the outbox, group names) is the ground's: core/live/. Each app
+builds its own frames (videos/events.py, reports/events.py, syncs/events.py) and hands them to
+`core.live.transport` after its writes; the frames reach only the people who may see the content
+owner or channel concerned.
 """

@@ -6,7 +6,7 @@ Apart from groups.py (names only) so that publishing an event needs no app: the 
 
 from channels_app.models import Membership
 from channels_app.selectors import channels_visible_to
-from ytcms_site.live.groups import ALL_GROUP, QUOTA_GROUP, channel_group, owner_group
+from core.live.groups import ALL_GROUP, QUOTA_GROUP, channel_group, owner_group
 
 
 def may_view_quota(user) -> bool:

@@ -13,10 +13,10 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.contrib.auth import get_user_model
 
+from core.live.groups import user_group
+from core.live.outbox import layer_is_per_process, relay
+from core.live.transport import timestamp
 from ytcms_site.live.access import groups_for_user
-from ytcms_site.live.events import timestamp
-from ytcms_site.live.groups import user_group
-from ytcms_site.live.outbox import layer_is_per_process, relay
 
 logger = logging.getLogger("ytcms.live")
 
@@ -121,7 +121,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.groups_joined = keeping
 
     async def live_event(self, message):
-        """A frame from ytcms_site.live.events, relayed as it is."""
+        """A frame from core.live.transport, relayed as it is."""
         # A copy queued for a group this socket has left since (access revoked) is not relayed.
         # Checked before the seen ids: a dropped copy must not hide one from a group still joined.
         group = message.get("group")

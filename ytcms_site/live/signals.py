@@ -18,7 +18,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from channels_app.models import Membership
-from ytcms_site.live.events import publish_access_changed
+from core.live.transport import publish_access_changed
 
 MEMBERSHIP_SCOPE_FIELDS = ("user_id", "content_owner_id", "channel_id")
 USER_ACCESS_FIELDS = ("is_active", "is_staff", "is_superuser")

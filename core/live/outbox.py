@@ -30,7 +30,7 @@ from channels.db import database_sync_to_async
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.utils import timezone
 
-from ytcms_site.models import LiveOutboxBatch
+from core.live.models import LiveOutboxBatch
 
 logger = logging.getLogger("ytcms.live")
 

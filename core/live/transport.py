@@ -4,7 +4,7 @@ Each app builds its own frames (videos/events.py, reports/events.py, syncs/event
 models and hands them to `publish` or `send_after_commit` here. Every send waits for the
 transaction to commit (`transaction.on_commit`): a write that rolls back never shows up in
 anyone's browser. Frames go only to the groups of the content owner and channel concerned (and
-`live.all`, the superusers'), named from their ids by groups.py. A failed send (Redis down) is
+`live.all`, the superusers'), named from their ids by core/live/groups.py. A failed send (Redis down) is
 logged and never fails the write that caused it.
 
 Rates: per-row work (imports) emits processing_update only; progress frames are throttled to about
@@ -12,7 +12,8 @@ one a second (PROGRESS_SECONDS) per report / change set, with a final frame that
 Every `Throttle` and `TrailingSender` registers itself, so `reset_throttles` forgets them all.
 
 Besides frames, one control message never reaches a browser: `publish_access_changed` tells a
-user's open sockets to recompute their groups when their memberships or flags change (signals.py).
+user's open sockets to recompute their groups when their memberships or flags change
+(ytcms_site/live/signals.py).
 """
 
 import asyncio
@@ -30,8 +31,8 @@ from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connection, transaction
 
-from ytcms_site.live.groups import groups_for_event, user_group
-from ytcms_site.live.outbox import layer_is_per_process, messages_of, outbox_write, relay
+from core.live.groups import groups_for_event, user_group
+from core.live.outbox import layer_is_per_process, messages_of, outbox_write, relay
 
 logger = logging.getLogger("ytcms.live")
 

@@ -1,0 +1,1 @@
+"""The live transport: publish, throttles, the outbox between processes and group names (no app imported)."""
