@@ -126,7 +126,7 @@ def _literal(field, value, params: list) -> str:
 
 
 def _wanted_json(name: str, expression: str) -> str:
-    """The JSON form video_wanted_state gives a field (services._json_value), in SQL."""
+    """The JSON form video_wanted_state gives a field (videos.snapshot.snapshot_value), in SQL."""
     kind = _kind(name)
     if kind == "JSONField":
         return expression

@@ -72,7 +72,7 @@ from syncs.serializers import (
     SyncRecordSerializer,
 )
 from syncs.youtube.errors import next_quota_reset, pacific_day
-from videos.api import _some, _video_ids_error
+from videos.api import ids_summary, video_ids_error
 from videos.filters import VideoFilter
 from videos.selectors import videos_editable_by, videos_visible_to
 from videos.serializers import BulkEditSpecSerializer
@@ -319,7 +319,7 @@ class ChangeSetViewSet(
         if read_only:
             raise PermissionDenied(
                 f"You may read but not change {len(read_only):,} of these videos "
-                f"({_some(read_only)}): editing needs an editor or manager role on their channel."
+                f"({ids_summary(read_only)}): editing needs an editor or manager role on their channel."
             )
         edit = BulkEditSpecSerializer.to_edit(serializer.validated_data["edit"])
         with transaction.atomic():
@@ -347,7 +347,7 @@ class ChangeSetViewSet(
             missing = [video_id for video_id in ids if video_id not in visible]
             if missing:
                 # The same answer whether a video does not exist or belongs to someone else.
-                raise _video_ids_error(missing, "not found among the videos you may see", "not_found")
+                raise video_ids_error(missing, "not found among the videos you may see", "not_found")
             return ids
         filterset = VideoFilter(data=data["filter"], queryset=videos_visible_to(user=user), request=request)
         if not filterset.is_valid():
@@ -500,7 +500,7 @@ class ChangeSetViewSet(
                         "item_ids": [
                             ErrorDetail(
                                 f"{len(missing):,} of the items are not conflicts of this change set: "
-                                f"{_some(missing)}.",
+                                f"{ids_summary(missing)}.",
                                 code="not_found",
                             )
                         ]

@@ -224,7 +224,7 @@ class VideoViewSet(
         missing = [video_id for video_id in ids if video_id not in visible]
         if missing:
             # The same answer whether a video does not exist or belongs to someone else.
-            raise _video_ids_error(missing, "not found among the videos you may see", "not_found")
+            raise video_ids_error(missing, "not found among the videos you may see", "not_found")
         if not user.has_perm("videos.change_video"):
             raise PermissionDenied("Your account may read videos but not change them.")
         editable = videos_editable_by(user=user).filter(pk__in=ids)
@@ -233,7 +233,7 @@ class VideoViewSet(
         if read_only:
             raise PermissionDenied(
                 f"You may read but not change {len(read_only):,} of these videos "
-                f"({_some(read_only)}): editing needs an editor or manager role on their channel."
+                f"({ids_summary(read_only)}): editing needs an editor or manager role on their channel."
             )
         videos = list(editable.order_by("pk"))
         if preview:
@@ -277,14 +277,16 @@ def _check_may_edit(user, video: Video) -> None:
         )
 
 
-def _some(ids: list[str]) -> str:
+def ids_summary(ids: list[str]) -> str:
+    """The first 20 ids and how many more: error messages name the videos without listing 10,000."""
     shown = ", ".join(ids[:20])
     return shown + (f" and {len(ids) - 20:,} more" if len(ids) > 20 else "")
 
 
-def _video_ids_error(ids: list[str], what: str, code: str) -> ValidationError:
+def video_ids_error(ids: list[str], what: str, code: str) -> ValidationError:
+    """A 400 on `video_ids` naming the videos that are `what` (the bulk edits' selections)."""
     return ValidationError(
-        {"video_ids": [ErrorDetail(f"{len(ids):,} of the videos are {what}: {_some(ids)}.", code=code)]}
+        {"video_ids": [ErrorDetail(f"{len(ids):,} of the videos are {what}: {ids_summary(ids)}.", code=code)]}
     )
 
 

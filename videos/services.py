@@ -1,23 +1,22 @@
 """Writes to the catalogue. Every edit of what we want goes through here, whatever its door."""
 
-import copy
 import dataclasses
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from core.errors import DomainError
 from videos.events import publish_video_update, publish_videos_update
 from videos.models import Claim, Policy, Video
 from videos.policies import claim_policy_text, policy_rank
 from videos.selectors import assignable_category_ids
+from videos.snapshot import model_value, snapshot_value
 from videos.validation import (
     TEXT_LIMITS,
     Violation,
@@ -67,24 +66,9 @@ class VideoValidationError(DomainError):
         return [{"field": v.field, "code": v.code, "message": v.message} for v in self.violations]
 
 
-def _json_value(field_name: str, value):
-    """A field value in the form the snapshot keeps it (JSON: times as ISO 8601 UTC)."""
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    # A copy: the snapshot must never share a list or dict with the wanted field, or an
-    # in-place edit of video.tags would silently change "what YouTube has" too.
-    return copy.deepcopy(value)
-
-
-def _model_value(field_name: str, value):
-    if field_name == "publish_at" and isinstance(value, str):
-        return parse_datetime(value)
-    return copy.deepcopy(value)
-
-
 def video_wanted_state(video: Video) -> dict:
     """What we want YouTube to have, in snapshot form."""
-    return {name: _json_value(name, getattr(video, name)) for name in WRITABLE_FIELDS}
+    return {name: snapshot_value(name, getattr(video, name)) for name in WRITABLE_FIELDS}
 
 
 def _pending_fields(video: Video, *, edited: Iterable[str] = ()) -> list[str]:
@@ -150,7 +134,7 @@ def _change_message(changed: Mapping[str, tuple]) -> list:
         {"changed": {"fields": [str(Video._meta.get_field(name).verbose_name) for name in changed]}},
         {
             "values": {
-                name: {"old": _json_value(name, old), "new": _json_value(name, new)}
+                name: {"old": snapshot_value(name, old), "new": snapshot_value(name, new)}
                 for name, (old, new) in changed.items()
             }
         },
@@ -219,9 +203,9 @@ def video_record_push_result(*, video: Video, remote: Mapping, etag: str = "") -
     pending = set(video.pending_fields)
     for name, value in remote.items():
         if name in WRITABLE_FIELDS:
-            snapshot[name] = _json_value(name, value)
+            snapshot[name] = snapshot_value(name, value)
             if name not in pending:
-                setattr(video, name, _model_value(name, snapshot[name]))
+                setattr(video, name, model_value(name, snapshot[name]))
         else:
             setattr(video, name, value)
     video.remote_snapshot = snapshot
@@ -252,11 +236,11 @@ def video_apply_remote_state(
     drifted = []
     for name, value in remote.items():
         if name in WRITABLE_FIELDS:
-            snapshot[name] = _json_value(name, value)
+            snapshot[name] = snapshot_value(name, value)
             if name in old_snapshot and old_snapshot[name] != snapshot[name]:
                 drifted.append(name)
             if name not in pending:
-                setattr(video, name, _model_value(name, snapshot[name]))
+                setattr(video, name, model_value(name, snapshot[name]))
         else:
             setattr(video, name, value)
     if drifted:

@@ -12,7 +12,8 @@ from syncs.models import ChangeSet, ChangeSetItem
 from syncs.selectors import quota_today
 from syncs.youtube.errors import next_quota_reset
 from syncs.youtube.mapping import VIDEO_IDS_PER_CALL
-from videos.services import _model_value, video_validate_changes
+from videos.services import video_validate_changes
+from videos.snapshot import model_value
 from videos.validation import Violation
 
 UPDATE_UNITS = 50  # videos.update [doc determine_quota_cost]
@@ -111,7 +112,7 @@ def changeset_preview(*, changeset: ChangeSet, user=None, now: datetime | None =
     for video_items in by_video.values():
         video = video_items[0].video
         changes = {
-            item.field: _model_value(item.field, item.new_value)
+            item.field: model_value(item.field, item.new_value)
             for item in video_items
             if item.kind == ChangeSetItem.Kind.METADATA
         }

@@ -52,12 +52,11 @@ from videos.models import Asset, Claim, Video
 from videos.selectors import assignable_category_ids, claim_ids_of_other_owners
 from videos.services import (
     WRITABLE_FIELDS,
-    _json_value,
-    _model_value,
     claims_record_remote_policy,
     video_apply_remote_state,
     video_record_push_result,
 )
+from videos.snapshot import model_value, snapshot_value
 from videos.validation import validate_video_metadata
 
 Progress = Callable[[str], None]
@@ -170,7 +169,7 @@ class _OwnerWaits(Exception):
 def resource_values(resource: dict, parts) -> dict:
     """A videos resource → {field: value in snapshot form} for the writable fields of these parts."""
     fields = video_fields_from_api(resource, parts=tuple(parts))
-    return {name: _json_value(name, fields[name]) for name in WRITABLE_FIELDS if name in fields}
+    return {name: snapshot_value(name, fields[name]) for name in WRITABLE_FIELDS if name in fields}
 
 
 def _api_value(name: str, value):
@@ -206,11 +205,11 @@ def merge_parts(resource: dict, wanted: dict) -> tuple[dict, list[str]]:
 def _violations(video: Video, resource_fields: dict, wanted: dict) -> list:
     """Check the merged parts against YouTube's limits before spending 50 units."""
     merged = {**resource_fields, **wanted}
-    to_check = {name: _model_value(name, merged[name]) for name in merged if name in wanted}
+    to_check = {name: model_value(name, merged[name]) for name in merged if name in wanted}
     if "publish_at" in to_check or "privacy_status" in to_check:
         for name in ("publish_at", "privacy_status"):
             if name in merged:
-                to_check[name] = _model_value(name, merged[name])
+                to_check[name] = model_value(name, merged[name])
     if "localizations" in to_check and "default_language" in merged:
         to_check["default_language"] = merged["default_language"]
     categories = None

@@ -15,7 +15,8 @@ from syncs.youtube.mapping import claim_policy_canonical
 from videos.events import publish_videos_update
 from videos.models import Video
 from videos.policies import claim_policy_described
-from videos.services import WRITABLE_FIELDS, _json_value, _model_value, video_refresh_derived
+from videos.services import WRITABLE_FIELDS, video_refresh_derived
+from videos.snapshot import model_value, snapshot_value
 
 # Fields whose change needs a second manager's approval when CHANGESET_FOUR_EYES is on; every
 # Content ID item (a claim's policy: how the video is monetized) needs it too.
@@ -157,10 +158,10 @@ def _record_edits_of_owner(*, user, content_owner_id: str | None, edits: Mapping
     for video, changed in edits.items():
         snapshot = video.remote_snapshot or {}
         for name, (old, new) in changed.items():
-            new_json = _json_value(name, new)
+            new_json = snapshot_value(name, new)
             item = existing.get((video.pk, name))
             if item is None:
-                base = snapshot[name] if name in snapshot else _json_value(name, old)
+                base = snapshot[name] if name in snapshot else snapshot_value(name, old)
                 if base != new_json:
                     to_create.append(
                         ChangeSetItem(
@@ -235,8 +236,8 @@ def _video_follow_theirs(item: ChangeSetItem) -> None:
     """
     video = Video.objects.select_for_update().get(pk=item.video_id)
     changed = video_forget_drift(video=video, fields=[item.field])
-    if _json_value(item.field, getattr(video, item.field)) == item.new_value:
-        setattr(video, item.field, _model_value(item.field, item.theirs_value))
+    if snapshot_value(item.field, getattr(video, item.field)) == item.new_value:
+        setattr(video, item.field, model_value(item.field, item.theirs_value))
         video_refresh_derived(video)
         changed = True
     if changed:
