@@ -86,13 +86,14 @@ def main() -> None:
     call_command("migrate", verbosity=0)
 
     from channels_app.models import Channel, ContentOwner
+    from syncs.changesets.edits import videos_bulk_edit_in_changeset
     from syncs.changesets.push import changeset_push
     from syncs.changesets.services import changeset_queue
     from syncs.models import ApiCall, ChangeSet, QuotaLedger, YouTubeCredential
     from syncs.services.connect import youtube_connect_refresh_token
     from syncs.youtube.mapping import video_resource_from_fields
     from videos.models import Video
-    from videos.services import BulkEdit, video_create, videos_bulk_edit
+    from videos.services import BulkEdit, video_create
 
     ids = [f"bs{i:09d}" for i in range(n)]
     fields = {
@@ -162,7 +163,7 @@ def main() -> None:
         print(f"Seeding {n:,} videos …", flush=True)
         videos = [video_create(channel=channel, video_id=i, remote=fields, source="api") for i in ids]
         youtube_connect_refresh_token(owner=owner, refresh_token=REFRESH_TOKEN)
-        videos_bulk_edit(
+        videos_bulk_edit_in_changeset(
             videos=videos, edit=BulkEdit(find="Bench", replace="Benched", find_in=("title",)), user=user
         )
         changeset = ChangeSet.objects.get(created_by=user, status=ChangeSet.Status.DRAFT)

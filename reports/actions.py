@@ -1,4 +1,4 @@
-"""Admin actions other apps' admins use: the edit-sheet export of selected videos."""
+"""The edit-sheet export of selected videos: an action reports.admin adds to the video list."""
 
 from django.contrib import admin, messages
 from django.db.models import Q

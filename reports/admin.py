@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 from core.admin_display import CountersDisplayMixin
 from core.admin_scoping import NotFoundOutsideScopeMixin, get_back_to_page
 from reports import s3
+from reports.actions import export_edit_sheet
 from reports.counters import LIVE_COUNTERS, ROW_COUNTERS, SHOWN_COUNTERS
 from reports.downloads import csv_download
 from reports.forms import EditSheetUploadForm, ReportUploadForm
@@ -33,6 +34,9 @@ from reports.services import (
     report_failed_rows_csv,
     report_rerun,
 )
+from syncs.actions import claim_with_asset
+from syncs.admin import VideoWithChangeSetsAdmin
+from videos.models import Video
 
 ERRORS_PER_PAGE = 50
 SHEET_SESSION_KEY = "reports:edit_sheets"
@@ -493,3 +497,19 @@ class ReportAdmin(CountersDisplayMixin, NotFoundOutsideScopeMixin, admin.ModelAd
                 context.update(preview=preview, token=token, name=name)
         context["form"] = form
         return TemplateResponse(request, "admin/reports/report/edit_sheet.html", context)
+
+
+# ---- The edit sheet on the video list. reports sits above syncs: its video admin extends syncs'
+# (VideoWithChangeSetsAdmin, itself videos' VideoAdmin extended) and is registered in its place.
+
+admin.site.unregister(Video)
+
+
+@admin.register(Video)
+class VideoWithEditSheetAdmin(VideoWithChangeSetsAdmin):
+    # Between reading from YouTube and claiming: the place the list's menu has always had it.
+    actions = [
+        *(action for action in VideoWithChangeSetsAdmin.actions if action is not claim_with_asset),
+        export_edit_sheet,
+        claim_with_asset,
+    ]

@@ -605,12 +605,14 @@ class SheetResult:
 
 def edit_sheet_apply(*, stream, name: str, user) -> SheetResult:
     """Re-read the sheet, check it again (the catalogue may have moved) and record the edits as
-    pending changes through videos.services.video_update: one audit entry per video.
+    pending changes in the user's drafts through syncs.changesets.edits.video_edit_in_changeset:
+    one audit entry per video.
 
     Streams batch by batch in one transaction: a sheet found too long halfway saves nothing.
     """
+    from syncs.changesets.edits import video_edit_in_changeset
     from videos.models import Video
-    from videos.services import VideoValidationError, video_update
+    from videos.services import VideoValidationError
 
     sheet = _open_edit_sheet(stream, name)
     keep = settings.REPORTS_PREVIEW_VIDEOS
@@ -626,7 +628,8 @@ def edit_sheet_apply(*, stream, name: str, user) -> SheetResult:
     with transaction.atomic():
         for batch in _edit_sheet_batches(sheet=sheet, user=user):
             changes = [item for item in batch if isinstance(item, SheetChange)]
-            videos = Video.objects.select_for_update().in_bulk([change.video_id for change in changes])
+            # Each edit reads its video again under the row lock (video_edit_in_changeset).
+            videos = Video.objects.in_bulk([change.video_id for change in changes])
             for item in batch:
                 if item is None:
                     unchanged += 1
@@ -635,7 +638,7 @@ def edit_sheet_apply(*, stream, name: str, user) -> SheetResult:
                 else:
                     try:
                         with transaction.atomic():
-                            changed = video_update(
+                            changed = video_edit_in_changeset(
                                 video=videos[item.video_id],
                                 changes={name: new for name, (_, new) in item.changes.items()},
                                 user=user,

@@ -6,26 +6,32 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from channels_app.admin import ContentOwnerAdmin
 from channels_app.models import ContentOwner
 from channels_app.selectors import content_owners_managed_by
 from core.admin_scoping import NotFoundOutsideScopeMixin, get_back_to_page
+from syncs.actions import change_claim_policy, claim_with_asset, refresh_from_youtube, video_sync_history_html
+from syncs.changesets.edits import video_edit_in_changeset, videos_bulk_edit_in_changeset
 from syncs.changesets.preview import changeset_preview
 from syncs.changesets.selectors import (
     changeset_action_refusal,
     changeset_items_visible_to,
+    changesets_holding_video,
     changesets_visible_to,
     sync_records_visible_to,
 )
 from syncs.changesets.services import (
     ChangeSetError,
+    changeset_add_claim_policy,
     changeset_approve,
     changeset_queue,
     changeset_resolve,
     changeset_revert,
     changeset_revert_refusal,
+    claim_base_policy,
 )
 from syncs.changesets.shown import CLAIM_POLICY_KINDS, item_policy_names, item_value_shown
 from syncs.models import (
@@ -47,6 +53,10 @@ from syncs.selectors import (
 from syncs.services.credentials import credential_readable
 from syncs.views import youtube_connect_start
 from syncs.youtube.errors import pacific_day
+from videos.admin import ClaimAdmin, VideoAdmin
+from videos.models import Claim, Video
+from videos.policies import claim_policy_described, claim_policy_text
+from videos.services import WRITABLE_FIELDS, BulkEdit, BulkEditResult
 
 
 class StaffReadOnlyAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
@@ -573,3 +583,160 @@ class SyncRecordAdmin(StaffReadOnlyAdmin):
 
     def get_queryset(self, request):
         return sync_records_visible_to(user=request.user).select_related("video", "user", "changeset")
+
+
+# ---- Change sets on the catalogue's video and claim pages. videos does not import syncs: its
+# admins are extended here and registered again, as the content owner's admin is above.
+
+
+def changesets_waiting_html(changesets, *, none: str) -> str:
+    """The change sets an edit waits in, each linked with its status and author (video and claim pages)."""
+    changesets = list(changesets)
+    if not changesets:
+        return none
+    return format_html_join(
+        mark_safe("<br>"),  # noqa: S308 - a constant
+        '<a href="{}">{}</a> ({}, by {})',
+        (
+            (
+                reverse("admin:syncs_changeset_change", args=[changeset.pk]),
+                changeset,
+                changeset.get_status_display(),
+                changeset.created_by.get_username() if changeset.created_by else "nobody",
+            )
+            for changeset in changesets
+        ),
+    )
+
+
+admin.site.unregister(Video)
+
+
+@admin.register(Video)
+class VideoWithChangeSetsAdmin(VideoAdmin):
+    """Edits go into the editor's draft change set; the page shows which one and the pushes."""
+
+    actions = [*VideoAdmin.actions, refresh_from_youtube, claim_with_asset]
+    readonly_fields = (*VideoAdmin.readonly_fields, "pending_in_changesets", "push_history")
+    fieldsets = (
+        (
+            VideoAdmin.fieldsets[0][0],
+            {"fields": (*VideoAdmin.fieldsets[0][1]["fields"], "pending_in_changesets")},
+        ),
+        *VideoAdmin.fieldsets[1:],
+        ("History: pushes to YouTube (newest first)", {"fields": ("push_history",)}),
+    )
+
+    @admin.display(description="Waiting in change set")
+    def pending_in_changesets(self, video):
+        """Which change set an edit went into (#15): one draft per user per content owner."""
+        return changesets_waiting_html(
+            changesets_holding_video(video_id=video.pk),
+            none="None: no edit of this video waits to be pushed to YouTube.",
+        )
+
+    @admin.display(description="Push attempts")
+    def push_history(self, video):
+        return mark_safe(video_sync_history_html(video))  # noqa: S308 - an autoescaped template
+
+    def save_edit(self, request, *, video: Video, changes: dict) -> list[str]:
+        changed = video_edit_in_changeset(video=video, changes=changes, user=request.user)
+        if set(changed) & set(WRITABLE_FIELDS):
+            self._say_which_draft(request, video)
+        return changed
+
+    def save_bulk_edit(self, request, *, videos: list[Video], edit: BulkEdit) -> BulkEditResult:
+        return videos_bulk_edit_in_changeset(videos=videos, edit=edit, user=request.user)
+
+    def _say_which_draft(self, request, video):
+        """Name the draft the edit went into, with a link: nothing reaches YouTube until it is pushed."""
+        for draft in changesets_holding_video(video_id=video.pk).filter(
+            created_by=request.user, status=ChangeSet.Status.DRAFT
+        ):
+            self.message_user(
+                request,
+                format_html(
+                    'Your edit is in your draft change set <a href="{}">{}</a>: nothing goes to YouTube '
+                    "until it is pushed from there.",
+                    reverse("admin:syncs_changeset_change", args=[draft.pk]),
+                    draft,
+                ),
+                messages.INFO,
+            )
+
+
+admin.site.unregister(Claim)
+
+
+@admin.register(Claim)
+class ClaimWithChangeSetsAdmin(ClaimAdmin):
+    """A claim's policy as YouTube has it; a policy chosen here goes to the editor's draft."""
+
+    list_display = tuple(
+        "policy_on_youtube" if name == "policy" else name for name in ClaimAdmin.list_display
+    )
+    actions = [change_claim_policy]
+    readonly_fields = ("youtube_policy", "waiting_in_changesets")
+
+    @admin.display(description="policy", ordering="policy__name")
+    def policy_on_youtube(self, claim):
+        """What YouTube has, worded (the row's own policy gives the name: no query per row)."""
+        names = {claim.policy_id: claim.policy.name} if claim.policy is not None else {}
+        return claim_policy_text(claim_base_policy(claim=claim), names=names)
+
+    @admin.display(description="Policy on YouTube")
+    def youtube_policy(self, claim):
+        if not claim.video_id:  # the add page
+            return "-"
+        return format_html(
+            '{}<div class="help">As YouTube last answered it. Change it with the claims list\'s action '
+            "“Change claim policy…” (or, if you may edit claims, the Policy field): the change goes to your draft change set and reaches YouTube when "
+            "that is pushed.</div>",
+            claim_policy_described(
+                claim_base_policy(claim=claim), owner_id=claim.video.channel.content_owner_id
+            ),
+        )
+
+    @admin.display(description="Waiting in change set")
+    def waiting_in_changesets(self, claim):
+        """A policy change or release of this claim not yet at YouTube, as the video page shows edits."""
+        if not claim.video_id:
+            return "-"
+        return changesets_waiting_html(
+            changesets_holding_video(video_id=claim.video_id, field=f"claim:{claim.pk}"),
+            none="None: no change of this claim waits to be pushed to YouTube.",
+        )
+
+    # ---- a policy chosen here goes to the draft change set, as the "Change claim policy…" action does
+    def construct_change_message(self, request, form, formsets, add=False):
+        """The claim's history lists what changed here: not the policy, which waits in a draft."""
+        message = super().construct_change_message(request, form, formsets, add)
+        policy_label = str(form.fields["policy"].label)
+        for entry in message:
+            fields = entry.get("changed", {}).get("fields")
+            if fields and policy_label in fields:
+                fields.remove(policy_label)
+        return [entry for entry in message if entry.get("changed", {}).get("fields", True)]
+
+    def save_model(self, request, obj, form, change):
+        wanted = obj.policy_id
+        if change and "policy" in form.changed_data:
+            original = Claim.objects.get(pk=obj.pk)
+            # The column follows what YouTube answers (claims_record_remote_policy), never the form.
+            obj.policy_id = original.policy_id
+            try:
+                item = changeset_add_claim_policy(user=request.user, claim=original, policy_id=wanted)
+            except ChangeSetError as error:
+                self.message_user(request, f"Policy not changed: {error}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    format_html(
+                        'Your policy change is in your draft change set <a href="{}">{}</a>: nothing goes '
+                        "to YouTube until it is pushed from there.",
+                        reverse("admin:syncs_changeset_change", args=[item.changeset_id]),
+                        item.changeset,
+                    ),
+                    messages.INFO,
+                )
+        super().save_model(request, obj, form, change)

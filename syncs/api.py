@@ -41,6 +41,7 @@ from syncs.changesets.api_support import (
     changeset_open_drafts_of,
     quota_queued_by_day,
 )
+from syncs.changesets.edits import videos_bulk_edit_in_changeset
 from syncs.changesets.preview import changeset_preview, quota_remaining_today
 from syncs.changesets.selectors import (
     changeset_action_refusal,
@@ -76,7 +77,6 @@ from videos.api import ids_summary, video_ids_error
 from videos.filters import VideoFilter
 from videos.selectors import videos_editable_by, videos_visible_to
 from videos.serializers import BulkEditSpecSerializer
-from videos.services import videos_bulk_edit
 
 # Ids of change sets, items and audit rows: positive integers the database can hold.
 NUMERIC_ID_PATTERN = re.compile(r"[0-9]{1,18}")
@@ -323,7 +323,7 @@ class ChangeSetViewSet(
             )
         edit = BulkEditSpecSerializer.to_edit(serializer.validated_data["edit"])
         with transaction.atomic():
-            saved = videos_bulk_edit(videos=list(editable.order_by("pk")), edit=edit, user=user)
+            saved = videos_bulk_edit_in_changeset(videos=list(editable.order_by("pk")), edit=edit, user=user)
             owner_ids = editable.order_by().values_list("channel__content_owner_id", flat=True).distinct()
             drafts = changeset_open_drafts_of(user=user, content_owner_ids=list(owner_ids))
         changeset = drafts[0] if drafts else None

@@ -20,3 +20,11 @@ class SyncsConfig(AppConfig):
         from videos.events import video_sync_marks_register
 
         video_sync_marks_register(video_changeset_marks)
+
+        # The API's edits land in the editor's draft change set, as the admin's do: videos cannot
+        # import syncs, so the use cases are handed to it from here.
+        import videos.api
+        from syncs.changesets.edits import video_edit_in_changeset, videos_bulk_edit_in_changeset
+
+        videos.api.record_video_edit = video_edit_in_changeset
+        videos.api.record_bulk_edit = videos_bulk_edit_in_changeset

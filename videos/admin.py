@@ -5,29 +5,16 @@ from django.contrib.admin import helpers
 from django.contrib.admin.options import ShowFacets
 from django.contrib.admin.views.main import ChangeList
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 from django.utils.translation import ngettext
 
 from channels_app.selectors import channels_visible_to, content_owners_visible_to
 from core.admin_display import CountersDisplayMixin
 from core.admin_scoping import NotFoundOutsideScopeMixin
-from reports.actions import export_edit_sheet
-from syncs.actions import (
-    change_claim_policy,
-    claim_with_asset,
-    refresh_from_youtube,
-    video_sync_history_html,
-)
-from syncs.changesets.selectors import changesets_holding_video
-from syncs.changesets.services import ChangeSetError, changeset_add_claim_policy, claim_base_policy
-from syncs.models import ChangeSet
 from videos.events import video_sync_statuses
 from videos.forms import BulkEditForm, VideoAdminForm
 from videos.models import Asset, Claim, Policy, Video, VideoCategory
 from videos.pagination import EstimatedCountPaginator
-from videos.policies import claim_policy_described, claim_policy_text
 from videos.selectors import (
     effective_policy_labels,
     video_categories,
@@ -39,7 +26,8 @@ from videos.selectors import (
 )
 from videos.services import (
     EDITABLE_FIELDS,
-    WRITABLE_FIELDS,
+    BulkEdit,
+    BulkEditResult,
     VideoValidationError,
     video_update,
     videos_acknowledge_drift,
@@ -58,26 +46,6 @@ SYNC_BADGE_LABELS = {
     "conflict": "conflict",
     "failed": "push failed",
 }
-
-
-def changesets_waiting_html(changesets, *, none: str) -> str:
-    """The change sets an edit waits in, each linked with its status and author (video and claim pages)."""
-    changesets = list(changesets)
-    if not changesets:
-        return none
-    return format_html_join(
-        mark_safe("<br>"),  # noqa: S308 - a constant
-        '<a href="{}">{}</a> ({}, by {})',
-        (
-            (
-                reverse("admin:syncs_changeset_change", args=[changeset.pk]),
-                changeset,
-                changeset.get_status_display(),
-                changeset.created_by.get_username() if changeset.created_by else "nobody",
-            )
-            for changeset in changesets
-        ),
-    )
 
 
 class ContentOwnerFilter(admin.SimpleListFilter):
@@ -196,6 +164,10 @@ class VideoChangeList(ChangeList):
 
 @admin.register(Video)
 class VideoAdmin(CountersDisplayMixin, NotFoundOutsideScopeMixin, admin.ModelAdmin):
+    """The catalogue's video pages. The apps above attach their parts by subclassing and registering
+    again (videos imports neither): syncs (syncs.admin.VideoWithChangeSetsAdmin) records edits in
+    change sets and adds its actions and panels, reports (reports.admin) the edit-sheet export."""
+
     form = VideoAdminForm
     list_display = (
         "title",
@@ -227,14 +199,13 @@ class VideoAdmin(CountersDisplayMixin, NotFoundOutsideScopeMixin, admin.ModelAdm
     show_full_result_count = False
     show_facets = ShowFacets.NEVER
     paginator = EstimatedCountPaginator
-    actions = ["bulk_edit", "acknowledge_drift", refresh_from_youtube, export_edit_sheet, claim_with_asset]
+    actions = ["bulk_edit", "acknowledge_drift"]
     inlines = [ClaimInline]
     counter_fields = ("view_count", "like_count", "comment_count")
     readonly_fields = (
         "id",
         "channel",
         "pending_changes_table",
-        "pending_in_changesets",
         "made_for_kids",
         "published_at",
         "duration_seconds",
@@ -248,10 +219,9 @@ class VideoAdmin(CountersDisplayMixin, NotFoundOutsideScopeMixin, admin.ModelAdm
         "effective_policy",
         "snapshot_summary",
         "drift_summary",
-        "push_history",
     )
     fieldsets = (
-        (None, {"fields": ("id", "channel", "pending_changes_table", "pending_in_changesets")}),
+        (None, {"fields": ("id", "channel", "pending_changes_table")}),
         (
             "YouTube metadata (what we want)",
             {
@@ -284,7 +254,6 @@ class VideoAdmin(CountersDisplayMixin, NotFoundOutsideScopeMixin, admin.ModelAdm
         ),
         ("Rights", {"fields": ("claimed_status", "effective_policy")}),
         ("Our metadata", {"fields": ("artists", "genres", "isrc", "custom_id", "notes")}),
-        ("History: pushes to YouTube (newest first)", {"fields": ("push_history",)}),
     )
 
     # ---- scoping
@@ -381,14 +350,6 @@ class VideoAdmin(CountersDisplayMixin, NotFoundOutsideScopeMixin, admin.ModelAdm
             rows,
         )
 
-    @admin.display(description="Waiting in change set")
-    def pending_in_changesets(self, video):
-        """Which change set an edit went into (#15): one draft per user per content owner."""
-        return changesets_waiting_html(
-            changesets_holding_video(video_id=video.pk),
-            none="None: no edit of this video waits to be pushed to YouTube.",
-        )
-
     @admin.display(description="Changed on YouTube")
     def drift_summary(self, video):
         if not video.has_drift:
@@ -411,39 +372,27 @@ class VideoAdmin(CountersDisplayMixin, NotFoundOutsideScopeMixin, admin.ModelAdm
             f" · etag {video.remote_etag}" if video.remote_etag else "",
         )
 
-    @admin.display(description="Push attempts")
-    def push_history(self, video):
-        return mark_safe(video_sync_history_html(video))  # noqa: S308 - an autoescaped template
-
     # ---- saving goes through the service (validation, pending fields, audit)
     def save_model(self, request, obj, form, change):
-        # Locked until the admin's transaction ends: a report import or a push writing this row
-        # meanwhile waits, instead of having its snapshot overwritten by this save.
-        original = Video.objects.select_for_update().get(pk=obj.pk)
         changes = {name: form.cleaned_data[name] for name in form.changed_data if name in EDITABLE_FIELDS}
         try:
-            changed = video_update(video=original, changes=changes, user=request.user)
+            self.save_edit(request, video=obj, changes=changes)
         except VideoValidationError as error:  # the form validated; a race changed the base
             self.message_user(request, str(error), messages.ERROR)
-            return
-        if set(changed) & set(WRITABLE_FIELDS):
-            self._say_which_draft(request, original)
 
-    def _say_which_draft(self, request, video):
-        """Name the draft the edit went into, with a link: nothing reaches YouTube until it is pushed."""
-        for draft in changesets_holding_video(video_id=video.pk).filter(
-            created_by=request.user, status=ChangeSet.Status.DRAFT
-        ):
-            self.message_user(
-                request,
-                format_html(
-                    'Your edit is in your draft change set <a href="{}">{}</a>: nothing goes to YouTube '
-                    "until it is pushed from there.",
-                    reverse("admin:syncs_changeset_change", args=[draft.pk]),
-                    draft,
-                ),
-                messages.INFO,
-            )
+    def save_edit(self, request, *, video: Video, changes: dict) -> list[str]:
+        """Save the change form's edit of `video`; returns the fields that changed.
+
+        syncs' admin saves through its use case instead, which reads the row under its lock and
+        records the edit in the user's draft change set.
+        """
+        # The form has set its values on the instance: video_update compares with the saved ones.
+        video.refresh_from_db()
+        return video_update(video=video, changes=changes, user=request.user)
+
+    def save_bulk_edit(self, request, *, videos: list[Video], edit: BulkEdit) -> BulkEditResult:
+        """Apply the bulk edit page's edit; syncs' admin records it in the user's drafts as well."""
+        return videos_bulk_edit(videos=videos, edit=edit, user=request.user)
 
     def log_change(self, request, obj, message):
         """video_update records the change; the admin's own entry would be a duplicate."""
@@ -474,7 +423,7 @@ class VideoAdmin(CountersDisplayMixin, NotFoundOutsideScopeMixin, admin.ModelAdm
             edit = form.to_edit()
             videos = list(editable.order_by("pk"))
             if step == "apply":
-                result = videos_bulk_edit(videos=videos, edit=edit, user=request.user)
+                result = self.save_bulk_edit(request, videos=videos, edit=edit)
                 self.message_user(
                     request,
                     "Bulk edit saved: "
@@ -600,8 +549,11 @@ class ClaimAdminForm(forms.ModelForm):
 
 @admin.register(Claim)
 class ClaimAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
+    """The catalogue's claim pages. syncs' admin (syncs.admin.ClaimWithChangeSetsAdmin) adds what
+    goes through change sets: the policy as YouTube has it, a policy change into the draft."""
+
     form = ClaimAdminForm
-    list_display = ("id", "video", "asset", "content_type", "policy_on_youtube", "status", "origin")
+    list_display = ("id", "video", "asset", "content_type", "policy", "status", "origin")
     list_filter = ("content_type", "status")
     # Exact (ids are case-sensitive): the claims table's primary key and its video and asset
     # indexes serve the three; "=" would scan every claim.
@@ -610,8 +562,6 @@ class ClaimAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
     autocomplete_fields = ("video", "asset")
     show_full_result_count = False
     paginator = EstimatedCountPaginator
-    actions = [change_claim_policy]
-    readonly_fields = ("youtube_policy", "waiting_in_changesets")
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -627,66 +577,3 @@ class ClaimAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
-
-    @admin.display(description="policy", ordering="policy__name")
-    def policy_on_youtube(self, claim):
-        """What YouTube has, worded (the row's own policy gives the name: no query per row)."""
-        names = {claim.policy_id: claim.policy.name} if claim.policy is not None else {}
-        return claim_policy_text(claim_base_policy(claim=claim), names=names)
-
-    @admin.display(description="Policy on YouTube")
-    def youtube_policy(self, claim):
-        if not claim.video_id:  # the add page
-            return "-"
-        return format_html(
-            '{}<div class="help">As YouTube last answered it. Change it with the claims list\'s action '
-            "“Change claim policy…” (or, if you may edit claims, the Policy field): the change goes to your draft change set and reaches YouTube when "
-            "that is pushed.</div>",
-            claim_policy_described(
-                claim_base_policy(claim=claim), owner_id=claim.video.channel.content_owner_id
-            ),
-        )
-
-    @admin.display(description="Waiting in change set")
-    def waiting_in_changesets(self, claim):
-        """A policy change or release of this claim not yet at YouTube, as the video page shows edits."""
-        if not claim.video_id:
-            return "-"
-        return changesets_waiting_html(
-            changesets_holding_video(video_id=claim.video_id, field=f"claim:{claim.pk}"),
-            none="None: no change of this claim waits to be pushed to YouTube.",
-        )
-
-    # ---- a policy chosen here goes to the draft change set, as the "Change claim policy…" action does
-    def construct_change_message(self, request, form, formsets, add=False):
-        """The claim's history lists what changed here: not the policy, which waits in a draft."""
-        message = super().construct_change_message(request, form, formsets, add)
-        policy_label = str(form.fields["policy"].label)
-        for entry in message:
-            fields = entry.get("changed", {}).get("fields")
-            if fields and policy_label in fields:
-                fields.remove(policy_label)
-        return [entry for entry in message if entry.get("changed", {}).get("fields", True)]
-
-    def save_model(self, request, obj, form, change):
-        wanted = obj.policy_id
-        if change and "policy" in form.changed_data:
-            original = Claim.objects.get(pk=obj.pk)
-            # The column follows what YouTube answers (claims_record_remote_policy), never the form.
-            obj.policy_id = original.policy_id
-            try:
-                item = changeset_add_claim_policy(user=request.user, claim=original, policy_id=wanted)
-            except ChangeSetError as error:
-                self.message_user(request, f"Policy not changed: {error}", messages.ERROR)
-            else:
-                self.message_user(
-                    request,
-                    format_html(
-                        'Your policy change is in your draft change set <a href="{}">{}</a>: nothing goes '
-                        "to YouTube until it is pushed from there.",
-                        reverse("admin:syncs_changeset_change", args=[item.changeset_id]),
-                        item.changeset,
-                    ),
-                    messages.INFO,
-                )
-        super().save_model(request, obj, form, change)

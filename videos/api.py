@@ -5,7 +5,6 @@ content_owners_visible_to), so an object outside the user's memberships is a 404
 Every write goes through videos.services, as the admin's do.
 """
 
-from django.db import transaction
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
@@ -51,15 +50,18 @@ from videos.services import (
     videos_bulk_edit_validate,
 )
 
-# Where an API edit goes: into what we want, pending until a push (validated by
-# videos.validation, audited in the admin's history), and into the user's draft change set for
-# the video's content owner (video_update and videos_bulk_edit record it; docs/changesets.md).
-# Named here so tests can stand in for them. Neither ever pushes to YouTube.
+# Where an API edit goes: what we want, pending until a push (validated by videos.validation,
+# audited in the admin's history); neither ever pushes to YouTube. syncs, which videos does not
+# import, makes them its use cases when it is ready (SyncsConfig.ready): they read the video under
+# its row lock and record the edit in the user's open draft change set, with the same keyword
+# arguments.
 record_video_edit = video_update
 record_bulk_edit = videos_bulk_edit
 
 # How many changing videos a bulk preview lists; its counts always cover the whole selection.
 BULK_PREVIEW_ROWS = 200
+
+
 # ----------------------------------------------------------------------------- videos
 
 PATCH_EXAMPLE = OpenApiExample(
@@ -178,10 +180,9 @@ class VideoViewSet(
         _check_may_edit(request.user, video)
         serializer = VideoUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            # Lock the row: two PATCHes of different fields must not undo each other.
-            locked = Video.objects.select_for_update().get(pk=video.pk)
-            record_video_edit(video=locked, changes=serializer.validated_data, user=request.user)
+        # syncs' use case reads the row again under its lock: two PATCHes of different fields never
+        # undo each other.
+        record_video_edit(video=video, changes=serializer.validated_data, user=request.user)
         video = self.get_queryset().get(pk=video.pk)
         return Response(VideoDetailSerializer(video, context=self.get_serializer_context()).data)
 

@@ -156,7 +156,9 @@ def _apply(video: Video, changes: Mapping) -> dict[str, tuple]:
 def video_update(*, video: Video, changes: Mapping, user) -> list[str]:
     """Change what we want for one video; returns the names of the fields that changed.
 
-    Raises VideoValidationError (nothing saved) when any value breaks a YouTube limit.
+    Raises VideoValidationError (nothing saved) when any value breaks a YouTube limit. The doors
+    (admin, API, edit sheets) call syncs.changesets.edits.video_edit_in_changeset, which reads the
+    row under its lock first and records the edit in the user's open draft.
     """
     changes = video_normalise_changes(changes)
     violations = video_validate_changes(video=video, changes=changes)
@@ -174,23 +176,8 @@ def video_update(*, video: Video, changes: Mapping, user) -> list[str]:
         change_message=_change_message(changed),
         single_object=True,
     )
-    _record_in_changeset(user=user, edits={video: changed})
     publish_video_update(video)
     return list(changed)
-
-
-def _record_in_changeset(*, user, edits: Mapping) -> None:
-    """Extend the user's open draft change set with the writable-field edits."""
-    # Imported here: syncs imports videos, not the other way round at import time.
-    from syncs.changesets.services import changeset_record_edits
-
-    writable = {
-        video: {name: values for name, values in changed.items() if name in WRITABLE_FIELDS}
-        for video, changed in edits.items()
-    }
-    writable = {video: changed for video, changed in writable.items() if changed}
-    if writable and user is not None:
-        changeset_record_edits(user=user, edits=writable)
 
 
 def video_record_push_result(*, video: Video, remote: Mapping, etag: str = "") -> None:
@@ -470,11 +457,17 @@ class BulkEditResult:
     updated: int
     skipped_invalid: int
     unchanged: int
+    # {video: {field: (old, new)}} of the videos saved: what syncs records in the change sets.
+    edits: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 @transaction.atomic
 def videos_bulk_edit(*, videos: Iterable[Video], edit: BulkEdit, user) -> BulkEditResult:
-    """Apply a bulk edit to what we want; videos whose new values break a limit are skipped."""
+    """Apply a bulk edit to what we want; videos whose new values break a limit are skipped.
+
+    The doors call syncs.changesets.edits.videos_bulk_edit_in_changeset, which records the edits
+    in the user's open drafts as well.
+    """
     preview = videos_bulk_edit_preview(videos=videos, edit=edit)
     video_type = ContentType.objects.get_for_model(Video)
     to_save = []
@@ -505,12 +498,12 @@ def videos_bulk_edit(*, videos: Iterable[Video], edit: BulkEdit, user) -> BulkEd
         for video, changed in to_save
     ]
     LogEntry.objects.bulk_create(entries, batch_size=BULK_WRITE_BATCH)
-    _record_in_changeset(user=user, edits=dict(to_save))
     publish_videos_update(video.pk for video, _ in to_save)
     return BulkEditResult(
         updated=len(to_save),
         skipped_invalid=len(preview.invalid),
         unchanged=preview.unchanged_count,
+        edits=dict(to_save),
     )
 
 

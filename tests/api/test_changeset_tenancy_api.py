@@ -8,9 +8,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from channels_app.models import Role
+from syncs.changesets.edits import video_edit_in_changeset as video_update
 from syncs.models import ChangeSet, ChangeSetItem
 from tests.conftest import staff_user
-from videos.services import video_update
 
 pytestmark = pytest.mark.django_db
 

@@ -6,12 +6,12 @@ B and must see nothing of A. Pushes go to the YouTube emulator over HTTP."""
 
 import pytest
 
+from syncs.changesets.edits import video_edit_in_changeset as video_update
 from syncs.models import ChangeSet, ChangeSetItem, SyncRecord
 from syncs.youtube.errors import next_quota_reset
 from tests.api.conftest import error_codes, ids
 from tests.syncs.conftest import api_requests
 from videos.models import Video
-from videos.services import video_update
 
 pytestmark = pytest.mark.django_db
 

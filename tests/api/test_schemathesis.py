@@ -101,8 +101,8 @@ def alices_rows(rights, alice, owner_a, settings, tmp_path):
 
     from reports.models import ReportRowError
     from reports.services import report_create_from_upload
+    from syncs.changesets.edits import video_edit_in_changeset as video_update
     from syncs.models import ChangeSet, ChangeSetItem, SyncRecord
-    from videos.services import video_update
 
     settings.MEDIA_ROOT = str(tmp_path / "media")  # generated uploads that pass are stored here
     report = report_create_from_upload(

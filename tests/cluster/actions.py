@@ -73,11 +73,12 @@ def edit_and_queue(*, tag: str, videos: int, push_tasks: int) -> dict:
     from django.contrib.auth import get_user_model
     from django.db import transaction
 
+    from syncs.changesets.edits import videos_bulk_edit_in_changeset as videos_bulk_edit
     from syncs.changesets.services import changeset_queue
     from syncs.models import ChangeSet
     from syncs.tasks import changeset_push_task
     from videos.models import Video
-    from videos.services import BulkEdit, videos_bulk_edit
+    from videos.services import BulkEdit
 
     editor = get_user_model().objects.get(username=EDITOR)
     chosen = Video.objects.filter(pk__in=video_ids(videos)).order_by("pk")

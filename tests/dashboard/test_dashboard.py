@@ -48,7 +48,7 @@ def test_superuser_sees_the_whole_catalogue(django_user_model, catalogue):
 
 
 def test_pending_changes_and_drift_are_counted_in_the_users_scope(alice, charlie, catalogue):
-    from videos.services import video_update
+    from syncs.changesets.edits import video_edit_in_changeset as video_update
 
     video_update(video=catalogue["a1_song"], changes={"title": "Midnight Song (Live)"}, user=alice)
     Video.objects.filter(pk="a2clip00001").update(has_drift=True, drifted_fields=["title"])

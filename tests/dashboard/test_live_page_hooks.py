@@ -37,7 +37,7 @@ def test_the_login_page_opens_no_socket(client):
 
 
 def test_video_rows_carry_their_id_and_sync_status(client, alice, catalogue):
-    from videos.services import video_update
+    from syncs.changesets.edits import video_edit_in_changeset as video_update
 
     video_update(video=catalogue["a1_song"], changes={"title": "Midnight Song (Live)"}, user=alice)
     page = _page(client, alice, reverse("admin:videos_video_changelist"))
@@ -48,7 +48,7 @@ def test_video_rows_carry_their_id_and_sync_status(client, alice, catalogue):
 
 
 def test_a_failed_push_shows_on_the_badge_after_a_reload(client, alice, catalogue):
-    from videos.services import video_update
+    from syncs.changesets.edits import video_edit_in_changeset as video_update
 
     video = catalogue["a1_live"]
     video_update(video=video, changes={"title": "Live at Dusk"}, user=alice)

@@ -150,8 +150,8 @@ def report_ingest_now(report_id: int) -> str:
 def _rename_video(video_id: str, title: str, username: str) -> None:
     from django.contrib.auth import get_user_model
 
+    from syncs.changesets.edits import video_edit_in_changeset as video_update
     from videos.models import Video
-    from videos.services import video_update
 
     video_update(
         video=Video.objects.get(pk=video_id),

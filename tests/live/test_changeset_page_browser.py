@@ -26,11 +26,11 @@ VIEWPORT = {"width": 1280, "height": 900}
 
 def _conflict(emulator, video, user) -> int:
     """alice's edit, a Studio edit of the same field, then the push that finds it: the change set's pk."""
+    from syncs.changesets.edits import video_edit_in_changeset as video_update
     from syncs.changesets.push import changeset_push
     from syncs.changesets.services import changeset_queue
     from syncs.models import ChangeSet
     from tests.syncs.conftest import studio_edit
-    from videos.services import video_update
 
     video_update(video=video, changes={"title": "Midnight Song (Ours)"}, user=user)
     studio_edit(emulator, video.pk, title="Midnight Song (Studio)")
@@ -144,10 +144,10 @@ def test_a_conflict_found_by_the_push_shows_its_row_and_buttons_without_a_reload
     Keep/Overwrite buttons appear; she clicks Keep YouTube's and the video follows YouTube."""
     from playwright.sync_api import expect, sync_playwright
 
+    from syncs.changesets.edits import video_edit_in_changeset as video_update
     from syncs.models import ChangeSet, ChangeSetItem
     from tests.syncs.conftest import studio_edit
     from videos.models import Video
-    from videos.services import video_update
 
     alice.set_password("alice-password")
     alice.save()

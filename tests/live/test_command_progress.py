@@ -6,9 +6,9 @@ import pytest
 from django.core.management import call_command
 
 from reports.models import Report
+from syncs.changesets.edits import video_edit_in_changeset as video_update
 from syncs.events import changeset_numbers
 from syncs.models import ChangeSet
-from videos.services import video_update
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,9 @@ import pytest
 from django.db import transaction
 
 from channels_app.models import Membership, Role
-from videos.services import BulkEdit, video_update, videos_acknowledge_drift, videos_bulk_edit
+from syncs.changesets.edits import video_edit_in_changeset as video_update
+from syncs.changesets.edits import videos_bulk_edit_in_changeset as videos_bulk_edit
+from videos.services import BulkEdit, videos_acknowledge_drift
 from ytcms_site.live.access import groups_for_user
 
 from .conftest import communicator, connected, frames, in_thread, transactional

@@ -7,13 +7,13 @@ from reports import events as report_events
 from reports.models import Report
 from reports.services import report_create_from_path, report_ingest
 from syncs import events as sync_events
+from syncs.changesets.edits import video_edit_in_changeset as video_update
 from syncs.changesets.push import changeset_push
 from syncs.changesets.services import changeset_queue, changeset_resolve
 from syncs.models import ChangeSet, ChangeSetItem, QuotaLedger
 from syncs.services.quota import quota_charge
 from syncs.youtube.errors import pacific_day
 from tests.syncs.conftest import studio_edit
-from videos.services import video_update
 
 from .conftest import connected, frames, in_thread, of_type, transactional
 

@@ -4,7 +4,7 @@ import pytest
 from django.db import transaction
 
 from channels_app.models import Membership, Role
-from videos.services import video_update
+from syncs.changesets.edits import video_edit_in_changeset as video_update
 
 from .conftest import connected, frames, in_thread, transactional
 

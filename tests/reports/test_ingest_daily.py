@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from reports.models import Report
+from syncs.changesets.edits import video_edit_in_changeset as video_update
 from tests.reports.test_import_tenancy import engine  # noqa: F401  (fixture "engine")
 from tests.reports.test_ingest_helpers import (
     assert_accounted,
@@ -22,7 +23,6 @@ from tests.reports.test_ingest_helpers import (
 )
 from tests.reports.test_ingest_pipeline import a4, small_report
 from videos.models import Video
-from videos.services import video_update
 
 # Each test runs with the ORM merge, and on PostgreSQL with the SQL merge too (fixture "engine").
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks", "engine")]

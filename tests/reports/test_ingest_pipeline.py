@@ -22,6 +22,7 @@ from reports.staging import (
     policy_rank,
     with_video_aggregates,
 )
+from syncs.changesets.edits import video_edit_in_changeset as video_update
 from tests.conftest import channel_id
 from tests.reports.test_ingest_helpers import (
     FIXTURES,
@@ -35,7 +36,6 @@ from tests.reports.test_ingest_helpers import (
     write_csv,
 )
 from videos.models import Asset, Claim, Policy, Video
-from videos.services import video_update
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
 

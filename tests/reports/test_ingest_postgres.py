@@ -13,6 +13,7 @@ from reports import merge_postgres
 from reports.models import Report
 from reports.parsing import ReportReader, ReportRow
 from reports.services import report_create_from_path, report_ingest
+from syncs.changesets.edits import video_edit_in_changeset as video_update
 from tests.conftest import remote_state
 from tests.reports.test_ingest_helpers import (
     FIXTURES,
@@ -25,7 +26,7 @@ from tests.reports.test_ingest_helpers import (
     report_counts,
 )
 from videos.models import Asset, Claim, Policy, Video
-from videos.services import video_create, video_update
+from videos.services import video_create
 
 pytestmark = [postgres_only, pytest.mark.postgres, pytest.mark.usefixtures("immediate_tasks")]
 

@@ -12,6 +12,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.db import connection
 
+from syncs.changesets.edits import video_edit_in_changeset as video_update
 from syncs.changesets.push import changeset_push
 from syncs.changesets.services import changeset_queue
 from syncs.emulator import EmulatorServer
@@ -19,7 +20,6 @@ from syncs.models import ChangeSet
 from syncs.services.connect import youtube_connect_refresh_token
 from tests.conftest import channel_id
 from videos.models import Asset, Claim, Policy, Video
-from videos.services import video_update
 
 CLIENT_ID = "ytcms-test.apps.googleusercontent.com"
 CLIENT_SECRET = "client-secret-never-logged-7f3a"

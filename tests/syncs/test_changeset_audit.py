@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as examples
 from hypothesis import strategies as st
 
+from syncs.changesets.edits import video_edit_in_changeset as video_update
 from syncs.changesets.push import resource_values
 from syncs.changesets.services import changeset_queue
 from syncs.emulator.categories import default_categories
@@ -23,7 +24,7 @@ from tests.conftest import browser, remote_state
 from tests.syncs.conftest import studio_edit
 from tests.videos.test_admin_personas import change_form_data
 from videos.models import VideoCategory
-from videos.services import video_create, video_update
+from videos.services import video_create
 
 pytestmark = pytest.mark.django_db
 

@@ -5,13 +5,13 @@ from datetime import timedelta
 
 import pytest
 
+from syncs.changesets.edits import video_edit_in_changeset as video_update
 from syncs.changesets.preview import changeset_preview, videos_fitting
 from syncs.changesets.push import changeset_push
 from syncs.changesets.services import changeset_queue
 from syncs.models import ApiCall, ChangeSet, ChangeSetItem, QuotaLedger
 from syncs.services.quota import quota_charge
 from syncs.youtube.errors import next_quota_reset, pacific_day
-from videos.services import video_update
 
 from .conftest import CLIENT_ID, api_requests
 

@@ -6,11 +6,11 @@ import io
 import pytest
 
 from reports.services import edit_sheet_apply
+from syncs.changesets.edits import video_edit_in_changeset as video_update
 from syncs.changesets.push import changeset_push
 from syncs.changesets.services import changeset_queue
 from syncs.models import ChangeSet, ChangeSetItem, SyncRecord
 from videos.models import Video
-from videos.services import video_update
 
 from .conftest import api_requests
 

@@ -5,11 +5,11 @@ import re
 import pytest
 from django.urls import reverse
 
+from syncs.changesets.edits import video_edit_in_changeset as video_update
 from syncs.changesets.push import changeset_push
 from syncs.changesets.selectors import VIDEO_HISTORY_ROWS
 from syncs.changesets.services import changeset_queue
 from syncs.models import ChangeSet, SyncRecord
-from videos.services import video_update
 
 from .conftest import api_requests
 

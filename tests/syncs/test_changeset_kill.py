@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from syncs.changesets.edits import video_edit_in_changeset as video_update
 from syncs.changesets.services import changeset_queue
 from syncs.models import ChangeSet
-from videos.services import video_update
 
 from .conftest import CHANNEL_A1, subprocess_database_url, subprocess_env
 

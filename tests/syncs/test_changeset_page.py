@@ -14,6 +14,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
+from syncs.changesets.edits import video_edit_in_changeset as video_update
 from syncs.changesets.push import changeset_push
 from syncs.changesets.services import changeset_queue
 from syncs.models import ChangeSet, ChangeSetItem, SyncRecord
@@ -21,7 +22,6 @@ from tests.conftest import browser
 from tests.syncs.conftest import studio_edit
 from tests.videos.test_admin_personas import change_form_data
 from videos.models import Video
-from videos.services import video_update
 
 pytestmark = pytest.mark.django_db
 

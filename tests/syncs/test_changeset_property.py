@@ -7,12 +7,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from syncs.changesets.edits import video_edit_in_changeset as video_update
 from syncs.changesets.push import changeset_push, resource_values
 from syncs.changesets.services import changeset_queue
 from syncs.models import ChangeSet, ChangeSetItem, YouTubeCredential
 from syncs.youtube.mapping import video_resource_from_fields
 from tests.conftest import remote_state
-from videos.services import video_create, video_update
+from videos.services import video_create
 
 pytestmark = pytest.mark.django_db
 

@@ -7,12 +7,12 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from syncs.changesets.edits import video_edit_in_changeset as video_update
 from syncs.changesets.push import changeset_push
 from syncs.changesets.services import changeset_queue, changeset_resolve, changeset_revert
 from syncs.models import ChangeSet, ChangeSetItem, QuotaLedger, SyncRecord, YouTubeCredential
 from tests.syncs.conftest import studio_edit
 from videos.models import Video
-from videos.services import video_update
 
 from .conftest import PROJECT, api_requests
 

@@ -6,12 +6,14 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from channels_app.models import Membership, Role
+from syncs.changesets.edits import video_edit_in_changeset as video_update
+from syncs.changesets.edits import videos_bulk_edit_in_changeset as videos_bulk_edit
 from syncs.changesets.preview import changeset_preview
 from syncs.changesets.push import changeset_push
 from syncs.changesets.services import ChangeSetError, changeset_approve, changeset_queue
 from syncs.models import ChangeSet, ChangeSetItem, SyncRecord
 from syncs.services.quota import quota_charge
-from videos.services import BulkEdit, video_update, videos_bulk_edit
+from videos.services import BulkEdit
 
 from .conftest import api_requests
 

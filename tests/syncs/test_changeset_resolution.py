@@ -134,10 +134,10 @@ def test_keep_youtubes_reads_as_kept_is_audited_and_offers_no_revert(conflicted,
 
 def test_revert_is_offered_when_something_reached_youtube(emulator, catalogue, owner_a, alice, connect):
     """A change set with a title kept from YouTube and a description written still reverts that."""
+    from syncs.changesets.edits import video_edit_in_changeset as video_update
     from syncs.changesets.push import changeset_push
     from syncs.changesets.services import changeset_queue
     from tests.syncs.conftest import studio_edit
-    from videos.services import video_update
 
     connect(owner_a)
     video_update(

@@ -15,12 +15,12 @@ from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from channels_app.authentication import api_token_create
+from syncs.changesets.edits import video_edit_in_changeset as video_update
 from syncs.models import ChangeSet, ChangeSetItem
 from syncs.services.quota import quota_charge
 from syncs.youtube.errors import PACIFIC
 from tests.api.conftest import client_with_token
 from tests.conftest import browser
-from videos.services import video_update
 
 from .conftest import CLIENT_ID, DATABASE_TASKS, PROJECT, api_requests, run_task_worker
 

@@ -6,10 +6,10 @@ import pytest
 from django.conf import settings as django_settings
 
 from core.logging import PlainFormatter, RedactSecretsFilter
+from syncs.changesets.edits import video_edit_in_changeset as video_update
 from syncs.changesets.push import changeset_push
 from syncs.changesets.services import changeset_queue
 from syncs.models import ApiCall, ChangeSet, SyncRecord, YouTubeCredential
-from videos.services import video_update
 
 from .conftest import CLIENT_SECRET, ENCRYPTION_KEY, REFRESH_TOKEN_A
 

@@ -13,10 +13,12 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from channels_app.models import Role
+from syncs.changesets.edits import video_edit_in_changeset as video_update
+from syncs.changesets.edits import videos_bulk_edit_in_changeset as videos_bulk_edit
 from syncs.changesets.services import ChangeSetError
 from syncs.models import ChangeSet, ChangeSetItem
 from tests.conftest import browser, staff_user
-from videos.services import BulkEdit, video_update, videos_bulk_edit
+from videos.services import BulkEdit
 
 pytestmark = pytest.mark.django_db
 

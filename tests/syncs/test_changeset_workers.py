@@ -6,10 +6,10 @@ from collections import Counter
 import pytest
 from django.db import connection, connections
 
+from syncs.changesets.edits import video_edit_in_changeset as video_update
 from syncs.changesets.push import changeset_push
 from syncs.changesets.services import changeset_queue
 from syncs.models import ChangeSet, ChangeSetItem
-from videos.services import video_update
 
 from .conftest import CHANNEL_A1, api_requests
 

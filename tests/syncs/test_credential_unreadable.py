@@ -17,12 +17,12 @@ from cryptography.fernet import Fernet
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from syncs.changesets.edits import video_edit_in_changeset as video_update
 from syncs.changesets.push import changeset_push
 from syncs.changesets.services import changeset_queue
 from syncs.models import ChangeSet, ChangeSetItem, YouTubeCredential
 from syncs.youtube.gateway import YouTubeSession
 from tests.conftest import browser
-from videos.services import video_update
 
 from .conftest import (
     ACCOUNT_B,

@@ -8,11 +8,11 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from channels_app.models import Channel
+from syncs.changesets.edits import video_edit_in_changeset as video_update
 from syncs.models import ApiCall
 from syncs.services.pull import owner_pull, videos_pull
 from tests.syncs.conftest import studio_edit
 from videos.models import Asset, Claim, Policy, Video
-from videos.services import video_update
 
 from .conftest import API_KEY, CHANNEL_A1, REFRESH_TOKEN_A, api_requests
 

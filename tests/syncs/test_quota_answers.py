@@ -20,12 +20,12 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.models import Sum
 
+from syncs.changesets.edits import video_edit_in_changeset as video_update
 from syncs.changesets.preview import quota_remaining_today
 from syncs.models import ApiCall, ChangeSet, QuotaLedger
 from syncs.youtube.costs import answer_units
 from syncs.youtube.errors import RetryableError, pacific_day
 from syncs.youtube.gateway import YouTubeSession
-from videos.services import video_update
 
 from .conftest import CLIENT_ID, PROJECT, api_requests, subprocess_database_url, subprocess_env
 

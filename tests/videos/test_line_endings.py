@@ -11,11 +11,12 @@ from django.urls import reverse
 
 from channels_app.authentication import api_token_create
 from reports.services import edit_sheet_apply, edit_sheet_preview
+from syncs.changesets.edits import videos_bulk_edit_in_changeset as videos_bulk_edit
 from syncs.models import ChangeSetItem
 from tests.api.conftest import client_with_token
 from tests.videos.form_posting import post_change_form
 from videos.models import Video
-from videos.services import BulkEdit, videos_bulk_edit
+from videos.services import BulkEdit
 
 pytestmark = pytest.mark.django_db
 

@@ -62,8 +62,8 @@ def described(figures: dict) -> str:
 def _long_lived_catalogue(alice, channel_a1, channel_b1, make_video, owner_a):
     """Videos with long real-world titles, an edit of each in alice's draft, and a few reports."""
     from reports.models import Report
+    from syncs.changesets.edits import video_edit_in_changeset as video_update
     from videos.models import Video
-    from videos.services import video_update
 
     titles = [
         "Cañón del Sumidero — official live session recorded at the river, full concert (2026 remaster)",

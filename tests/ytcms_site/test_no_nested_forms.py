@@ -59,7 +59,7 @@ def form_nesting(html: str) -> FormNesting:
 def site_data(admin_user, catalogue, owner_a, bucket, settings, tmp_path):  # noqa: F811
     """A finished preview with rows to show, a draft change set, a claim, an S3 file, an API token."""
     from reports.services import report_create_from_upload
-    from videos.services import video_update
+    from syncs.changesets.edits import video_edit_in_changeset as video_update
 
     settings.MEDIA_ROOT = str(tmp_path / "media")
     csv = (
