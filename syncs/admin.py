@@ -52,7 +52,7 @@ from syncs.selectors import (
 )
 from syncs.services.credentials import credential_readable
 from syncs.views import youtube_connect_start
-from syncs.youtube.errors import pacific_day
+from syncs.youtube.quota_clock import pacific_day
 from videos.admin import ClaimAdmin, VideoAdmin
 from videos.models import Claim, Video
 from videos.policies import claim_policy_described, claim_policy_text

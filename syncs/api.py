@@ -72,7 +72,7 @@ from syncs.serializers import (
     QuotaSerializer,
     SyncRecordSerializer,
 )
-from syncs.youtube.errors import next_quota_reset, pacific_day
+from syncs.youtube.quota_clock import next_quota_reset, pacific_day
 from videos.api import ids_summary, video_ids_error
 from videos.filters import VideoFilter
 from videos.selectors import videos_editable_by, videos_visible_to

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from channels_app.selectors import content_owners_joined_by
 from syncs.models import ApiCall, CredentialStatusChange, QuotaLedger, YouTubeCredential, YouTubeReportFile
-from syncs.youtube.errors import next_quota_reset, pacific_day
+from syncs.youtube.quota_clock import next_quota_reset, pacific_day
 
 
 @dataclass(frozen=True)

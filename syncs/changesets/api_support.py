@@ -15,8 +15,8 @@ from django.utils import timezone
 from syncs.changesets.preview import LIST_UNITS, UPDATE_UNITS
 from syncs.changesets.selectors import changeset_items_visible_to
 from syncs.models import ChangeSet, ChangeSetItem
-from syncs.youtube.errors import pacific_day
 from syncs.youtube.mapping import VIDEO_IDS_PER_CALL
+from syncs.youtube.quota_clock import pacific_day
 
 # Change sets whose unsettled items a worker will push without anyone pressing a button again.
 PUSH_PENDING_STATUSES = (

@@ -10,8 +10,8 @@ from django.utils import timezone
 from syncs.changesets.selectors import changeset_items_visible_to
 from syncs.models import ChangeSet, ChangeSetItem
 from syncs.selectors import quota_today
-from syncs.youtube.errors import next_quota_reset
 from syncs.youtube.mapping import VIDEO_IDS_PER_CALL
+from syncs.youtube.quota_clock import next_quota_reset
 from videos.services import video_validate_changes
 from videos.snapshot import model_value
 from videos.validation import Violation

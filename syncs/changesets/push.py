@@ -37,7 +37,6 @@ from syncs.youtube.errors import (
     QuotaExhausted,
     RetryableError,
     YouTubeError,
-    next_quota_reset,
 )
 from syncs.youtube.gateway import YouTubeSession
 from syncs.youtube.mapping import (
@@ -47,6 +46,7 @@ from syncs.youtube.mapping import (
     format_time,
     video_fields_from_api,
 )
+from syncs.youtube.quota_clock import next_quota_reset
 from videos.events import publish_video_update
 from videos.models import Asset, Claim, Video
 from videos.selectors import assignable_category_ids, claim_ids_of_other_owners

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from syncs.events import publish_quota_update
 from syncs.models import QuotaLedger
-from syncs.youtube.errors import QuotaExhausted, next_quota_reset, pacific_day
+from syncs.youtube.errors import QuotaExhausted
+from syncs.youtube.quota_clock import next_quota_reset, pacific_day
 
 
 def _ledger_row(*, project: str, api: str, now) -> QuotaLedger:

@@ -59,7 +59,6 @@ from channels_app.models import ContentOwner
 from core.tasks_reaper import StaleTaskHandler
 from syncs.models import YouTubeCredential, YouTubeReportFile
 from syncs.youtube.errors import (
-    PACIFIC,
     CredentialUnreadable,
     NeedsReauthorisation,
     NotConnected,
@@ -69,6 +68,7 @@ from syncs.youtube.errors import (
     YouTubeError,
 )
 from syncs.youtube.gateway import YouTubeSession
+from syncs.youtube.quota_clock import PACIFIC
 from syncs.youtube.reporting import (
     VIDEO_METADATA_PREFIX,
     ReportGone,

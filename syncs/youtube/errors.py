@@ -8,13 +8,7 @@ Quota, rate limits and permission problems all come back as 403, so the decision
 import enum
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
-
-from django.utils import timezone
-
-# "Daily quotas reset at midnight Pacific Time." [doc determine_quota_cost]
-PACIFIC = ZoneInfo("America/Los_Angeles")
+from datetime import datetime
 
 # Retried with backoff [doc core_errors; docs/youtube.md#errors].
 RETRY_REASONS = frozenset(
@@ -99,19 +93,6 @@ def parse_error_body(status: int, content: bytes | str | None, headers=None) -> 
         except ValueError:
             retry_after = None
     return GoogleAnswer(status=status, reason=reason, message=str(message), retry_after=retry_after)
-
-
-def next_quota_reset(now: datetime | None = None) -> datetime:
-    """The next midnight in America/Los_Angeles, as an aware UTC datetime."""
-    # timezone.now, the clock every other part of ytcms (and the task worker's run_after) reads.
-    local = (now or timezone.now()).astimezone(PACIFIC)
-    midnight = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=PACIFIC)
-    return midnight.astimezone(UTC)
-
-
-def pacific_day(now: datetime | None = None):
-    """The quota day: today's date in America/Los_Angeles."""
-    return (now or timezone.now()).astimezone(PACIFIC).date()
 
 
 # ------------------------------------------------------------------------ typed errors

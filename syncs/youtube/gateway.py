@@ -46,9 +46,9 @@ from syncs.youtube.errors import (
     RetryableError,
     YouTubeError,
     decide,
-    next_quota_reset,
     parse_error_body,
 )
+from syncs.youtube.quota_clock import next_quota_reset
 
 logger = logging.getLogger("ytcms.youtube")
 

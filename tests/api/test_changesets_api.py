@@ -8,7 +8,7 @@ import pytest
 
 from syncs.changesets.edits import video_edit_in_changeset as video_update
 from syncs.models import ChangeSet, ChangeSetItem, SyncRecord
-from syncs.youtube.errors import next_quota_reset
+from syncs.youtube.quota_clock import next_quota_reset
 from tests.api.conftest import error_codes, ids
 from tests.syncs.conftest import api_requests
 from videos.models import Video

@@ -8,7 +8,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from syncs.models import ChangeSet, ChangeSetItem, QuotaLedger, SyncRecord
-from syncs.youtube.errors import next_quota_reset, pacific_day
+from syncs.youtube.quota_clock import next_quota_reset, pacific_day
 from tests.api.conftest import error_codes, ids
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.urls import reverse
 from channels_app.selectors import membership_scope_key
 from reports.models import Report
 from syncs.models import ChangeSet, ChangeSetItem, QuotaLedger, SyncRecord
-from syncs.youtube.errors import pacific_day
+from syncs.youtube.quota_clock import pacific_day
 from videos.models import Video
 from ytcms_site.dashboard import selectors
 from ytcms_site.dashboard.selectors import dashboard_cache, dashboard_data

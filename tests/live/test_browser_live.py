@@ -344,7 +344,7 @@ def _spend_quota(units: int) -> None:
     """What the YouTube door does before a call: charge the ledger, then tell the dashboards."""
     from syncs.events import publish_quota_update
     from syncs.models import QuotaLedger
-    from syncs.youtube.errors import pacific_day
+    from syncs.youtube.quota_clock import pacific_day
 
     day = pacific_day()
     QuotaLedger.objects.update_or_create(

@@ -12,7 +12,7 @@ from syncs.changesets.push import changeset_push
 from syncs.changesets.services import changeset_queue, changeset_resolve
 from syncs.models import ChangeSet, ChangeSetItem, QuotaLedger
 from syncs.services.quota import quota_charge
-from syncs.youtube.errors import pacific_day
+from syncs.youtube.quota_clock import pacific_day
 from tests.syncs.conftest import studio_edit
 
 from .conftest import connected, frames, in_thread, of_type, transactional

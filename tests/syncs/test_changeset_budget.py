@@ -11,7 +11,7 @@ from syncs.changesets.push import changeset_push
 from syncs.changesets.services import changeset_queue
 from syncs.models import ApiCall, ChangeSet, ChangeSetItem, QuotaLedger
 from syncs.services.quota import quota_charge
-from syncs.youtube.errors import next_quota_reset, pacific_day
+from syncs.youtube.quota_clock import next_quota_reset, pacific_day
 
 from .conftest import CLIENT_ID, api_requests
 

@@ -18,7 +18,7 @@ from channels_app.authentication import api_token_create
 from syncs.changesets.edits import video_edit_in_changeset as video_update
 from syncs.models import ChangeSet, ChangeSetItem
 from syncs.services.quota import quota_charge
-from syncs.youtube.errors import PACIFIC
+from syncs.youtube.quota_clock import PACIFIC
 from tests.api.conftest import client_with_token
 from tests.conftest import browser
 

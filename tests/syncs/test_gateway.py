@@ -7,14 +7,9 @@ import pytest
 
 from syncs.models import ApiCall, QuotaLedger, YouTubeCredential
 from syncs.youtube import gateway
-from syncs.youtube.errors import (
-    NeedsReauthorisation,
-    PermanentError,
-    QuotaExhausted,
-    RetryableError,
-    pacific_day,
-)
+from syncs.youtube.errors import NeedsReauthorisation, PermanentError, QuotaExhausted, RetryableError
 from syncs.youtube.gateway import YouTubeSession
+from syncs.youtube.quota_clock import pacific_day
 
 from .conftest import CHANNEL_A1, CLIENT_ID, PROJECT, REFRESH_TOKEN_A, api_requests
 

@@ -10,7 +10,8 @@ from django.urls import reverse
 from syncs.models import QuotaLedger
 from syncs.selectors import quota_today
 from syncs.services.quota import quota_charge, quota_mark_exhausted, quota_refund, quota_settle
-from syncs.youtube.errors import QuotaExhausted, pacific_day
+from syncs.youtube.errors import QuotaExhausted
+from syncs.youtube.quota_clock import pacific_day
 
 
 @pytest.fixture

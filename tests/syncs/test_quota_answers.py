@@ -24,8 +24,9 @@ from syncs.changesets.edits import video_edit_in_changeset as video_update
 from syncs.changesets.preview import quota_remaining_today
 from syncs.models import ApiCall, ChangeSet, QuotaLedger
 from syncs.youtube.costs import answer_units
-from syncs.youtube.errors import RetryableError, pacific_day
+from syncs.youtube.errors import RetryableError
 from syncs.youtube.gateway import YouTubeSession
+from syncs.youtube.quota_clock import pacific_day
 
 from .conftest import CLIENT_ID, PROJECT, api_requests, subprocess_database_url, subprocess_env
 

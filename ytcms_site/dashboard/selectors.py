@@ -36,7 +36,7 @@ from syncs.changesets.selectors import (
 )
 from syncs.models import ChangeSet, ChangeSetItem, SyncRecord
 from syncs.selectors import quota_today
-from syncs.youtube.errors import PACIFIC, pacific_day
+from syncs.youtube.quota_clock import PACIFIC, pacific_day
 from videos.models import Video
 from videos.selectors import videos_visible_to
 

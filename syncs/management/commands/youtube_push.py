@@ -16,7 +16,7 @@ from syncs.changesets.scheduling import changeset_schedule_push
 from syncs.changesets.services import ChangeSetError, changeset_queue
 from syncs.events import changeset_numbers
 from syncs.models import ChangeSet
-from syncs.youtube.errors import PACIFIC
+from syncs.youtube.quota_clock import PACIFIC
 
 BAR_WIDTH = 30
 
