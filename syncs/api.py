@@ -39,10 +39,10 @@ from core.api_views import ScopedLookupMixin
 from syncs.changesets.api_support import (
     changeset_item_counts,
     changeset_open_drafts_of,
-    quota_queued_by_day,
 )
 from syncs.changesets.edits import videos_bulk_edit_in_changeset
-from syncs.changesets.preview import changeset_preview, quota_remaining_today
+from syncs.changesets.preview import changeset_preview
+from syncs.changesets.quota_plan import quota_plan, quota_remaining_today
 from syncs.changesets.selectors import (
     changeset_action_refusal,
     changeset_items_visible_to,
@@ -633,13 +633,15 @@ class QuotaViewSet(viewsets.ViewSet):
     @extend_schema(
         summary="Today's quota, and what is queued for later days",
         description="The quota ledger of the current Pacific day (per Google Cloud project and API: "
-        "used, budget, reserve, remaining) and, per Pacific day, the quota units the queued pushes of "
-        "change sets you may see will spend.",
+        "used, budget, reserve, remaining) and, per Pacific day, what the queued pushes of change sets "
+        "you may see will send and spend: today what is left of today pays, then each day's whole "
+        "budget; what a day cannot pay moves to the next (the dashboard plans the same way).",
         responses={200: QuotaSerializer, **error_responses(401, 403, 429)},
     )
     def list(self, request):
         now = timezone.now()
-        remaining, spendable = quota_remaining_today()
+        remaining, spendable = quota_remaining_today(now)
+        plan = quota_plan(user=request.user, now=now)
         body = {
             "day": pacific_day(now),
             "resets_at": next_quota_reset(now),
@@ -648,6 +650,7 @@ class QuotaViewSet(viewsets.ViewSet):
             "spendable": spendable,
             "remaining_today": remaining,
             "projects": quota_today(now=now),
-            "queued": quota_queued_by_day(user=request.user, now=now),
+            "queued": [day for day in plan.days if day.items],
+            "later_videos": plan.later_videos,
         }
         return Response(QuotaSerializer(body).data)

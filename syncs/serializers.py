@@ -280,11 +280,11 @@ class QuotaProjectSerializer(serializers.Serializer):
 
 
 class QueuedQuotaDaySerializer(serializers.Serializer):
-    day = serializers.DateField(help_text="The Pacific day the work is due.")
+    day = serializers.DateField(help_text="The Pacific day the push sends the work: due, and paid for.")
     changesets = serializers.IntegerField()
     videos = serializers.IntegerField()
     items = serializers.IntegerField()
-    quota_units = serializers.IntegerField(help_text="Data API units, estimated as the preview does.")
+    quota_units = serializers.IntegerField(help_text="Data API units, counted as the push spends them.")
     content_id_calls = serializers.IntegerField()
 
 
@@ -300,5 +300,10 @@ class QuotaSerializer(serializers.Serializer):
     projects = QuotaProjectSerializer(many=True, help_text="Today's ledger per project and API.")
     queued = QueuedQuotaDaySerializer(
         many=True,
-        help_text="Pushes already queued in change sets you may see, per Pacific day they are due.",
+        help_text="Pushes already queued in change sets you may see, per Pacific day they go out "
+        "(days with nothing to send are left out).",
+    )
+    later_videos = serializers.IntegerField(
+        help_text="Queued videos no day within a year can pay for (a daily budget below one video's "
+        "units, or a year's backlog)."
     )

@@ -4,20 +4,16 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.conf import settings
 from django.utils import timezone
 
+from syncs.changesets.quota_plan import LIST_UNITS, UPDATE_UNITS, quota_remaining_today, videos_fitting
 from syncs.changesets.selectors import changeset_items_visible_to
 from syncs.models import ChangeSet, ChangeSetItem
-from syncs.selectors import quota_today
 from syncs.youtube.mapping import VIDEO_IDS_PER_CALL
 from syncs.youtube.quota_clock import next_quota_reset
 from videos.services import video_validate_changes
 from videos.snapshot import model_value
 from videos.validation import Violation
-
-UPDATE_UNITS = 50  # videos.update [doc determine_quota_cost]
-LIST_UNITS = 1  # videos.list, whatever the parts
 
 
 @dataclass
@@ -67,30 +63,6 @@ class ChangeSetPreview:
             return 0
         extra = self.quota_units - self.remaining_today
         return (1 if self.remaining_today else 0) + math.ceil(extra / self.daily_budget)
-
-
-def videos_fitting(units: int) -> int:
-    """How many videos a push can write with `units`: 50 each plus one videos.list per 50."""
-    if units <= 0:
-        return 0
-    count = units // UPDATE_UNITS
-    while count and UPDATE_UNITS * count + LIST_UNITS * math.ceil(count / VIDEO_IDS_PER_CALL) > units:
-        count -= 1
-    return count
-
-
-def quota_remaining_today(now: datetime | None = None) -> tuple[int, int]:
-    """(units left today for the Data API, spendable units of a whole day).
-
-    Left today = YOUTUBE_DAILY_QUOTA − YOUTUBE_QUOTA_RESERVE − units the ledger booked today; with
-    several projects in the ledger, the least any of them has left (one push may use any).
-    """
-    spendable = max(settings.YOUTUBE_DAILY_QUOTA - settings.YOUTUBE_QUOTA_RESERVE, 0)
-    rows = [row for row in quota_today(now=now) if row.api == "youtube"]
-    if not rows:
-        return spendable, spendable
-    # As quota_charge decides: today's settings against the units booked; nothing once Google refused.
-    return min(0 if row.exhausted else max(spendable - row.units_used, 0) for row in rows), spendable
 
 
 def changeset_preview(*, changeset: ChangeSet, user=None, now: datetime | None = None) -> ChangeSetPreview:

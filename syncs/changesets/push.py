@@ -26,7 +26,12 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from channels_app.models import ContentOwner
-from syncs.changesets.preview import quota_remaining_today, videos_fitting
+from syncs.changesets.quota_plan import (
+    UPDATE_UNITS,
+    quota_remaining_today,
+    videos_fitting,
+    videos_fitting_today,
+)
 from syncs.changesets.shown import items_worded
 from syncs.events import publish_changeset_update, publish_sync_status
 from syncs.models import ChangeSet, ChangeSetItem, SyncRecord, YouTubeCredential
@@ -84,7 +89,6 @@ FIELD_PART = {
     "localizations": "localizations",
 }
 PART_ORDER = ("snippet", "status", "localizations")
-UPDATE_UNITS = 50  # videos.update [doc determine_quota_cost]
 LEASE_SECONDS = 600
 # Rows read per claim: enough for 50 videos with several edited fields each.
 CLAIM_ROWS = VIDEO_IDS_PER_CALL * 8
@@ -1045,7 +1049,7 @@ def changeset_push(
         )
     while True:
         moment = now or timezone.now()
-        fit = videos_fitting(quota_remaining_today(moment)[0])
+        fit = videos_fitting_today(moment)
         if fit < VIDEO_IDS_PER_CALL:
             # The last batch today (or someone else spent units): defer what it cannot pay for.
             fit = _defer_over_budget(changeset, moment, quota_remaining_today(moment)[0], result)

@@ -6,8 +6,9 @@ from datetime import timedelta
 import pytest
 
 from syncs.changesets.edits import video_edit_in_changeset as video_update
-from syncs.changesets.preview import changeset_preview, videos_fitting
+from syncs.changesets.preview import changeset_preview
 from syncs.changesets.push import changeset_push
+from syncs.changesets.quota_plan import videos_fitting
 from syncs.changesets.services import changeset_queue
 from syncs.models import ApiCall, ChangeSet, ChangeSetItem, QuotaLedger
 from syncs.services.quota import quota_charge

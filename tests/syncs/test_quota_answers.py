@@ -21,7 +21,7 @@ from django.db import connection
 from django.db.models import Sum
 
 from syncs.changesets.edits import video_edit_in_changeset as video_update
-from syncs.changesets.preview import quota_remaining_today
+from syncs.changesets.quota_plan import quota_remaining_today
 from syncs.models import ApiCall, ChangeSet, QuotaLedger
 from syncs.youtube.costs import answer_units
 from syncs.youtube.errors import RetryableError

@@ -16,9 +16,7 @@ ACTIVITY_CACHE_SECONDS, so that a refetch after a live event shows the change so
 """
 
 import logging
-import math
-from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import caches
@@ -30,13 +28,11 @@ from django.utils import timezone
 from channels_app.selectors import membership_scope_key
 from reports.models import Report
 from reports.selectors import reports_visible_to
-from syncs.changesets.selectors import (
-    changeset_items_visible_to,
-    sync_records_visible_to,
-)
-from syncs.models import ChangeSet, ChangeSetItem, SyncRecord
+from syncs.changesets.quota_plan import quota_plan
+from syncs.changesets.selectors import sync_records_visible_to
+from syncs.models import SyncRecord
 from syncs.selectors import quota_today
-from syncs.youtube.quota_clock import PACIFIC, pacific_day
+from syncs.youtube.quota_clock import pacific_day
 from videos.models import Video
 from videos.selectors import videos_visible_to
 
@@ -55,17 +51,7 @@ ACTIVITY_DAYS = 14
 PLANNED_DAYS = 7
 # Effective policies are free-text labels; the chart shows the biggest few and sums the rest.
 TOP_POLICIES = 8
-UPDATE_UNITS = 50  # videos.update [doc determine_quota_cost]
-LIST_UNITS = 1  # videos.list: up to 50 ids per call
-VIDEO_IDS_PER_LIST_CALL = 50
 CACHE_PREFIX = "ytcms:dashboard"
-# Change sets whose waiting items the push worker sends without anyone acting again.
-PUSH_PENDING_STATUSES = (ChangeSet.Status.APPROVED, ChangeSet.Status.QUEUED, ChangeSet.Status.PUSHING)
-WAITING_ITEM_STATUSES = (
-    ChangeSetItem.Status.PENDING,
-    ChangeSetItem.Status.PUSHING,
-    ChangeSetItem.Status.DEFERRED,
-)
 
 
 def dashboard_cache():
@@ -233,55 +219,20 @@ def quota_usage(*, now: datetime) -> dict:
     }
 
 
-def _units_for(videos: int) -> int:
-    return UPDATE_UNITS * videos + LIST_UNITS * math.ceil(videos / VIDEO_IDS_PER_LIST_CALL)
-
-
 def planned_pushes(*, user, now: datetime) -> dict:
     """Videos and Data API units the visible change sets will push on each coming Pacific day.
 
-    Waiting items of change sets a worker will push without anyone pressing a button again start
-    today; deferred ones (quota spent, rate limited) on the Pacific day of their deferred_until
-    (the API's /quota/ reads them the same way, syncs/changesets/api_support.py). Each day then
-    takes what its budget allows (today: what is left of it); the rest moves to the next day.
+    The quota planner's answer (syncs/changesets/quota_plan.py), the one the API's /quota/ and the
+    push use: waiting items start on the Pacific day they are due, each day takes what its budget
+    pays for (today: what is left of it), the rest moves to the next day.
     """
-    today = pacific_day(now)
-    waiting = (
-        # Only the viewer's items: a change set from before one-owner-per-set may span owners.
-        changeset_items_visible_to(user=user)
-        .filter(
-            kind=ChangeSetItem.Kind.METADATA,
-            status__in=WAITING_ITEM_STATUSES,
-            changeset__status__in=PUSH_PENDING_STATUSES,
-        )
-        .order_by()
-        .values_list("video_id", "deferred_until")
-        .distinct()
-    )
-    # A video is pushed once, with all its fields: it counts from its earliest start day.
-    start_of: dict[str, date] = {}
-    for video_id, deferred_until in waiting:
-        start = max(deferred_until.astimezone(PACIFIC).date(), today) if deferred_until else today
-        start_of[video_id] = min(start, start_of.get(video_id, start))
-    starting: dict[date, int] = defaultdict(int)
-    for start in start_of.values():
-        starting[start] += 1
-
-    spendable = max(settings.YOUTUBE_DAILY_QUOTA - settings.YOUTUBE_QUOTA_RESERVE, 0)
-    data_api_today = [row for row in quota_today(now=now) if row.api == "youtube"]
-    remaining_today = min((row.remaining for row in data_api_today), default=spendable)
-    days, carried = [], 0
-    for offset in range(PLANNED_DAYS):
-        day = today + timedelta(days=offset)
-        wanting = carried + starting.get(day, 0)
-        budget = remaining_today if offset == 0 else spendable
-        # Whole videos only: one video's update is one call of UPDATE_UNITS (+ its share of a list).
-        fitting = min(wanting, budget // (UPDATE_UNITS + LIST_UNITS))
-        days.append({"day": day.isoformat(), "videos": fitting, "units": _units_for(fitting)})
-        carried = wanting - fitting
-    last = today + timedelta(days=PLANNED_DAYS - 1)
-    later = carried + sum(count for start, count in starting.items() if start > last)
-    return {"days": days, "later_videos": later}
+    plan = quota_plan(user=user, now=now, days=PLANNED_DAYS)
+    return {
+        "days": [
+            {"day": day.day.isoformat(), "videos": day.videos, "units": day.quota_units} for day in plan.days
+        ],
+        "later_videos": plan.later_videos,
+    }
 
 
 def _by_day(rows, statuses: list[str], *, now: datetime) -> dict:
