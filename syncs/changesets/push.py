@@ -16,7 +16,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -125,6 +125,21 @@ class PushResult:
     # Items of the change set still waiting after the run (deferred earlier or by it, held back):
     # a second run on the same day defers nothing new, yet what the first deferred still waits.
     waiting: int = 0
+
+    def merge(self, other: "PushResult") -> "PushResult":
+        """Both runs' results as one (youtube_push over several change sets): every count adds up,
+        the earliest resumption wins, the latest over-budget deferral is the one to tell."""
+        earliest = [at for at in (self.next_run_at, other.next_run_at) if at is not None]
+        return PushResult(
+            **{
+                part.name: getattr(self, part.name) + getattr(other, part.name)
+                for part in fields(self)
+                if isinstance(getattr(self, part.name), int)
+            },
+            next_run_at=min(earliest, default=None),
+            owners_waiting={**self.owners_waiting, **other.owners_waiting},
+            over_budget_until=other.over_budget_until or self.over_budget_until,
+        )
 
     def summary(self, *, scheduled: bool = True) -> str:
         """One line; scheduled=False when no task runs what waits (`youtube_push --no-schedule`)."""

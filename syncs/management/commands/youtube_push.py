@@ -79,23 +79,7 @@ class Command(BaseCommand):
                     f"Change set {item.pk}: what waits for {owner_id} is pushed by the task worker as soon as "
                     "it is connected again (`manage.py youtube_connect` or its content owner page)."
                 )
-            for name in (
-                "videos_written",
-                "items_done",
-                "conflicts",
-                "failed",
-                "deferred",
-                "waiting",
-                "calls",
-                "quota_units",
-                "over_budget_videos",
-            ):
-                setattr(total, name, getattr(total, name) + getattr(result, name))
-            total.owners_waiting.update(result.owners_waiting)
-            if result.over_budget_until:
-                total.over_budget_until = result.over_budget_until
-            if result.next_run_at and (total.next_run_at is None or result.next_run_at < total.next_run_at):
-                total.next_run_at = result.next_run_at
+            total = total.merge(result)
         if total.owners_waiting:
             # A person must act (reconnect, fix ENCRYPTION_KEYS) before those items can go out.
             raise CommandError(total.summary(scheduled=scheduled))
