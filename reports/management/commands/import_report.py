@@ -16,8 +16,8 @@ from channels_app.models import ContentOwner
 from reports import s3
 from reports.models import Report
 from reports.services import report_create_from_path, report_create_from_s3, report_ingest, report_summary
+from ytcms_site.progress import progress_bar
 
-BAR_WIDTH = 30
 PLAIN_PROGRESS_SECONDS = 5
 
 
@@ -82,8 +82,7 @@ class Command(BaseCommand):
             f"{numbers['rows_rejected']:,} rejected"
         )
         if self._tty:
-            filled = BAR_WIDTH * percent // 100
-            self.stdout.write(f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {line}", ending="")
+            self.stdout.write(f"\r{progress_bar(percent)} {line}", ending="")
             self.stdout.flush()
         elif time.monotonic() - self._last_plain >= PLAIN_PROGRESS_SECONDS:
             self._last_plain = time.monotonic()

@@ -17,8 +17,7 @@ from syncs.changesets.services import ChangeSetError, changeset_queue
 from syncs.events import changeset_numbers
 from syncs.models import ChangeSet
 from syncs.youtube.quota_clock import PACIFIC
-
-BAR_WIDTH = 30
+from ytcms_site.progress import progress_bar
 
 
 class Command(BaseCommand):
@@ -139,8 +138,7 @@ class Command(BaseCommand):
             numbers = changeset_numbers(changeset.pk)
             counts = ", ".join(f"{n:,} {status}" for status, n in sorted(numbers["counts"].items()))
             if tty:
-                filled = BAR_WIDTH * numbers["progress"] // 100
-                bar = f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {numbers['progress']:3d}%  {counts}"
+                bar = f"{progress_bar(numbers['progress'])} {numbers['progress']:3d}%  {counts}"
                 self.stdout.write(f"\r{' ' * 120}\r  {line}\n{bar}", ending="")
                 self.stdout.flush()
                 self._bar_open = True
