@@ -41,6 +41,7 @@ from syncs.changesets.api_support import (
     changeset_open_drafts_of,
 )
 from syncs.changesets.edits import videos_bulk_edit_in_changeset
+from syncs.changesets.errors import ChangeSetError, ChangeSetNeedsOtherApprover
 from syncs.changesets.preview import changeset_preview
 from syncs.changesets.quota_plan import quota_plan, quota_remaining_today
 from syncs.changesets.selectors import (
@@ -50,7 +51,6 @@ from syncs.changesets.selectors import (
     sync_records_visible_to,
 )
 from syncs.changesets.services import (
-    ChangeSetError,
     changeset_approve,
     changeset_queue,
     changeset_resolve,
@@ -118,15 +118,15 @@ def _detail(changeset: ChangeSet, user) -> dict:
     return data
 
 
-def _state_error(error: ChangeSetError, changeset: ChangeSet, user, verb: str) -> Exception:
-    """A refusal of the change-set services as an API error with a stable code."""
-    changeset.refresh_from_db()
-    if changeset.needs_approval and changeset.status == ChangeSet.Status.DRAFT:
-        if verb == "approve" and changeset.created_by_id == user.pk:
-            return FourEyesRule(str(error))
-        if verb == "push":
-            return StateConflict(str(error), code="approval_required")
-    return StateConflict(str(error))
+def _state_error(error: ChangeSetError) -> Exception:
+    """A refusal of the change-set services as an API error: its type says which (status, code).
+
+    ChangeSetNeedsOtherApprover → 403 four_eyes; ChangeSetNeedsApproval → 409 approval_required;
+    any other ChangeSetError → 409 invalid_state.
+    """
+    if isinstance(error, ChangeSetNeedsOtherApprover):
+        return FourEyesRule(str(error))
+    return StateConflict(str(error), code=error.code)
 
 
 class ChangeSetFilter(drf_filters.FilterSet):
@@ -425,7 +425,7 @@ class ChangeSetViewSet(
         try:
             changeset_approve(changeset=changeset, user=request.user)
         except ChangeSetError as error:
-            raise _state_error(error, changeset, request.user, "approve") from None
+            raise _state_error(error) from None
         return Response(_detail(self.get_queryset().get(pk=changeset.pk), request.user))
 
     @extend_schema(
@@ -445,7 +445,7 @@ class ChangeSetViewSet(
         try:
             changeset_queue(changeset=changeset, user=request.user)
         except ChangeSetError as error:
-            raise _state_error(error, changeset, request.user, "push") from None
+            raise _state_error(error) from None
         return Response(
             _detail(self.get_queryset().get(pk=changeset.pk), request.user), status=status.HTTP_202_ACCEPTED
         )
@@ -466,7 +466,7 @@ class ChangeSetViewSet(
         try:
             revert = changeset_revert(changeset=changeset, user=request.user)
         except ChangeSetError as error:
-            raise _state_error(error, changeset, request.user, "revert") from None
+            raise _state_error(error) from None
         return Response(
             _detail(self.get_queryset().get(pk=revert.pk), request.user), status=status.HTTP_201_CREATED
         )
@@ -514,7 +514,7 @@ class ChangeSetViewSet(
                 items=items, resolution=serializer.validated_data["resolution"], user=request.user
             )
         except ChangeSetError as error:
-            raise _state_error(error, changeset, request.user, "resolve") from None
+            raise _state_error(error) from None
         body = {
             "resolved": resolved,
             "changeset": _detail(self.get_queryset().get(pk=changeset.pk), request.user),

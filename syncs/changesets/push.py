@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from channels_app.models import ContentOwner
+from syncs.changesets.errors import ChangeSetNeedsApproval, ChangeSetStateConflict
 from syncs.changesets.quota_plan import (
     UPDATE_UNITS,
     quota_remaining_today,
@@ -1034,16 +1035,14 @@ def changeset_push(
     *, changeset: ChangeSet, user=None, progress: Progress = _quiet, now: datetime | None = None
 ) -> PushResult:
     """Push what is due of a queued (or approved) change set; see the module docstring."""
-    from syncs.changesets.services import ChangeSetError
-
     changeset.refresh_from_db()
     allowed = (ChangeSet.Status.APPROVED, ChangeSet.Status.QUEUED, ChangeSet.Status.PUSHING)
     if changeset.status not in allowed:
-        raise ChangeSetError(
+        raise ChangeSetStateConflict(
             f"Change set {changeset.pk} is {changeset.get_status_display()}; queue it before pushing."
         )
     if changeset.needs_approval and changeset.approved_by_id is None:
-        raise ChangeSetError("This change set needs a second manager's approval before it is pushed.")
+        raise ChangeSetNeedsApproval("This change set needs a second manager's approval before it is pushed.")
     user = user or changeset.approved_by or changeset.created_by
     ChangeSet.objects.filter(pk=changeset.pk).update(
         status=ChangeSet.Status.PUSHING, pushed_at=timezone.now(), updated_at=timezone.now()

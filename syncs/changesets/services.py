@@ -7,6 +7,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from channels_app.models import ContentOwner
+from syncs.changesets.errors import (
+    ChangeSetError,
+    ChangeSetNeedsApproval,
+    ChangeSetNeedsOtherApprover,
+    ChangeSetStateConflict,
+)
 from syncs.changesets.push import changeset_settle_status, video_forget_drift
 from syncs.changesets.scheduling import changeset_push_waiting, changeset_schedule_push
 from syncs.events import publish_changeset_update, publish_sync_status
@@ -29,10 +35,6 @@ CLAIM_KINDS = (
 TITLE_MAX_CHARS = ChangeSet._meta.get_field("title").max_length
 # A change set still collecting edits or waiting to be pushed again after a resolution.
 OPEN_FOR_PUSH = (ChangeSet.Status.APPROVED, ChangeSet.Status.QUEUED, ChangeSet.Status.PUSHING)
-
-
-class ChangeSetError(Exception):
-    """A change set cannot do what was asked; the message says why, for people."""
 
 
 def four_eyes_required() -> bool:
@@ -185,12 +187,14 @@ def _record_edits_of_owner(*, user, content_owner_id: str | None, edits: Mapping
 def changeset_approve(*, changeset: ChangeSet, user) -> ChangeSet:
     changeset = ChangeSet.objects.select_for_update().get(pk=changeset.pk)
     if changeset.status != ChangeSet.Status.DRAFT:
-        raise ChangeSetError(f"Only a draft can be approved; this one is {changeset.get_status_display()}.")
+        raise ChangeSetStateConflict(
+            f"Only a draft can be approved; this one is {changeset.get_status_display()}."
+        )
     if not changeset.items.exists():
-        raise ChangeSetError("This change set has no items: there is nothing to approve.")
+        raise ChangeSetStateConflict("This change set has no items: there is nothing to approve.")
     changeset_refresh_needs_approval(changeset=changeset)
     if changeset.needs_approval and changeset.created_by_id == user.pk:
-        raise ChangeSetError(
+        raise ChangeSetNeedsOtherApprover(
             "This change set touches privacy, license or a claim policy: a second manager must approve it "
             "(four-eyes rule)."
         )
@@ -208,10 +212,10 @@ def changeset_queue(*, changeset: ChangeSet, user, enqueue: bool = True) -> Chan
     changeset = ChangeSet.objects.select_for_update().get(pk=changeset.pk)
     if changeset.status == ChangeSet.Status.DRAFT:
         if not changeset.items.exists():
-            raise ChangeSetError("This change set has no items.")
+            raise ChangeSetStateConflict("This change set has no items.")
         changeset_refresh_needs_approval(changeset=changeset)
         if changeset.needs_approval:
-            raise ChangeSetError(
+            raise ChangeSetNeedsApproval(
                 "This change set touches privacy, license or a claim policy: another manager must approve it "
                 "before it is pushed (four-eyes rule)."
             )
@@ -220,7 +224,9 @@ def changeset_queue(*, changeset: ChangeSet, user, enqueue: bool = True) -> Chan
         ChangeSet.Status.HAS_CONFLICTS,
         ChangeSet.Status.PARTLY_FAILED,
     ):
-        raise ChangeSetError(f"A change set that is {changeset.get_status_display()} cannot be pushed.")
+        raise ChangeSetStateConflict(
+            f"A change set that is {changeset.get_status_display()} cannot be pushed."
+        )
     changeset.status = ChangeSet.Status.QUEUED
     changeset.save(update_fields=["status", "updated_at"])
     publish_changeset_update(changeset)
@@ -325,7 +331,7 @@ def changeset_revert(*, changeset: ChangeSet, user) -> ChangeSet:
     before #14 that spans content owners gets one revert per owner; the first is returned.
     """
     if (refusal := changeset_revert_refusal(changeset=changeset)) is not None:
-        raise ChangeSetError(refusal)
+        raise ChangeSetStateConflict(refusal)
     inverse = _inverse_items(changeset)
     # One revert per content owner: a change set from before #14 may span several.
     owner_of = video_owner_ids(video_ids={item.video_id for item in inverse})
