@@ -19,6 +19,7 @@ from syncs.changesets.preview import changeset_preview
 from syncs.changesets.selectors import (
     changeset_action_refusal,
     changeset_items_visible_to,
+    changeset_open_drafts,
     changesets_holding_video,
     changesets_visible_to,
     sync_records_visible_to,
@@ -651,7 +652,7 @@ class VideoWithChangeSetsAdmin(VideoAdmin):
     def _say_which_draft(self, request, video):
         """Name the draft the edit went into, with a link: nothing reaches YouTube until it is pushed."""
         for draft in changesets_holding_video(video_id=video.pk).filter(
-            created_by=request.user, status=ChangeSet.Status.DRAFT
+            pk__in=changeset_open_drafts(user=request.user).values("pk")
         ):
             self.message_user(
                 request,

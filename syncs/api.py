@@ -36,10 +36,7 @@ from core.api import (
     error_responses,
 )
 from core.api_views import ScopedLookupMixin
-from syncs.changesets.api_support import (
-    changeset_item_counts,
-    changeset_open_drafts_of,
-)
+from syncs.changesets.api_support import changeset_item_counts
 from syncs.changesets.edits import videos_bulk_edit_in_changeset
 from syncs.changesets.errors import ChangeSetError, ChangeSetNeedsOtherApprover
 from syncs.changesets.preview import changeset_preview
@@ -47,6 +44,7 @@ from syncs.changesets.quota_plan import quota_plan, quota_remaining_today
 from syncs.changesets.selectors import (
     changeset_action_refusal,
     changeset_items_visible_to,
+    changeset_open_drafts_of,
     changesets_visible_to,
     sync_records_visible_to,
 )

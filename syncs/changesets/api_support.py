@@ -1,5 +1,5 @@
-"""Reads of change sets the REST API needs beyond the admin's: the user's open drafts, item counts.
-(What queued pushes spend per Pacific day is syncs/changesets/quota_plan.py.)
+"""Reads of change sets the REST API needs beyond the admin's: item counts. (The user's open drafts
+are changeset_open_drafts in selectors.py; what queued pushes spend per day is quota_plan.py.)
 
 Kept apart from services.py/selectors.py (which the change-set work owns); nothing here writes.
 """
@@ -8,20 +8,6 @@ from django.db.models import Count
 
 from syncs.changesets.selectors import changeset_items_visible_to
 from syncs.models import ChangeSet, ChangeSetItem
-
-
-def changeset_open_drafts_of(*, user, content_owner_ids) -> list[ChangeSet]:
-    """The drafts that edits of this user to these owners' videos extend (changeset_open_draft's
-    choice, one per owner), without creating any."""
-    drafts = ChangeSet.objects.filter(
-        created_by=user, status=ChangeSet.Status.DRAFT, revert_of__isnull=True
-    ).order_by("pk")
-    chosen: dict = {}
-    for owner_id in content_owner_ids:
-        draft = drafts.filter(content_owner_id=owner_id).first()
-        if draft is not None:
-            chosen[draft.pk] = draft
-    return sorted(chosen.values(), key=lambda draft: draft.pk)
 
 
 def changeset_item_counts(*, changeset: ChangeSet, user) -> dict[str, int]:

@@ -31,6 +31,27 @@ def changesets_visible_to(*, user) -> QuerySet[ChangeSet]:
     )
 
 
+def changeset_open_drafts(*, user) -> QuerySet[ChangeSet]:
+    """The user's open drafts, oldest first: the change sets their edits extend, one per content
+    owner (changeset_open_draft makes them). A revert is a draft too, but of its own: edits never
+    go into it."""
+    return ChangeSet.objects.filter(
+        created_by=user, status=ChangeSet.Status.DRAFT, revert_of__isnull=True
+    ).order_by("pk")
+
+
+def changeset_open_drafts_of(*, user, content_owner_ids) -> list[ChangeSet]:
+    """The drafts that edits of this user to these owners' videos extend (changeset_open_draft's
+    choice, one per owner), without creating any."""
+    drafts = changeset_open_drafts(user=user)
+    chosen: dict = {}
+    for owner_id in content_owner_ids:
+        draft = drafts.filter(content_owner_id=owner_id).first()
+        if draft is not None:
+            chosen[draft.pk] = draft
+    return sorted(chosen.values(), key=lambda draft: draft.pk)
+
+
 def changeset_items_visible_to(*, user, changeset: ChangeSet | None = None) -> QuerySet[ChangeSetItem]:
     """Items of videos the user may see (of one change set, if given): every page lists only these.
 

@@ -15,6 +15,7 @@ from syncs.changesets.errors import (
 )
 from syncs.changesets.push import changeset_settle_status, video_forget_drift
 from syncs.changesets.scheduling import changeset_push_waiting, changeset_schedule_push
+from syncs.changesets.selectors import changeset_open_drafts
 from syncs.events import publish_changeset_update, publish_sync_status
 from syncs.models import ChangeSet, ChangeSetItem, SyncRecord
 from syncs.youtube.mapping import claim_policy_canonical
@@ -58,15 +59,7 @@ def changeset_open_draft(*, user, content_owner_id: str | None) -> ChangeSet:
     owner's people approve and push it. Reverts are drafts of their own.
     """
     draft = (
-        ChangeSet.objects.select_for_update()
-        .filter(
-            created_by=user,
-            status=ChangeSet.Status.DRAFT,
-            revert_of__isnull=True,
-            content_owner_id=content_owner_id,
-        )
-        .order_by("pk")
-        .first()
+        changeset_open_drafts(user=user).select_for_update().filter(content_owner_id=content_owner_id).first()
     )
     if draft is None:
         draft = ChangeSet.objects.create(
