@@ -28,6 +28,7 @@ from reports.models import Report, ReportRowError
 from reports.parsing import ReportFileError, RowError, write_failed_rows
 from reports.pipeline import ReportRun, SourceError, Superseded, new_run_token
 from reports.sheets import SheetRow, parse_edit_sheet, write_edit_sheet
+from videos.selection import SelectionTooLarge, selection_limit
 
 logger = logging.getLogger(__name__)
 
@@ -482,17 +483,17 @@ def _edit_sheet_batches(*, sheet, user) -> Iterator[list[SheetChange | RowError 
     """The sheet's rows checked batch by batch, in line order: a SheetChange, a RowError, or None
     (already as the sheet says). A video the user may not edit is reported exactly like one that
     does not exist: "not found"."""
-    limit = settings.BULK_EDIT_MAX_VIDEOS
+    limit = selection_limit()
     batch: list[SheetRow | RowError] = []
     chars = rows_read = 0
     try:
         for item in sheet:
             rows_read += 1
             if rows_read > limit:
-                raise ReportFileError(
-                    f"The sheet has more than {limit:,} rows; an edit sheet takes at most {limit:,} "
-                    "(BULK_EDIT_MAX_VIDEOS)."
+                too_many = SelectionTooLarge(
+                    count=None, limit=limit, noun="rows", subject="The sheet has ", fix="Split the sheet."
                 )
+                raise ReportFileError(str(too_many))
             batch.append(item)
             chars += sum(len(cell) for cell in item.raw)
             if len(batch) >= EDIT_SHEET_BATCH_ROWS or chars >= EDIT_SHEET_BATCH_CHARS:

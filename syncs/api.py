@@ -73,6 +73,7 @@ from syncs.serializers import (
 from syncs.youtube.quota_clock import next_quota_reset, pacific_day
 from videos.api import ids_summary, video_ids_error
 from videos.filters import VideoFilter
+from videos.selection import SelectionTooLarge, video_ids_selected_for_edit
 from videos.selectors import videos_editable_by, videos_visible_to
 from videos.serializers import BulkEditSpecSerializer
 
@@ -350,21 +351,14 @@ class ChangeSetViewSet(
         filterset = VideoFilter(data=data["filter"], queryset=videos_visible_to(user=user), request=request)
         if not filterset.is_valid():
             raise ValidationError({"filter": translate_validation(filterset.errors).detail})
-        limit = settings.BULK_EDIT_MAX_VIDEOS
-        ids = list(filterset.qs.order_by().values_list("pk", flat=True)[: limit + 1])
-        if len(ids) > limit:
-            raise ValidationError(
-                {
-                    "filter": [
-                        ErrorDetail(
-                            f"The filter selects more than {limit:,} videos; one change set request "
-                            f"takes at most {limit:,}. Narrow the filter (a channel, a published range) "
-                            "and send several requests.",
-                            code="too_many",
-                        )
-                    ]
-                }
+        try:
+            ids = video_ids_selected_for_edit(
+                videos=filterset.qs,
+                subject="The filter selects ",
+                fix="Narrow the filter (a channel, a published range) and send several requests.",
             )
+        except SelectionTooLarge as error:
+            raise ValidationError({"filter": [ErrorDetail(str(error), code=error.code)]}) from None
         if not ids:
             raise ValidationError({"filter": [ErrorDetail("The filter selects no videos.", code="empty")]})
         return ids

@@ -6,7 +6,6 @@ syncs.changesets.services, and which rows a user sees by the selectors.
 
 from collections.abc import Mapping
 
-from django.conf import settings
 from django_filters.rest_framework import BooleanFilter
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -14,6 +13,7 @@ from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from syncs.models import ChangeSet, ChangeSetItem, SyncRecord
 from videos.filters import VideoFilter
+from videos.selection import SelectionTooLarge, selection_check
 from videos.serializers import BulkEditSpecSerializer, StrictSerializer, VideoIdListField
 
 # Items a change set's page lists inline; all of them are at /changesets/{id}/items/.
@@ -195,15 +195,10 @@ class ChangeSetResolveSerializer(StrictSerializer):
     )
 
     def validate_item_ids(self, value):
-        limit = settings.BULK_EDIT_MAX_VIDEOS
-        if len(value) > limit:
-            raise ValidationError(
-                [
-                    ErrorDetail(
-                        f"{len(value):,} items; one request resolves at most {limit:,}.", code="too_many"
-                    )
-                ]
-            )
+        try:
+            selection_check(count=len(value), noun="items", fix="Resolve the rest in another request.")
+        except SelectionTooLarge as error:
+            raise ValidationError([ErrorDetail(str(error), code=error.code)]) from None
         return list(dict.fromkeys(value))
 
 

@@ -1,5 +1,4 @@
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import ShowFacets
@@ -15,6 +14,7 @@ from videos.events import video_sync_statuses
 from videos.forms import BulkEditForm, VideoAdminForm
 from videos.models import Asset, Claim, Policy, Video, VideoCategory
 from videos.pagination import EstimatedCountPaginator
+from videos.selection import SelectionTooLarge, selection_check
 from videos.selectors import (
     effective_policy_labels,
     video_categories,
@@ -403,14 +403,10 @@ class VideoAdmin(CountersDisplayMixin, NotFoundOutsideScopeMixin, admin.ModelAdm
         editable = queryset.filter(pk__in=videos_editable_by(user=request.user).values("pk"))
         total = editable.count()
         not_editable = queryset.count() - total
-        limit = settings.BULK_EDIT_MAX_VIDEOS
-        if total > limit:
-            self.message_user(
-                request,
-                f"{total:,} videos selected; a bulk edit takes at most {limit:,}. "
-                "Narrow the selection with filters.",
-                messages.ERROR,
-            )
+        try:
+            selection_check(count=total, noun="videos selected", fix="Narrow the selection with filters.")
+        except SelectionTooLarge as error:
+            self.message_user(request, str(error), messages.ERROR)
             return None
         if total == 0:
             self.message_user(request, "None of the selected videos is yours to edit.", messages.ERROR)

@@ -4,12 +4,12 @@ are checked by videos/validation.py (through the services), never here.
 
 from collections.abc import Mapping
 
-from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from videos.models import Asset, Claim, Policy
+from videos.selection import SelectionTooLarge, selection_check
 from videos.selectors import VIDEO_ID_PATTERN
 from videos.services import BulkEdit
 from videos.validation import (
@@ -323,17 +323,10 @@ class VideoIdListField(serializers.ListField):
             raise ValidationError(
                 [ErrorDetail("video_ids must be a list of video ids.", code="invalid_type")]
             )
-        limit = settings.BULK_EDIT_MAX_VIDEOS
-        if len(data) > limit:
-            raise ValidationError(
-                [
-                    ErrorDetail(
-                        f"{len(data):,} video ids; one bulk edit takes at most {limit:,}. "
-                        "Split the edit into several requests.",
-                        code="too_many",
-                    )
-                ]
-            )
+        try:
+            selection_check(count=len(data), noun="video ids", fix="Split the edit into several requests.")
+        except SelectionTooLarge as error:
+            raise ValidationError([ErrorDetail(str(error), code=error.code)]) from None
         if not data:
             raise ValidationError([ErrorDetail("video_ids is empty.", code="empty")])
         bad = {
