@@ -24,7 +24,12 @@ from reports.downloads import csv_download
 from reports.forms import EditSheetUploadForm, ReportUploadForm
 from reports.models import Report
 from reports.parsing import ReportFileError
-from reports.selectors import report_is_editable_by, report_owners_importable_by, reports_visible_to
+from reports.selectors import (
+    report_is_editable_by,
+    report_owners_importable_by,
+    report_s3_folders,
+    reports_visible_to,
+)
 from reports.services import (
     ReportStateError,
     edit_sheet_apply,
@@ -348,17 +353,17 @@ class ReportAdmin(CountersDisplayMixin, NotFoundOutsideScopeMixin, admin.ModelAd
             context["error"] = "No S3 bucket is configured: set S3_BUCKET_NAME (and S3_REPORTS_PREFIX)."
             return TemplateResponse(request, "admin/reports/report/s3.html", context)
         if request.method == "POST":
-            return self._s3_import(request, bucket, prefix)
+            return self._s3_import(request, bucket)
         files, truncated = [], False
         try:
-            for folder in self._s3_folders(request, prefix):
+            for folder in report_s3_folders(user=request.user):
                 found, more = s3.list_report_files(bucket=bucket, prefix=folder)
                 files += found
                 truncated = truncated or more
         except s3.S3Error as exc:
             context["error"] = str(exc)
             return TemplateResponse(request, "admin/reports/report/s3.html", context)
-        context["folders"] = self._s3_folders(request, prefix)
+        context["folders"] = report_s3_folders(user=request.user)
         imported = {}
         for report in (
             reports_visible_to(user=request.user)
@@ -370,15 +375,7 @@ class ReportAdmin(CountersDisplayMixin, NotFoundOutsideScopeMixin, admin.ModelAd
         context["truncated"] = truncated
         return TemplateResponse(request, "admin/reports/report/s3.html", context)
 
-    def _s3_folders(self, request, prefix) -> list[str]:
-        """Superusers see the whole prefix; others only <prefix><content owner id>/ of their owners:
-        a shared bucket's file names can say whose reports they are."""
-        if request.user.is_superuser:
-            return [prefix]
-        owners = report_owners_importable_by(user=request.user).order_by("pk").values_list("pk", flat=True)
-        return [f"{prefix}{owner_id}/" for owner_id in owners]
-
-    def _s3_import(self, request, bucket, prefix):
+    def _s3_import(self, request, bucket):
         owners = report_owners_importable_by(user=request.user)
         owner = None
         owner_id = request.POST.get("content_owner") or ""
@@ -396,11 +393,7 @@ class ReportAdmin(CountersDisplayMixin, NotFoundOutsideScopeMixin, admin.ModelAd
         created = []
         for key in request.POST.getlist("key"):
             try:
-                s3.check_key(key)
-                if not key.startswith(prefix):
-                    raise s3.S3Error(f"{key!r} is not under {prefix!r}.")
-                if not request.user.is_superuser and not key.startswith(f"{prefix}{owner.pk}/"):
-                    raise s3.S3Error(f"{key!r} is not in the folder of {owner} ({prefix}{owner.pk}/).")
+                # The folder-scope rule is the service's (report_s3_key_check).
                 report = report_create_from_s3(
                     bucket=bucket,
                     key=key,

@@ -4,6 +4,7 @@ A report spans every channel of its content owner (and its row errors quote any 
 access goes with a membership of the content owner itself, not of one of its channels.
 """
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from channels_app.models import EDITING_ROLES, ContentOwner, Membership
@@ -29,6 +30,20 @@ def report_owners_importable_by(*, user) -> QuerySet[ContentOwner]:
         "content_owner_id"
     )
     return ContentOwner.objects.filter(pk__in=owners)
+
+
+def report_s3_folders(*, user) -> list[str]:
+    """The S3 folders (key prefixes in S3_BUCKET_NAME) the user may import reports from.
+
+    Superusers and operators (user None: manage.py import_report) have all of S3_REPORTS_PREFIX;
+    anyone else only <prefix><content owner id>/ of the owners they may import into: a shared
+    bucket's file names can say whose reports they are.
+    """
+    prefix = settings.S3_REPORTS_PREFIX
+    if user is None or user.is_superuser:
+        return [prefix]
+    owners = report_owners_importable_by(user=user).order_by("pk").values_list("pk", flat=True)
+    return [f"{prefix}{owner_id}/" for owner_id in owners]
 
 
 def report_is_editable_by(*, user, report: Report) -> bool:

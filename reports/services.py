@@ -27,6 +27,7 @@ from reports.events import ReportProgress, publish_processing_update
 from reports.models import Report, ReportRowError
 from reports.parsing import ReportFileError, RowError, write_failed_rows
 from reports.pipeline import ReportRun, SourceError, Superseded, new_run_token
+from reports.selectors import report_owners_importable_by, report_s3_folders
 from reports.sheets import SheetRow, parse_edit_sheet, write_edit_sheet
 from videos.selection import SelectionTooLarge, selection_limit
 
@@ -100,10 +101,15 @@ def report_create_from_s3(
     dry_run: bool = False,
     enqueue: bool = True,
 ) -> Report:
-    """Create the import of an S3 object; it is streamed from S3 when the import runs."""
+    """Create the import of an S3 object; it is streamed from S3 when the import runs.
+
+    `user` None is an operator (manage.py import_report); anyone else is held to their S3 folders
+    (report_s3_key_check), whichever interface called.
+    """
     bucket = bucket or settings.S3_BUCKET_NAME
     if not bucket:
         raise s3.S3Error("No S3 bucket is configured (set S3_BUCKET_NAME).")
+    report_s3_key_check(key=key, bucket=bucket, user=user, content_owner=content_owner)
     described = s3.describe(bucket=bucket, key=key)
     report = Report.objects.create(
         source=Report.Source.S3,
@@ -119,6 +125,31 @@ def report_create_from_s3(
     if enqueue:
         report_enqueue(report=report)
     return report
+
+
+def report_s3_key_check(*, key: str, bucket: str, user, content_owner) -> None:
+    """Refuse (S3Error) a key the user may not import: the S3 folder-scope rule.
+
+    Every key must be a plain key under S3_REPORTS_PREFIX. A user other than a superuser or an
+    operator (None) imports only from S3_BUCKET_NAME, for a content owner they may import into,
+    from that owner's folder (report_s3_folders).
+    """
+    s3.check_key(key)
+    prefix = settings.S3_REPORTS_PREFIX
+    if not key.startswith(prefix):
+        raise s3.S3Error(f"{key!r} is not under {prefix!r}.")
+    if user is None or user.is_superuser:
+        return
+    if bucket != settings.S3_BUCKET_NAME:
+        raise s3.S3Error(f"Reports are imported from the S3 bucket {settings.S3_BUCKET_NAME!r} only.")
+    if (
+        content_owner is None
+        or not report_owners_importable_by(user=user).filter(pk=content_owner.pk).exists()
+    ):
+        raise s3.S3Error("You may not import reports for that content owner.")
+    folder = f"{prefix}{content_owner.pk}/"
+    if folder not in report_s3_folders(user=user) or not key.startswith(folder):
+        raise s3.S3Error(f"{key!r} is not in the folder of {content_owner} ({folder}).")
 
 
 @transaction.atomic
