@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "videos",
     "reports",
     "syncs",
+    # Development tools (the YouTube emulator, the demo loader): installed for their commands only.
+    "devtools",
 ]
 
 MIDDLEWARE = [

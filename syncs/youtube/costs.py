@@ -54,7 +54,7 @@ def answer_units(method: str, status: int | None) -> int:
     priced at that floor. Every other answer, and no answer at all (status None: the request may
     have reached Google), keeps the full price: a rejection by the method itself is not priced
     lower anywhere, so the full price is the safe booking. The emulator counts the same way
-    (syncs/emulator/__init__.py).
+    (devtools/youtube_emulator/__init__.py).
     """
     full = quota_units(method)
     if status is not None and (status == 401 or status >= 500):

@@ -268,7 +268,7 @@ def cluster(tmp_path_factory):
     from cryptography.fernet import Fernet
     from moto.server import ThreadedMotoServer
 
-    from syncs.emulator import EmulatorServer
+    from devtools.youtube_emulator import EmulatorServer
 
     videos = 500
     name = f"ytcms_cluster_{os.getpid()}"

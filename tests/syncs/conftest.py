@@ -1,7 +1,7 @@
 """The YouTube emulator over real HTTP, seeded to match the personas' catalogue (tests/conftest.py).
 
 `emulator` resets and seeds it, and points every YOUTUBE_* setting at it. Nothing here is autouse:
-the emulator's own tests (tests/syncs/emulator/) keep their fixtures.
+the emulator's own tests (tests/devtools/youtube_emulator/) keep their fixtures.
 """
 
 import json
@@ -12,10 +12,10 @@ import pytest
 from cryptography.fernet import Fernet
 from django.db import connection
 
+from devtools.youtube_emulator import EmulatorServer
 from syncs.changesets.edits import video_edit_in_changeset as video_update
 from syncs.changesets.push import changeset_push
 from syncs.changesets.services import changeset_queue
-from syncs.emulator import EmulatorServer
 from syncs.models import ChangeSet
 from syncs.services.connect import youtube_connect_refresh_token
 from tests.conftest import channel_id
@@ -210,7 +210,7 @@ def pulls_at_once(emulator, runs: int = 2, **pull_options) -> tuple[list, list]:
 
 def publish_report(emulator, report_id: str) -> dict:
     """A daily report of owner A's video-metadata job, published at the emulator's Reporting API."""
-    from syncs.emulator import reporting as emulator_reporting
+    from devtools.youtube_emulator import reporting as emulator_reporting
 
     return emulator_reporting.publish_report(emulator.state, {"contentOwner": "owner-a", "id": report_id})
 

@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as examples
 from hypothesis import strategies as st
 
+from devtools.youtube_emulator.categories import default_categories
 from syncs.changesets.edits import video_edit_in_changeset as video_update
 from syncs.changesets.push import resource_values
 from syncs.changesets.services import changeset_queue
-from syncs.emulator.categories import default_categories
 from syncs.models import ChangeSet, SyncRecord, YouTubeCredential
 from syncs.youtube.mapping import video_resource_from_fields
 from tests.conftest import browser, remote_state

@@ -92,7 +92,7 @@ def test_a_claims_insert_for_b_answered_with_as_claim_id_fails_and_leaves_as_cla
     connect(owner_b, refresh_token=REFRESH_TOKEN_B)
     Asset.objects.create(id="B222", content_owner=owner_b, title="B's recording")
     emulator.state.load({"assets": [{"id": "B222", "contentOwner": "owner-b", "type": "web"}]})
-    monkeypatch.setattr("syncs.emulator.content_id.new_id", lambda length=11, prefix="": "C1")
+    monkeypatch.setattr("devtools.youtube_emulator.content_id.new_id", lambda length=11, prefix="": "C1")
     claim_before = _state(claimed)
     changeset_add_claim_insert(
         user=charlie,

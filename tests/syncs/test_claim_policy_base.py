@@ -325,7 +325,7 @@ def test_a_report_import_keeps_the_policy_youtube_answered(rules_claim, emulator
 
 def test_the_emulator_seeded_from_the_catalogue_holds_a_claims_rules(rules_claim):
     """`make run` seeds the emulator from ytcms's tables: a rules policy ytcms knows is seeded as rules."""
-    from syncs.emulator_seed import emulator_seed_from_db
+    from devtools.youtube_emulator_seed import emulator_seed_from_db
 
     seed = emulator_seed_from_db(client_id="cid", client_secret="secret")
 

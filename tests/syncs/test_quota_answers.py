@@ -2,7 +2,7 @@
 
 Before the answer the full price is booked (the safe side); once Google answered, a 401 or a 5xx
 is booked at the one unit Google documents as the floor of any request (syncs/youtube/costs.py
-answer_units), the same count the emulator keeps (syncs/emulator/__init__.py). So after a day of
+answer_units), the same count the emulator keeps (devtools/youtube_emulator/__init__.py). So after a day of
 retries the ledger, the per-call rows and the planner's "left today" agree with Google's count.
 """
 

@@ -1,7 +1,7 @@
 """A report of the catalogue's own state imports as unchanged (issue #15).
 
 The emulator publishes its Reporting API "Daily video metadata" (a4) report of the catalogue it was
-seeded with from ytcms's tables (syncs/emulator_seed.py, as `make run` seeds it); the pull
+seeded with from ytcms's tables (devtools/youtube_emulator_seed.py, as `make run` seeds it); the pull
 downloads it and the import must find every row unchanged and write nothing.
 """
 
@@ -9,12 +9,12 @@ from datetime import date
 
 import pytest
 
+from devtools.demo import DEMO_OWNER_ID, demo_catalogue_load
+from devtools.youtube_emulator import reporting as emulator_reporting
+from devtools.youtube_emulator_seed import emulator_refresh_token, emulator_seed_from_db
 from reports.models import Report
 from reports.services import report_create_from_path, report_ingest
-from syncs.emulator import reporting as emulator_reporting
-from syncs.emulator_seed import emulator_refresh_token, emulator_seed_from_db
 from syncs.services.reports_pull import youtube_reports_pull
-from videos.demo import DEMO_OWNER_ID, demo_catalogue_load
 from videos.models import Asset, Claim, Policy, Video
 from videos.selectors import effective_policy_labels
 

@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from devtools.youtube_emulator import reporting as emulator_reporting
 from reports.models import Report
 from reports.services import report_ingest
-from syncs.emulator import reporting as emulator_reporting
 from syncs.models import YouTubeCredential, YouTubeReportFile
 from syncs.services.reports_pull import youtube_reports_pull
 from syncs.youtube.errors import PermanentError

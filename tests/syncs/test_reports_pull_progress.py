@@ -8,9 +8,9 @@ import random
 
 import pytest
 
+from devtools.youtube_emulator import reporting as emulator_reporting
 from reports.models import Report
 from reports.services import report_ingest
-from syncs.emulator import reporting as emulator_reporting
 from syncs.services.reports_pull import youtube_reports_pull
 
 from .conftest import CHANNEL_A1

@@ -7,7 +7,7 @@ leaves out, quota is spent by failed calls, quota and rate limits are 403s).
 
 Use from Python::
 
-    from syncs.emulator import EmulatorServer
+    from devtools.youtube_emulator import EmulatorServer
 
     with EmulatorServer() as server:            # port 0: a free port; background thread
         server.state.load(seed)                 # see the seed format below

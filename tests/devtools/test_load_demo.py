@@ -9,14 +9,14 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from channels_app.models import Channel, ContentOwner, Membership, Role
-from reports.models import Report
-from reports.services import report_ingest, report_rerun
-from videos.demo import (
+from devtools.demo import (
     DEMO_MANAGER_USERNAME,
     DEMO_OWNER_ID,
     DEMO_VIEWER_USERNAME,
     demo_catalogue,
 )
+from reports.models import Report
+from reports.services import report_ingest, report_rerun
 from videos.models import Asset, Claim, Policy, Video
 from videos.selectors import assignable_category_ids, videos_editable_by, videos_visible_to
 from videos.services import OWN_FIELDS, WRITABLE_FIELDS, video_refresh_derived, video_wanted_state

@@ -208,7 +208,7 @@ def test_management_command_serves_until_sigterm(tmp_path):
 
 def test_latency_is_applied_to_api_requests_only(server, monkeypatch):
     slept = []
-    monkeypatch.setattr("syncs.emulator.server.time.sleep", slept.append)
+    monkeypatch.setattr("devtools.youtube_emulator.server.time.sleep", slept.append)
     server.state.set_faults(latency_ms=250)
 
     youtube(server).videos().list(part="id", id="vApublic001").execute()

@@ -1,7 +1,7 @@
 """The emulator's world built from the catalogue, so `make run` starts on a YouTube that matches it.
 
 The emulator package stays free of Django; this module reads the tables and writes its seed format
-(see syncs/emulator/__init__.py). Videos carry what YouTube has (the snapshot), so pending edits
+(see devtools/youtube_emulator/__init__.py). Videos carry what YouTube has (the snapshot), so pending edits
 stay pending and a first refresh marks no drift.
 """
 

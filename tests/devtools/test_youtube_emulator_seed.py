@@ -6,13 +6,12 @@ import sys
 import pytest
 from django.core.management import call_command
 
-from syncs.emulator import EmulatorServer
-from syncs.emulator_seed import emulator_refresh_token, emulator_seed_from_db
+from devtools.demo import DEMO_OWNER_ID
+from devtools.youtube_emulator import EmulatorServer
+from devtools.youtube_emulator_seed import emulator_refresh_token, emulator_seed_from_db
 from syncs.services.pull import owner_pull
-from videos.demo import DEMO_OWNER_ID
+from tests.syncs.conftest import CLIENT_ID, CLIENT_SECRET
 from videos.models import Claim, Video
-
-from .conftest import CLIENT_ID, CLIENT_SECRET
 
 
 @pytest.mark.django_db

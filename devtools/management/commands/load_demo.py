@@ -1,4 +1,4 @@
-"""manage.py load_demo: load the Northwind Records demo catalogue (see videos/demo.py)."""
+"""manage.py load_demo: load the Northwind Records demo catalogue (see devtools/demo.py)."""
 
 import time
 
@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from videos.demo import (
+from devtools.demo import (
     DemoCatalogueError,
     demo_catalogue_delete,
     demo_catalogue_load,

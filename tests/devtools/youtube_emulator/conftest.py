@@ -10,7 +10,7 @@ import pytest
 from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import build, build_from_document
 
-from syncs.emulator import EmulatorServer
+from devtools.youtube_emulator import EmulatorServer
 
 REPO = Path(__file__).resolve().parents[3]
 SAMPLE_CSV = (

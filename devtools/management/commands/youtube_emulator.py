@@ -7,8 +7,8 @@ import threading
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from syncs.emulator import EmulatorServer
-from syncs.emulator_seed import emulator_seed_from_db
+from devtools.youtube_emulator import EmulatorServer
+from devtools.youtube_emulator_seed import emulator_seed_from_db
 
 
 class Command(BaseCommand):
@@ -23,7 +23,8 @@ class Command(BaseCommand):
             "--port", type=int, default=8765, help="Port to listen on (default 8765; 0 picks one)."
         )
         parser.add_argument(
-            "--seed-file", help="JSON file with the initial world (the seed format of syncs.emulator)."
+            "--seed-file",
+            help="JSON file with the initial world (the seed format of devtools.youtube_emulator).",
         )
         parser.add_argument(
             "--seed-from-db",
