@@ -11,10 +11,13 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.text import get_valid_filename
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
+from channels_app.models import ContentOwner
 from core.admin_display import CountersDisplayMixin
 from core.admin_scoping import NotFoundOutsideScopeMixin, get_back_to_page
 from reports import s3
@@ -39,8 +42,12 @@ from reports.services import (
     report_failed_rows_csv,
     report_rerun,
 )
+from reports.tasks import reports_pull_from_youtube
 from syncs.actions import claim_with_asset
-from syncs.admin import VideoWithChangeSetsAdmin
+from syncs.admin import ContentOwnerWithYouTubeAdmin, VideoWithChangeSetsAdmin
+from syncs.models import unreadable_message
+from syncs.selectors import credential_status_of
+from syncs.services.credentials import credential_readable
 from videos.models import Video
 
 ERRORS_PER_PAGE = 50
@@ -506,3 +513,51 @@ class VideoWithEditSheetAdmin(VideoWithChangeSetsAdmin):
         export_edit_sheet,
         claim_with_asset,
     ]
+
+
+# ---- "Fetch reports from YouTube now" on the content owner's page. syncs adds the YouTube
+# connection to channels_app's content owner admin; reports, above syncs, adds its pull the same way.
+
+admin.site.unregister(ContentOwner)
+
+
+@admin.register(ContentOwner)
+class ContentOwnerWithReportsAdmin(ContentOwnerWithYouTubeAdmin):
+    change_form_template = "admin/reports/contentowner/change_form.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/youtube/pull-reports/",
+                self.admin_site.admin_view(self.youtube_pull_reports_view),
+                name="channels_app_contentowner_youtube_pull_reports",
+            ),
+            *super().get_urls(),
+        ]
+
+    @method_decorator(require_POST)
+    def youtube_pull_reports_view(self, request, object_id):
+        """Queue the Reporting API pull of this owner; the task worker downloads and imports."""
+        owner = self.owner_to_act_on(request, object_id)
+        if credential_status_of(owner_id=owner.pk) is None:
+            self.message_user(
+                request, f"{owner} is not connected to YouTube: connect it first.", messages.ERROR
+            )
+        elif not credential_readable(owner=owner):
+            self.message_user(request, f"Nothing queued. {unreadable_message(owner.pk)}", messages.ERROR)
+        else:
+            reports_pull_from_youtube.enqueue(owner_id=owner.pk)
+            self.message_user(
+                request,
+                "Queued: the newest video metadata report (or, if it keeps failing, the previous one) is "
+                "fetched from YouTube and imported in the background; it appears under Reports.",
+                messages.SUCCESS,
+            )
+        return HttpResponseRedirect(reverse("admin:channels_app_contentowner_change", args=[owner.pk]))
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["youtube_pull_reports_url"] = reverse(
+                "admin:channels_app_contentowner_youtube_pull_reports", args=[obj.pk]
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)

@@ -51,7 +51,6 @@ from syncs.selectors import (
     credential_status_of,
     youtube_report_files_visible_to,
 )
-from syncs.services.credentials import credential_readable
 from syncs.views import youtube_connect_start
 from syncs.youtube.quota_clock import pacific_day
 from videos.admin import ClaimAdmin, VideoAdmin
@@ -185,19 +184,14 @@ class ContentOwnerWithYouTubeAdmin(ContentOwnerAdmin):
                 self.admin_site.admin_view(self.youtube_connect_view),
                 name="channels_app_contentowner_youtube_connect",
             ),
-            path(
-                "<path:object_id>/youtube/pull-reports/",
-                self.admin_site.admin_view(self.youtube_pull_reports_view),
-                name="channels_app_contentowner_youtube_pull_reports",
-            ),
             *super().get_urls(),
         ]
 
     def may_connect(self, request, owner) -> bool:
         return content_owners_managed_by(user=request.user).filter(pk=owner.pk).exists()
 
-    def _owner_to_connect(self, request, object_id):
-        """The owner a connect/pull button acts on: in the user's scope (else 404), theirs to manage."""
+    def owner_to_act_on(self, request, object_id):
+        """The owner a YouTube button (connect, fetch reports) acts on: in scope (else 404), theirs to manage."""
         owner = self.get_queryset(request).filter(pk=object_id).first()
         if owner is None:
             raise Http404("No content owner matches the given query.")
@@ -207,40 +201,15 @@ class ContentOwnerWithYouTubeAdmin(ContentOwnerAdmin):
 
     @method_decorator(require_POST)
     def youtube_connect_view(self, request, object_id):
-        owner = self._owner_to_connect(request, object_id)
+        owner = self.owner_to_act_on(request, object_id)
         try:
             return youtube_connect_start(request, owner)
         except ValueError as error:
             self.message_user(request, str(error), messages.ERROR)
             return HttpResponseRedirect(reverse("admin:channels_app_contentowner_change", args=[owner.pk]))
 
-    @method_decorator(require_POST)
-    def youtube_pull_reports_view(self, request, object_id):
-        """Queue the Reporting API pull of this owner; the task worker downloads and imports."""
-        from syncs.tasks import reports_pull_from_youtube
-
-        owner = self._owner_to_connect(request, object_id)
-        if credential_status_of(owner_id=owner.pk) is None:
-            self.message_user(
-                request, f"{owner} is not connected to YouTube: connect it first.", messages.ERROR
-            )
-        elif not credential_readable(owner=owner):
-            self.message_user(request, f"Nothing queued. {unreadable_message(owner.pk)}", messages.ERROR)
-        else:
-            reports_pull_from_youtube.enqueue(owner_id=owner.pk)
-            self.message_user(
-                request,
-                "Queued: the newest video metadata report (or, if it keeps failing, the previous one) is "
-                "fetched from YouTube and imported in the background; it appears under Reports.",
-                messages.SUCCESS,
-            )
-        return HttpResponseRedirect(reverse("admin:channels_app_contentowner_change", args=[owner.pk]))
-
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
-            context["youtube_pull_reports_url"] = reverse(
-                "admin:channels_app_contentowner_youtube_pull_reports", args=[obj.pk]
-            )
             context["youtube_may_connect"] = self.may_connect(request, obj)
             context["youtube_connect_url"] = reverse(
                 "admin:channels_app_contentowner_youtube_connect", args=[obj.pk]

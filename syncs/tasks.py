@@ -46,21 +46,3 @@ def changeset_push_task(*, changeset_id: int) -> str:
     if result.next_run_at is not None:
         changeset_schedule_push(changeset=changeset, at=result.next_run_at)
     return result.summary()
-
-
-@task(queue_name="syncs")
-def reports_pull_from_youtube(owner_id: str | None = None) -> str:
-    """Pull and import new "Daily video metadata" reports from the Reporting API (all owners or one).
-
-    Owners whose quota ran out are pulled again after the quota resets.
-    """
-    from syncs.services.reports_pull import youtube_reports_pull
-
-    result = youtube_reports_pull(owner_id=owner_id)
-    if reports_pull_from_youtube.get_backend().supports_defer:
-        for owner in result.owners:
-            if owner.waiting_until is not None:
-                reports_pull_from_youtube.using(run_after=owner.waiting_until).enqueue(
-                    owner_id=owner.owner_id
-                )
-    return result.summary()

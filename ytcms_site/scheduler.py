@@ -45,7 +45,7 @@ class DailyJob:
 
 
 DAILY_JOBS = (
-    DailyJob("reports_pull", "syncs.tasks.reports_pull_from_youtube", "REPORT_PULL_HOUR_UTC"),
+    DailyJob("reports_pull", "reports.tasks.reports_pull_from_youtube", "REPORT_PULL_HOUR_UTC"),
     DailyJob("ops_daily", "ytcms_site.tasks.ops_daily_task", "OPS_DAILY_HOUR_UTC"),
 )
 

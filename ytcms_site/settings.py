@@ -428,6 +428,8 @@ TASKS_REQUEUE_ON_STALE = env_list(
         "reports.tasks.report_ingest_task",
         # A push re-reads every video before writing, and a pull skips reports already claimed.
         "syncs.tasks.changeset_push_task",
+        "reports.tasks.reports_pull_from_youtube",
+        # The pull's path before it moved to reports (#17), for pulls queued before the move.
         "syncs.tasks.reports_pull_from_youtube",
     ],
 )
@@ -554,7 +556,7 @@ CHANGESET_FOUR_EYES = env_bool("CHANGESET_FOUR_EYES", False)
 # Attempts of one item on retryable YouTube errors before it is failed for good.
 CHANGESET_MAX_ATTEMPTS = env_int("CHANGESET_MAX_ATTEMPTS", 3, minimum=1)
 
-# ---- Reporting API pull and the daily scheduler (syncs/services/reports_pull.py, ytcms_site/scheduler.py)
+# ---- Reporting API pull and the daily scheduler (reports/youtube_pull.py, ytcms_site/scheduler.py)
 
 
 def _hour_utc(name: str, default: int | None) -> int | None:

@@ -184,7 +184,7 @@ def pulls_at_once(emulator, runs: int = 2, **pull_options) -> tuple[list, list]:
 
     from django.db import connections
 
-    from syncs.services.reports_pull import youtube_reports_pull
+    from reports.youtube_pull import youtube_reports_pull
 
     emulator.state.set_faults(latency_ms=50)
     start = threading.Barrier(runs)

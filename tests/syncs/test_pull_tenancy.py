@@ -10,8 +10,8 @@ from channels_app.models import Channel
 from devtools.youtube_emulator import reporting as emulator_reporting
 from reports.models import Report
 from reports.services import report_ingest
+from reports.youtube_pull import youtube_reports_pull
 from syncs.services.pull import owner_pull
-from syncs.services.reports_pull import youtube_reports_pull
 from tests.reports.helpers import a4_bytes, a4_row
 from videos.models import Asset, Claim, Policy
 

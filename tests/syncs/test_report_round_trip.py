@@ -14,7 +14,7 @@ from devtools.youtube_emulator import reporting as emulator_reporting
 from devtools.youtube_emulator_seed import emulator_refresh_token, emulator_seed_from_db
 from reports.models import Report
 from reports.services import report_create_from_path, report_ingest
-from syncs.services.reports_pull import youtube_reports_pull
+from reports.youtube_pull import youtube_reports_pull
 from videos.models import Asset, Claim, Policy, Video
 from videos.selectors import effective_policy_labels
 

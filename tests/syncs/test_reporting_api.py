@@ -15,8 +15,8 @@ from django_tasks_db.models import DBTaskResult
 from devtools.youtube_emulator import reporting as emulator_reporting
 from reports.models import Report
 from reports.services import report_ingest
+from reports.youtube_pull import youtube_reports_pull
 from syncs.models import YouTubeCredential, YouTubeReportFile
-from syncs.services.reports_pull import youtube_reports_pull
 from syncs.youtube.errors import PermanentError
 from syncs.youtube.gateway import YouTubeSession
 from syncs.youtube.reporting import StreamedDownload, reporting_download
@@ -318,12 +318,27 @@ def test_command_refuses_an_unknown_owner(emulator, db):
 
 
 def test_task_pulls_and_returns_the_summary(emulator, connected):
-    from syncs.tasks import reports_pull_from_youtube
+    from reports.tasks import reports_pull_from_youtube
 
     publish(emulator)
 
     summary = reports_pull_from_youtube.call(owner_id="owner-a")
 
+    assert "1 reports imported" in summary and Report.objects.count() == 1
+
+
+def test_a_pull_queued_under_its_path_before_the_move_to_reports_still_runs(emulator, connected):
+    """The queue stores a task's dotted path; rows queued before #17 name syncs.tasks."""
+    from reports.tasks import reports_pull_from_youtube
+    from reports.youtube_pull import LEGACY_PULL_TASK_PATH
+
+    publish(emulator)
+    queued = reports_pull_from_youtube.enqueue(owner_id="owner-a")
+    DBTaskResult.objects.filter(pk=queued.id).update(task_path=LEGACY_PULL_TASK_PATH)
+
+    summary = DBTaskResult.objects.get(pk=queued.id).task.call(owner_id="owner-a")
+
+    assert LEGACY_PULL_TASK_PATH == "syncs.tasks.reports_pull_from_youtube"
     assert "1 reports imported" in summary and Report.objects.count() == 1
 
 
@@ -335,7 +350,7 @@ def test_admin_button_queues_the_pull_for_a_manager(emulator, connected, alice, 
 
     assert "Fetch reports from YouTube now" in page.content.decode()
     assert response.status_code == 302
-    task = DBTaskResult.objects.get(task_path="syncs.tasks.reports_pull_from_youtube")
+    task = DBTaskResult.objects.get(task_path="reports.tasks.reports_pull_from_youtube")
     assert task.args_kwargs["kwargs"] == {"owner_id": "owner-a"}
 
 
@@ -345,7 +360,7 @@ def test_admin_button_is_refused_to_a_viewer(emulator, connected, bob, client):
     response = client.post(reverse("admin:channels_app_contentowner_youtube_pull_reports", args=["owner-a"]))
 
     assert response.status_code in (403, 404)
-    assert not DBTaskResult.objects.filter(task_path="syncs.tasks.reports_pull_from_youtube").exists()
+    assert not DBTaskResult.objects.filter(task_path="reports.tasks.reports_pull_from_youtube").exists()
 
 
 @pytest.mark.postgres
@@ -409,7 +424,7 @@ def test_a_redirect_is_followed_without_the_token_to_another_host(emulator, conn
 
 
 def test_the_reaper_sees_a_pull_with_a_recent_download_as_alive(emulator, connected):
-    from syncs.services.reports_pull import ReportsPullHandler
+    from reports.youtube_pull import ReportsPullHandler
 
     now = timezone.now()
     YouTubeReportFile.objects.create(

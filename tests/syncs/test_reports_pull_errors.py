@@ -5,8 +5,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from reports.models import Report
+from reports.youtube_pull import GONE_REASON, youtube_reports_pull
 from syncs.models import QuotaLedger, YouTubeCredential, YouTubeReportFile
-from syncs.services.reports_pull import GONE_REASON, youtube_reports_pull
 from syncs.youtube.quota_clock import next_quota_reset
 
 from .conftest import ACCOUNT_A, CLIENT_ID, PROJECT, REFRESH_TOKEN_A, downloaded_reports, publish_report

@@ -6,8 +6,8 @@ from django.db import connection
 from django.utils import timezone
 
 from reports.models import Report
+from reports.youtube_pull import SUPERSEDED_PREFIX, youtube_reports_pull
 from syncs.models import YouTubeReportFile
-from syncs.services.reports_pull import SUPERSEDED_PREFIX, youtube_reports_pull
 from syncs.youtube.reporting import parse_api_time
 
 from .conftest import api_requests, downloaded_reports, publish_report, pulls_at_once

@@ -11,7 +11,7 @@ import pytest
 from devtools.youtube_emulator import reporting as emulator_reporting
 from reports.models import Report
 from reports.services import report_ingest
-from syncs.services.reports_pull import youtube_reports_pull
+from reports.youtube_pull import youtube_reports_pull
 
 from .conftest import CHANNEL_A1
 

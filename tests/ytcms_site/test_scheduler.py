@@ -13,7 +13,7 @@ from tests.ytcms_site.test_settings import SETTINGS_VARIABLES, read_settings, ru
 from ytcms_site.models import ScheduledRun
 from ytcms_site.scheduler import scheduler_tick
 
-REPORT_TASK = "syncs.tasks.reports_pull_from_youtube"
+REPORT_TASK = "reports.tasks.reports_pull_from_youtube"
 OPS_TASK = "ytcms_site.tasks.ops_daily_task"
 
 

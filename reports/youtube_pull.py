@@ -1,5 +1,8 @@
 """Pull the "Daily video metadata" reports from the YouTube Reporting API and import them.
 
+How a report arrives from YouTube (an upload and an S3 import are the other ways), so it lives in
+reports; it talks to Google only through the door in syncs/youtube/ (credentials, quota, HTTP).
+
 For each connected content owner: jobs.list(includeSystemManaged=True) → the jobs whose
 reportTypeId starts with content_owner_video_metadata_ → jobs.reports.list (only reports created
 after the newest one that can no longer matter, see _cursor) → download the newest new report,
@@ -57,6 +60,7 @@ from django.utils import timezone
 
 from channels_app.models import ContentOwner
 from core.tasks_reaper import StaleTaskHandler
+from reports.services import report_create_from_youtube
 from syncs.models import YouTubeCredential, YouTubeReportFile
 from syncs.youtube.errors import (
     CredentialUnreadable,
@@ -83,7 +87,10 @@ logger = logging.getLogger("ytcms.youtube.reports")
 Progress = Callable[[str], None]
 # A download's heartbeat is written at most this often (it tells other runs the claim is alive).
 HEARTBEAT_BYTES = 16 << 20
-PULL_TASK_PATH = "syncs.tasks.reports_pull_from_youtube"
+PULL_TASK_PATH = "reports.tasks.reports_pull_from_youtube"
+# Where the task lived before it moved from syncs (#17). Rows queued before the move name it, so
+# reports/apps.py keeps it importable; remove both once no task result in the queue names it.
+LEGACY_PULL_TASK_PATH = "syncs.tasks.reports_pull_from_youtube"
 # The reasons shown with a skipped report and a report gone at YouTube (the states decide, not these).
 SUPERSEDED_PREFIX = "Superseded by report "
 GONE_REASON = "report no longer available at YouTube (404)"
@@ -359,8 +366,6 @@ def _import_one(
     enqueue: bool,
 ) -> int | None:
     """Download the claimed report and create its Report; returns the Report pk (None: claim lost)."""
-    from reports.services import report_create_from_youtube
-
     token = row.claim_token
     last_beat = [0]
 

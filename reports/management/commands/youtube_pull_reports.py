@@ -6,7 +6,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from channels_app.models import ContentOwner
-from syncs.services.reports_pull import youtube_reports_pull
+from reports.youtube_pull import youtube_reports_pull
 
 
 class Command(BaseCommand):
