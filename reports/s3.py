@@ -1,5 +1,10 @@
 """The one module that talks to S3 directly: list report files, describe one, stream one.
 
+It is also the S3 door of the backups (ytcms_site/backups/store.py), which store their files
+through django-storages: they ask here what an S3 error was (s3_failure), whether a bucket is
+missing and an object's storage class, so no other module imports boto3 or botocore. It imports
+nothing of the project but settings: it belongs with the ground helpers (a leaf module).
+
 A key is only ever an S3 key: it is validated (no '.'/'..' segments, no leading '/', no control
 characters) and handed to boto3 as the Key parameter, never joined to a local path. Reading
 streams the object with ranged GETs; seeking (zip archives read their directory at the end)
@@ -10,12 +15,14 @@ boto3 errors become S3Error with a sentence for the user (error_message).
 
 import io
 import posixpath
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
 import boto3
+from boto3.exceptions import S3UploadFailedError
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
 from django.conf import settings
 
 REPORT_SUFFIXES = (".csv", ".csv.gz", ".gz", ".zip")
@@ -250,3 +257,57 @@ class S3ObjectReader(io.RawIOBase):
     def close(self):
         self._close_body()
         super().close()
+
+
+# ---- For callers that reach S3 through django-storages (the backups): its errors, told plainly.
+
+_ERROR_CODE_IN_MESSAGE = re.compile(r"\((\w+)\) when calling")
+
+
+@dataclass(frozen=True)
+class S3Failure:
+    """What went wrong in an S3 call, without boto3's classes; the caller words it for its reader."""
+
+    kind: str  # "refused" (S3 answered with an error code), "no_credentials", "unreachable", "other"
+    code: str = ""  # S3's error code when it refused: NoSuchBucket, AccessDenied, NoSuchKey, …
+    text: str = ""
+    endpoint: str = ""  # "unreachable": the endpoint URL that could not be reached
+    error_type: str = ""  # the boto3/botocore exception's class name, for messages without a code
+
+
+def s3_failure(error: BaseException) -> S3Failure | None:
+    """The S3 failure behind `error`, or None when it is not a boto3/botocore error."""
+    error_type = type(error).__name__
+    if isinstance(error, ClientError):
+        details = error.response.get("Error", {})
+        code, text = str(details.get("Code", "")), str(details.get("Message", ""))
+        return S3Failure("refused", code=code, text=text, error_type=error_type)
+    if isinstance(error, S3UploadFailedError):
+        # boto3's upload wraps the ClientError into S3UploadFailedError, keeping only its text.
+        match = _ERROR_CODE_IN_MESSAGE.search(str(error))
+        code = match.group(1) if match else ""
+        return S3Failure("refused", code=code, text=str(error), error_type=error_type)
+    if isinstance(error, NoCredentialsError):
+        return S3Failure("no_credentials", text=str(error), error_type=error_type)
+    if isinstance(error, EndpointConnectionError):
+        endpoint = error.kwargs.get("endpoint_url", "?")
+        return S3Failure("unreachable", text=str(error), endpoint=endpoint, error_type=error_type)
+    if isinstance(error, BotoCoreError):
+        return S3Failure("other", text=str(error), error_type=error_type)
+    return None
+
+
+def bucket_missing(*, client, bucket: str) -> bool:
+    """After a 404 on an object: is it the bucket that is missing? (HEAD answers a bare 404.)"""
+    try:
+        client.head_bucket(Bucket=bucket)
+    except ClientError as error:
+        return error.response.get("Error", {}).get("Code") in {"404", "NoSuchBucket", "NotFound"}
+    except Exception:
+        return False
+    return False
+
+
+def object_storage_class(*, bucket, key: str) -> str:
+    """S3's storage class of an object of a boto3 Bucket resource (STANDARD when S3 leaves it out)."""
+    return bucket.Object(key).storage_class or "STANDARD"

@@ -9,14 +9,14 @@ A backup is three objects side by side:
 Only a dump with a manifest is a backup; a dump left by an interrupted run is not listed, and
 rotation deletes it once it is a day old.
 
-This is the one module that knows S3 error codes: storage errors become BackupError subclasses with
-a message an operator can act on. Storage itself goes through django-storages.
+Storage errors become BackupError subclasses with a message an operator can act on. Storage itself
+goes through django-storages; what S3 itself said (the error, a missing bucket, a storage class)
+is asked of the one S3 door, reports/s3.py, so boto3 is imported nowhere else.
 """
 
 import contextlib
 import hashlib
 import json
-import re
 import shutil
 from pathlib import Path
 
@@ -24,11 +24,7 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 
-try:  # botocore comes with django-storages[s3]; without it there is no S3 to fail.
-    from boto3.exceptions import S3UploadFailedError
-    from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
-except ImportError:  # pragma: no cover - only without boto3 installed
-    S3UploadFailedError = BotoCoreError = ClientError = EndpointConnectionError = NoCredentialsError = ()
+from reports import s3
 
 BACKUP_STORAGE_ALIAS = "backups"
 MANIFEST_SUFFIX = ".manifest.json"
@@ -72,21 +68,9 @@ def normalise_key(key: str) -> str:
     return key
 
 
-_ERROR_CODE_IN_MESSAGE = re.compile(r"\((\w+)\) when calling")
-
-
-def _s3_error_code(error) -> tuple[str, str]:
-    if isinstance(error, ClientError):
-        details = error.response.get("Error", {})
-        return str(details.get("Code", "")), str(details.get("Message", ""))
-    # boto3's upload wraps the ClientError into S3UploadFailedError, keeping only its text.
-    match = _ERROR_CODE_IN_MESSAGE.search(str(error))
-    return (match.group(1) if match else ""), str(error)
-
-
-def s3_error_message(storage, error, *, key: str | None = None) -> BackupError:
-    """Map an S3 error to what the operator should check (the seed's handle_s3_error)."""
-    code, text = _s3_error_code(error)
+def s3_error_message(storage, failure: s3.S3Failure, *, key: str | None = None) -> BackupError:
+    """Map an S3 refusal to what the operator should check (the seed's handle_s3_error)."""
+    code = failure.code
     bucket = getattr(storage, "bucket_name", "?")
     if code == "NoSuchBucket":
         return BackupStorageError(
@@ -110,18 +94,12 @@ def s3_error_message(storage, error, *, key: str | None = None) -> BackupError:
         return BackupNotFound(
             f"No backup {key!r} in {describe(storage)}; `manage.py list_backups` lists them."
         )
-    return BackupStorageError(f"S3 request failed ({code or type(error).__name__}): {text}")
+    return BackupStorageError(f"S3 request failed ({code or failure.error_type}): {failure.text}")
 
 
 def _bucket_missing(storage) -> bool:
     """After a 404 on an object: is it the bucket that is missing? (HEAD answers a bare 404.)"""
-    try:
-        storage.connection.meta.client.head_bucket(Bucket=storage.bucket_name)
-    except ClientError as error:
-        return error.response.get("Error", {}).get("Code") in {"404", "NoSuchBucket", "NotFound"}
-    except Exception:
-        return False
-    return False
+    return s3.bucket_missing(client=storage.connection.meta.client, bucket=storage.bucket_name)
 
 
 @contextlib.contextmanager
@@ -133,32 +111,30 @@ def storage_errors(storage, *, key: str | None = None):
         raise
     except FileNotFoundError as error:
         if is_s3(storage) and _bucket_missing(storage):
-            raise s3_error_message(storage, _FakeCode("NoSuchBucket")) from error
+            raise s3_error_message(storage, s3.S3Failure("refused", code="NoSuchBucket")) from error
         raise BackupNotFound(
             f"No backup {key!r} in {describe(storage)}; `manage.py list_backups` lists them."
         ) from error
-    except (ClientError, S3UploadFailedError) as error:
-        raise s3_error_message(storage, error, key=key) from error
-    except NoCredentialsError as error:
-        raise BackupStorageError(
-            "No AWS credentials found for the backup bucket: set AWS_ACCESS_KEY_ID and "
-            "AWS_SECRET_ACCESS_KEY, or give the machine an instance role."
-        ) from error
-    except EndpointConnectionError as error:
-        raise BackupStorageError(
-            f"Cannot reach S3 at {error.kwargs.get('endpoint_url', '?')}: {error}"
-        ) from error
-    except BotoCoreError as error:
-        raise BackupStorageError(f"S3 request failed: {error}") from error
     except PermissionError as error:
         raise BackupStorageError(f"No permission to use {describe(storage)}: {error}") from error
+    except Exception as error:
+        failure = s3.s3_failure(error)
+        if failure is None:
+            raise
+        raise _backup_error(storage, failure, key=key) from error
 
 
-class _FakeCode(Exception):
-    """An error whose message carries an S3 code, for errors known only from their context."""
-
-    def __init__(self, code: str):
-        super().__init__(f"An error occurred ({code}) when calling the HeadBucket operation")
+def _backup_error(storage, failure: s3.S3Failure, *, key: str | None) -> BackupError:
+    if failure.kind == "refused":
+        return s3_error_message(storage, failure, key=key)
+    if failure.kind == "no_credentials":
+        return BackupStorageError(
+            "No AWS credentials found for the backup bucket: set AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY, or give the machine an instance role."
+        )
+    if failure.kind == "unreachable":
+        return BackupStorageError(f"Cannot reach S3 at {failure.endpoint}: {failure.text}")
+    return BackupStorageError(f"S3 request failed: {failure.text}")
 
 
 def list_names(storage) -> list[str]:
@@ -215,8 +191,7 @@ def storage_class_of(storage, name: str) -> str:
     if not is_s3(storage):
         return "local"
     with storage_errors(storage, key=name):
-        obj = storage.bucket.Object(storage._normalize_name(name))
-        return obj.storage_class or "STANDARD"
+        return s3.object_storage_class(bucket=storage.bucket, key=storage._normalize_name(name))
 
 
 def sha256_of(path: Path) -> str:
