@@ -8,12 +8,11 @@ from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpResponseRedirect
 from django.urls import reverse
-from oauthlib.oauth2.rfc6749.errors import OAuth2Error
 
 from channels_app.selectors import content_owners_managed_by
 from syncs.services.connect import missing_scopes, youtube_connect_oauth_grant, youtube_connect_verify
 from syncs.youtube.errors import YouTubeError
-from syncs.youtube.oauth import authorization_finish, authorization_start
+from syncs.youtube.oauth import AuthorizationRefused, authorization_finish, authorization_start
 
 logger = logging.getLogger("ytcms.youtube")
 
@@ -81,7 +80,7 @@ def youtube_oauth_callback(request):
             redirect_uri=pending["redirect_uri"],
         )
         credential = youtube_connect_oauth_grant(owner=owner, grant=grant, user=request.user)
-    except OAuth2Error as error:
+    except AuthorizationRefused as error:
         messages.error(request, f"Google refused the authorisation code ({error.error}); nothing was stored.")
         return _owner_page(owner.pk)
     except ValueError as error:

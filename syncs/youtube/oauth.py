@@ -13,13 +13,21 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from google_auth_oauthlib.flow import Flow
-from oauthlib.oauth2.rfc6749.errors import InsecureTransportError
+from oauthlib.oauth2.rfc6749.errors import InsecureTransportError, OAuth2Error
 
 from syncs.youtube.auth import SCOPES
 
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
 # oauthlib reads these from os.environ on each call: one flow at a time may change them.
 _ENVIRON_LOCK = threading.Lock()
+
+
+class AuthorizationRefused(Exception):
+    """Google's token endpoint refused the authorisation code; `error` is its OAuth error code."""
+
+    def __init__(self, error: str):
+        super().__init__(error)
+        self.error = error
 
 
 @dataclass(frozen=True)
@@ -99,11 +107,15 @@ def authorization_start(*, redirect_uri: str) -> AuthorizationStart:
 def authorization_finish(*, code: str, state: str, code_verifier: str, redirect_uri: str) -> Grant:
     """Exchange the authorisation code (with the PKCE verifier) for tokens at YOUTUBE_TOKEN_URI.
 
-    Raises oauthlib's OAuth2Error subclasses when the token endpoint refuses (invalid_grant, …).
+    Raises AuthorizationRefused when the token endpoint refuses (invalid_grant, …): oauthlib's own
+    errors stay inside this door.
     """
     flow = _flow(redirect_uri=redirect_uri, state=state, code_verifier=code_verifier)
-    with _plain_http_allowed(settings.YOUTUBE_TOKEN_URI, redirect_uri):
-        token = flow.fetch_token(code=code)
+    try:
+        with _plain_http_allowed(settings.YOUTUBE_TOKEN_URI, redirect_uri):
+            token = flow.fetch_token(code=code)
+    except OAuth2Error as error:
+        raise AuthorizationRefused(error.error) from error
     scope = token.get("scope") or []
     scopes = scope.split() if isinstance(scope, str) else list(scope)
     expires_at = token.get("expires_at")

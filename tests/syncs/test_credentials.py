@@ -316,6 +316,20 @@ def test_oauth_callback_with_a_forged_state_stores_nothing(emulator, redirect_ur
     assert emulator.state.requests(operation="oauth.token") == []
 
 
+def test_a_refused_authorisation_code_stores_nothing(emulator, redirect_uri, owner_a, alice, client):
+    client.force_login(alice)
+    start = client.post(reverse("admin:channels_app_contentowner_youtube_connect", args=["owner-a"]))
+    back = urlsplit(_follow_consent(start["Location"]))
+    wrong_code = back.query.replace("code=", "code=wrong")
+
+    done = client.get(f"{back.path}?{wrong_code}", follow=True)
+
+    assert (
+        "Google refused the authorisation code (invalid_grant); nothing was stored." in done.content.decode()
+    )
+    assert not YouTubeCredential.objects.exists()
+
+
 def test_denied_consent_stores_nothing(emulator, redirect_uri, owner_a, alice, client):
     emulator.state.configure(authorizeDecision="deny")
     client.force_login(alice)
