@@ -20,9 +20,8 @@ from syncs.models import YouTubeCredential, YouTubeReportFile
 from syncs.youtube.errors import PermanentError
 from syncs.youtube.gateway import YouTubeSession
 from syncs.youtube.reporting import StreamedDownload, reporting_download
+from tests.syncs.conftest import CHANNEL_A1, REFRESH_TOKEN_A, REFRESH_TOKEN_B, api_requests, pulls_at_once
 from videos.models import Video
-
-from .conftest import CHANNEL_A1, REFRESH_TOKEN_A, REFRESH_TOKEN_B, api_requests, pulls_at_once
 
 A4 = "content_owner_video_metadata_a4"
 

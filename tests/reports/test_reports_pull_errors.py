@@ -8,8 +8,14 @@ from reports.models import Report
 from reports.youtube_pull import GONE_REASON, youtube_reports_pull
 from syncs.models import QuotaLedger, YouTubeCredential, YouTubeReportFile
 from syncs.youtube.quota_clock import next_quota_reset
-
-from .conftest import ACCOUNT_A, CLIENT_ID, PROJECT, REFRESH_TOKEN_A, downloaded_reports, publish_report
+from tests.syncs.conftest import (
+    ACCOUNT_A,
+    CLIENT_ID,
+    PROJECT,
+    REFRESH_TOKEN_A,
+    downloaded_reports,
+    publish_report,
+)
 
 State = YouTubeReportFile.State
 

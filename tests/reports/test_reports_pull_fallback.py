@@ -9,8 +9,7 @@ from reports.models import Report
 from reports.youtube_pull import SUPERSEDED_PREFIX, youtube_reports_pull
 from syncs.models import YouTubeReportFile
 from syncs.youtube.reporting import parse_api_time
-
-from .conftest import api_requests, downloaded_reports, publish_report, pulls_at_once
+from tests.syncs.conftest import api_requests, downloaded_reports, publish_report, pulls_at_once
 
 A4 = "content_owner_video_metadata_a4"
 State = YouTubeReportFile.State

@@ -12,8 +12,7 @@ from devtools.youtube_emulator import reporting as emulator_reporting
 from reports.models import Report
 from reports.services import report_ingest
 from reports.youtube_pull import youtube_reports_pull
-
-from .conftest import CHANNEL_A1
+from tests.syncs.conftest import CHANNEL_A1
 
 ROWS = 3356  # the report of the issue
 
