@@ -11,6 +11,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
+from core.audit.models import AuditEvent
+from core.audit.services import AuditEntry, audit_events_record
 from core.errors import DomainError
 from videos.events import publish_video_update, publish_videos_update
 from videos.models import Claim, Policy, Video
@@ -176,8 +178,39 @@ def video_update(*, video: Video, changes: Mapping, user) -> list[str]:
         change_message=_change_message(changed),
         single_object=True,
     )
+    videos_audit_edits(edits={video: changed}, user=user)
     publish_video_update(video)
     return list(changed)
+
+
+def videos_audit_edits(*, edits: Mapping[Video, Mapping[str, tuple]], user) -> int:
+    """One "video.edited" audit row per video: each changed field's old and new value (as JSON)."""
+    ids = [video.pk for video in edits]
+    where = {}
+    # In batches: a bulk edit's thousands of ids stay under SQLite's parameter limit.
+    for start in range(0, len(ids), 900):
+        where.update(
+            (pk, (channel_id, owner_id))
+            for pk, channel_id, owner_id in Video.objects.filter(pk__in=ids[start : start + 900]).values_list(
+                "pk", "channel_id", "channel__content_owner_id"
+            )
+        )
+    return audit_events_record(
+        acting_user=user,
+        entries=[
+            AuditEntry(
+                event_type=AuditEvent.Type.VIDEO_EDITED,
+                object_type="video",
+                object_id=video.pk,
+                object_repr=str(video),
+                channel_id=where.get(video.pk, (None, None))[0],
+                content_owner_id=where.get(video.pk, (None, None))[1],
+                old={name: snapshot_value(name, old) for name, (old, _) in changed.items()},
+                new={name: snapshot_value(name, new) for name, (_, new) in changed.items()},
+            )
+            for video, changed in edits.items()
+        ],
+    )
 
 
 def video_record_push_result(*, video: Video, remote: Mapping, etag: str = "") -> None:
@@ -498,6 +531,7 @@ def videos_bulk_edit(*, videos: Iterable[Video], edit: BulkEdit, user) -> BulkEd
         for video, changed in to_save
     ]
     LogEntry.objects.bulk_create(entries, batch_size=BULK_WRITE_BATCH)
+    videos_audit_edits(edits=dict(to_save), user=user)
     publish_videos_update(video.pk for video, _ in to_save)
     return BulkEditResult(
         updated=len(to_save),

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "channels",
     "django_tasks_db",
     "core.live",
+    "core.audit",
     "channels_app",
     "videos",
     "reports",

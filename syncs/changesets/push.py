@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from channels_app.models import ContentOwner
+from core.audit.models import AuditEvent
 from syncs.changesets.errors import ChangeSetNeedsApproval, ChangeSetStateConflict
 from syncs.changesets.quota_plan import (
     UPDATE_UNITS,
@@ -169,6 +170,23 @@ class PushResult:
         for owner_id, why in self.owners_waiting.items():
             text += f" {owner_id} waits: {why}"
         return text
+
+
+def push_result_outcomes(result: PushResult) -> dict:
+    """A push's counts as the audit row keeps them (JSON: times as ISO 8601)."""
+    return {
+        "videos_written": result.videos_written,
+        "items_done": result.items_done,
+        "conflicts": result.conflicts,
+        "failed": result.failed,
+        "deferred": result.deferred,
+        "waiting": result.waiting,
+        "calls": result.calls,
+        "quota_units": result.quota_units,
+        "over_budget_videos": result.over_budget_videos,
+        "owners_waiting": dict(result.owners_waiting),
+        "next_run_at": result.next_run_at.isoformat() if result.next_run_at else None,
+    }
 
 
 class _StopPush(Exception):
@@ -1032,9 +1050,20 @@ def next_run_at(*, changeset: ChangeSet) -> datetime | None:
 
 
 def changeset_push(
-    *, changeset: ChangeSet, user=None, progress: Progress = _quiet, now: datetime | None = None
+    *,
+    changeset: ChangeSet,
+    user=None,
+    progress: Progress = _quiet,
+    now: datetime | None = None,
+    actor_label: str = "push task",
 ) -> PushResult:
-    """Push what is due of a queued (or approved) change set; see the module docstring."""
+    """Push what is due of a queued (or approved) change set; see the module docstring.
+
+    One audit row ("changeset.pushed") sums up the run; SyncRecord keeps each call's detail. Its
+    actor is `user` when a person pushed, else `actor_label` (the task, a command).
+    """
+    from syncs.changesets.services import changeset_audit
+
     changeset.refresh_from_db()
     allowed = (ChangeSet.Status.APPROVED, ChangeSet.Status.QUEUED, ChangeSet.Status.PUSHING)
     if changeset.status not in allowed:
@@ -1043,6 +1072,8 @@ def changeset_push(
         )
     if changeset.needs_approval and changeset.approved_by_id is None:
         raise ChangeSetNeedsApproval("This change set needs a second manager's approval before it is pushed.")
+    acting_user = user
+    status_before = changeset.status
     user = user or changeset.approved_by or changeset.created_by
     ChangeSet.objects.filter(pk=changeset.pk).update(
         status=ChangeSet.Status.PUSHING, pushed_at=timezone.now(), updated_at=timezone.now()
@@ -1096,12 +1127,22 @@ def changeset_push(
             result.deferred += waiting
             progress(f"Quota spent: the rest waits until {stop.reset_at:%Y-%m-%d %H:%M} UTC")
             break
-    changeset_settle_status(changeset=changeset)
-    result.next_run_at = next_run_at(changeset=changeset)
-    result.waiting = changeset.items.filter(
-        status__in=(ChangeSetItem.Status.PENDING, ChangeSetItem.Status.DEFERRED)
-    ).count()
-    changeset.refresh_from_db(fields=["status"])
+    with transaction.atomic():
+        changeset_settle_status(changeset=changeset)
+        result.next_run_at = next_run_at(changeset=changeset)
+        result.waiting = changeset.items.filter(
+            status__in=(ChangeSetItem.Status.PENDING, ChangeSetItem.Status.DEFERRED)
+        ).count()
+        changeset.refresh_from_db(fields=["status"])
+        changeset_audit(
+            changeset=changeset,
+            event_type=AuditEvent.Type.CHANGESET_PUSHED,
+            user=acting_user,
+            actor_label="" if acting_user is not None else actor_label,
+            old={"status": status_before},
+            new={"status": changeset.status},
+            extra=push_result_outcomes(result),
+        )
     logger.info(
         "Change set %s push: %s in %d ms; status %s. %s",
         changeset.pk,

@@ -7,6 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from channels_app.models import ContentOwner
+from core.audit.models import AuditEvent
+from core.audit.services import AuditEntry, audit_event_record, audit_events_record
 from syncs.changesets.errors import (
     ChangeSetError,
     ChangeSetNeedsApproval,
@@ -142,6 +144,31 @@ def changeset_record_edits(*, user, edits: Mapping) -> list[ChangeSet]:
     ]
 
 
+def changeset_audit(
+    *,
+    changeset: ChangeSet,
+    event_type: str,
+    user=None,
+    actor_label: str = "",
+    old=None,
+    new=None,
+    extra: dict | None = None,
+) -> None:
+    """The audit row of an action on a change set (in the action's transaction)."""
+    audit_event_record(
+        event_type=event_type,
+        acting_user=user,
+        actor_label=actor_label,
+        content_owner_id=changeset.content_owner_id,
+        object_type="changeset",
+        object_id=changeset.pk,
+        object_repr=changeset.title,
+        old=old,
+        new=new,
+        extra=extra,
+    )
+
+
 def _record_edits_of_owner(*, user, content_owner_id: str | None, edits: Mapping) -> ChangeSet:
     draft = changeset_open_draft(user=user, content_owner_id=content_owner_id)
     changeset_check_owner(changeset=draft, video_ids=[video.pk for video in edits])
@@ -150,11 +177,16 @@ def _record_edits_of_owner(*, user, content_owner_id: str | None, edits: Mapping
         for item in draft.items.filter(video_id__in=[video.pk for video in edits])
     }
     to_create, to_update, to_delete = [], [], []
+    # {video id: {field: value}}: what the draft asked of YouTube before and after these edits.
+    audit_old: dict[str, dict] = {}
+    audit_new: dict[str, dict] = {}
     for video, changed in edits.items():
         snapshot = video.remote_snapshot or {}
         for name, (old, new) in changed.items():
             new_json = snapshot_value(name, new)
             item = existing.get((video.pk, name))
+            audit_old.setdefault(video.pk, {})[name] = None if item is None else item.new_value
+            audit_new.setdefault(video.pk, {})[name] = new_json
             if item is None:
                 base = snapshot[name] if name in snapshot else snapshot_value(name, old)
                 if base != new_json:
@@ -165,6 +197,7 @@ def _record_edits_of_owner(*, user, content_owner_id: str | None, edits: Mapping
                     )
             elif item.base_value == new_json:
                 to_delete.append(item.pk)
+                audit_new[video.pk][name] = None  # back to YouTube's value: nothing to push
             else:
                 item.new_value = new_json
                 to_update.append(item)
@@ -173,6 +206,15 @@ def _record_edits_of_owner(*, user, content_owner_id: str | None, edits: Mapping
     ChangeSetItem.objects.filter(pk__in=to_delete).delete()
     changeset_refresh_needs_approval(changeset=draft)
     ChangeSet.objects.filter(pk=draft.pk).update(updated_at=timezone.now())
+    if audit_old != audit_new:
+        changeset_audit(
+            changeset=draft,
+            event_type=AuditEvent.Type.CHANGESET_EDITED,
+            user=user,
+            old=audit_old,
+            new=audit_new,
+            extra={"added": len(to_create), "changed": len(to_update), "removed": len(to_delete)},
+        )
     return draft
 
 
@@ -191,17 +233,29 @@ def changeset_approve(*, changeset: ChangeSet, user) -> ChangeSet:
             "This change set touches privacy, license or a claim policy: a second manager must approve it "
             "(four-eyes rule)."
         )
+    old_status = changeset.status
     changeset.status = ChangeSet.Status.APPROVED
     changeset.approved_by = user
     changeset.approved_at = timezone.now()
     changeset.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
+    changeset_audit(
+        changeset=changeset,
+        event_type=AuditEvent.Type.CHANGESET_APPROVED,
+        user=user,
+        old={"status": old_status},
+        new={"status": changeset.status, "approved_by": user.get_username()},
+        extra={"created_by": changeset.created_by.get_username() if changeset.created_by_id else None},
+    )
     publish_changeset_update(changeset)
     return changeset
 
 
 @transaction.atomic
-def changeset_queue(*, changeset: ChangeSet, user, enqueue: bool = True) -> ChangeSet:
-    """Ready a change set for pushing (the Push button); the task does the work after commit."""
+def changeset_queue(*, changeset: ChangeSet, user, enqueue: bool = True, actor_label: str = "") -> ChangeSet:
+    """Ready a change set for pushing (the Push button); the task does the work after commit.
+
+    `actor_label` names a command that queues on the author's behalf (the audit row says so).
+    """
     changeset = ChangeSet.objects.select_for_update().get(pk=changeset.pk)
     if changeset.status == ChangeSet.Status.DRAFT:
         if not changeset.items.exists():
@@ -220,27 +274,40 @@ def changeset_queue(*, changeset: ChangeSet, user, enqueue: bool = True) -> Chan
         raise ChangeSetStateConflict(
             f"A change set that is {changeset.get_status_display()} cannot be pushed."
         )
+    old_status = changeset.status
     changeset.status = ChangeSet.Status.QUEUED
     changeset.save(update_fields=["status", "updated_at"])
+    changeset_audit(
+        changeset=changeset,
+        event_type=AuditEvent.Type.CHANGESET_QUEUED,
+        user=None if actor_label else user,
+        actor_label=actor_label,
+        old={"status": old_status},
+        new={"status": changeset.status},
+    )
     publish_changeset_update(changeset)
     if enqueue:
         transaction.on_commit(lambda: changeset_schedule_push(changeset=changeset))
     return changeset
 
 
-def _video_follow_theirs(item: ChangeSetItem) -> None:
+def _video_follow_theirs(item: ChangeSetItem) -> tuple | None:
     """Keeping YouTube's value: what we want for the field becomes it, so nothing stays pending.
 
     Choosing YouTube's value is looking at what changed there: the field's drift mark goes too.
+    Returns (old, new) of the video's wanted value when it changed (for the audit row), else None.
     """
     video = Video.objects.select_for_update().get(pk=item.video_id)
     changed = video_forget_drift(video=video, fields=[item.field])
+    wanted = None
     if snapshot_value(item.field, getattr(video, item.field)) == item.new_value:
+        wanted = (item.new_value, item.theirs_value)
         setattr(video, item.field, model_value(item.field, item.theirs_value))
         video_refresh_derived(video)
         changed = True
     if changed:
         video.save()
+    return wanted
 
 
 # How an audit row (SyncRecord, status "resolved") names the value a resolution kept.
@@ -266,6 +333,7 @@ def changeset_resolve(*, items, resolution: str, user) -> int:
     if resolution not in KEPT_BY_RESOLUTION:
         raise ChangeSetError(f"Unknown resolution {resolution!r}.")
     resolved = []
+    wanted_changes: dict[tuple[str, str], tuple] = {}  # (video id, field): the wanted value's (old, new)
     for item in ChangeSetItem.objects.select_for_update().filter(
         pk__in=[item.pk for item in items], status=ChangeSetItem.Status.CONFLICT
     ):
@@ -276,7 +344,8 @@ def changeset_resolve(*, items, resolution: str, user) -> int:
             item.status = ChangeSetItem.Status.SKIPPED
             # A claim's item ("claim:<id>") names no video field: there is nothing to follow.
             if item.kind == ChangeSetItem.Kind.METADATA:
-                _video_follow_theirs(item)
+                if (wanted := _video_follow_theirs(item)) is not None:
+                    wanted_changes[(item.video_id, item.field)] = wanted
         else:
             item.base_value = item.theirs_value
             item.status = ChangeSetItem.Status.PENDING
@@ -284,6 +353,7 @@ def changeset_resolve(*, items, resolution: str, user) -> int:
         item.save()
         resolved.append(item)
     _record_resolutions(resolved, resolution=resolution, user=user)
+    _audit_resolutions(resolved, resolution=resolution, user=user, wanted_changes=wanted_changes)
     publish_sync_status(resolved)
     publish_videos_update(item.video_id for item in resolved)
     for changeset in ChangeSet.objects.filter(items__in=[item.pk for item in resolved]).distinct():
@@ -312,6 +382,85 @@ def _record_resolutions(items: list[ChangeSetItem], *, resolution: str, user) ->
         )
         for (changeset_id, video_id), fields in by_video.items()
     )
+
+
+AUDIT_RESOLUTION_TYPES = {
+    ChangeSetItem.Resolution.KEEP_THEIRS: AuditEvent.Type.CONFLICT_RESOLVED_THEIRS,
+    ChangeSetItem.Resolution.OVERWRITE: AuditEvent.Type.CONFLICT_RESOLVED_OURS,
+}
+
+
+def _audit_resolutions(
+    items: list[ChangeSetItem], *, resolution: str, user, wanted_changes: Mapping[tuple[str, str], tuple]
+) -> None:
+    """Two rows per change set and video, one on each object the resolution changed.
+
+    On the video, old/new are what we want for each field: keeping theirs changes it (ours → theirs);
+    overwriting leaves it (ours stays, to be pushed over theirs). On the change set, old/new are what
+    its item brings YouTube: ours before; after, theirs when kept (the item is skipped), else ours.
+    """
+    if not items:
+        return
+    owner_of = video_owner_ids(video_ids={item.video_id for item in items})
+    channel_of = dict(
+        Video.objects.filter(pk__in={item.video_id for item in items}).values_list("pk", "channel_id")
+    )
+    changesets = {cs.pk: cs for cs in ChangeSet.objects.filter(pk__in={item.changeset_id for item in items})}
+    by_pair: dict[tuple[int, str], list[ChangeSetItem]] = {}
+    for item in items:
+        by_pair.setdefault((item.changeset_id, item.video_id), []).append(item)
+    event_type = AUDIT_RESOLUTION_TYPES[resolution]
+    entries = []
+    for (changeset_id, video_id), pair_items in by_pair.items():
+        changeset = changesets[changeset_id]
+        video_old, video_new = {}, {}
+        for item in pair_items:
+            if item.kind != ChangeSetItem.Kind.METADATA:
+                continue
+            old, new = wanted_changes.get((video_id, item.field), (item.new_value, item.new_value))
+            video_old[item.field], video_new[item.field] = old, new
+        fields = {
+            item.field: {
+                "theirs": item.theirs_value,
+                "ours": item.new_value,
+                "kept": KEPT_BY_RESOLUTION[resolution],
+            }
+            for item in pair_items
+        }
+        common = {
+            "event_type": event_type,
+            "content_owner_id": owner_of.get(video_id),
+            "channel_id": channel_of.get(video_id),
+        }
+        entries.append(
+            AuditEntry(
+                **common,
+                object_type="video",
+                object_id=video_id,
+                object_repr=video_id,
+                old=video_old,
+                new=video_new,
+                extra={"changeset_id": changeset_id, "fields": fields},
+            )
+        )
+        # On the change set: its base for the fields ("theirs" after an overwrite).
+        entries.append(
+            AuditEntry(
+                **{**common, "content_owner_id": changeset.content_owner_id},
+                object_type="changeset",
+                object_id=changeset_id,
+                object_repr=changeset.title,
+                old={video_id: {name: value["ours"] for name, value in fields.items()}},
+                new={
+                    video_id: {
+                        name: value["theirs"] if value["kept"] == "theirs" else value["ours"]
+                        for name, value in fields.items()
+                    }
+                },
+                extra={"video_id": video_id, "fields": fields},
+            )
+        )
+    audit_events_record(entries=entries, acting_user=user)
 
 
 @transaction.atomic
@@ -344,6 +493,20 @@ def changeset_revert(*, changeset: ChangeSet, user) -> ChangeSet:
         changeset_refresh_needs_approval(changeset=revert)
         publish_changeset_update(revert)
         reverts.append(revert)
+    changeset_audit(
+        changeset=changeset,
+        event_type=AuditEvent.Type.CHANGESET_REVERTED,
+        user=user,
+        new={"reverts": [revert.pk for revert in reverts]},
+        extra={"items": len(inverse)},
+    )
+    for revert in reverts:
+        changeset_audit(
+            changeset=revert,
+            event_type=AuditEvent.Type.CHANGESET_REVERTED,
+            user=user,
+            new={"revert_of": changeset.pk, "items": revert.items.count()},
+        )
     return reverts[0]
 
 
@@ -478,7 +641,20 @@ def changeset_add_claim_insert(
         },
     )
     changeset_refresh_needs_approval(changeset=draft)
+    _audit_claim_item(item=item, changeset=draft, user=user, event_type=AuditEvent.Type.CLAIM_INSERT_RECORDED)
     return item
+
+
+def _audit_claim_item(*, item: ChangeSetItem, changeset: ChangeSet, user, event_type: str) -> None:
+    """The audit row of a claim item put in a draft: on the change set, YouTube's policy and ours."""
+    changeset_audit(
+        changeset=changeset,
+        event_type=event_type,
+        user=user,
+        old={item.field: item.base_value},
+        new={item.field: item.new_value},
+        extra={"video_id": item.video_id, "kind": item.kind, "payload": item.payload},
+    )
 
 
 def claim_base_policy(*, claim) -> dict | None:
@@ -530,4 +706,5 @@ def changeset_add_claim_policy(
         },
     )
     changeset_refresh_needs_approval(changeset=draft)
+    _audit_claim_item(item=item, changeset=draft, user=user, event_type=AuditEvent.Type.CLAIM_POLICY_RECORDED)
     return item

@@ -19,6 +19,9 @@ from syncs.models import ChangeSet
 from syncs.youtube.quota_clock import PACIFIC
 from ytcms_site.progress import progress_bar
 
+# Who the audit log names for what this command queues and pushes.
+PUSH_ACTOR = "youtube_push command"
+
 
 class Command(BaseCommand):
     help = "Push change sets to YouTube (read-modify-write, three-way conflict checks)."
@@ -63,9 +66,13 @@ class Command(BaseCommand):
         for item in changesets:
             try:
                 if item.status == ChangeSet.Status.DRAFT:
-                    changeset_queue(changeset=item, user=item.created_by, enqueue=False)
+                    changeset_queue(
+                        changeset=item, user=item.created_by, enqueue=False, actor_label=PUSH_ACTOR
+                    )
                 self.stdout.write(f"Change set {item.pk}: {item}")
-                result = changeset_push(changeset=item, progress=self._progress_of(item))
+                result = changeset_push(
+                    changeset=item, progress=self._progress_of(item), actor_label=PUSH_ACTOR
+                )
                 self._end_bar()
             except ChangeSetError as error:
                 raise CommandError(f"Change set {item.pk}: {error}") from None
