@@ -9,12 +9,15 @@ from django.utils.cache import add_never_cache_headers
 from channels_app.authentication import api_token_issue, api_tokens_revoke
 from channels_app.models import ApiToken, Channel, ContentOwner, Membership
 from channels_app.selectors import (
+    audit_events_visible_to,
     channel_role_of,
     channels_visible_to,
     content_owners_managed_by,
     content_owners_visible_to,
 )
+from channels_app.services import membership_remove, membership_save
 from core.admin_scoping import NotFoundOutsideScopeMixin
+from core.audit.models import AuditEvent
 
 
 class MembershipInline(admin.TabularInline):
@@ -35,6 +38,21 @@ class MembershipInline(admin.TabularInline):
         return request.user.is_superuser
 
 
+class MembershipsSavedByServiceMixin:
+    """The membership inline's rows go through channels_app.services: each change has its audit row."""
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        memberships = formset.save(commit=False)
+        for membership in formset.deleted_objects:
+            membership_remove(membership=membership, acting_user=request.user)
+        for membership in memberships:
+            membership_save(membership=membership, acting_user=request.user)
+        formset.save_m2m()
+        return memberships
+
+
 class OwnerMembershipInline(MembershipInline):
     fk_name = "content_owner"
     exclude = ("channel",)
@@ -46,7 +64,7 @@ class ChannelMembershipInline(MembershipInline):
 
 
 @admin.register(ContentOwner)
-class ContentOwnerAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
+class ContentOwnerAdmin(MembershipsSavedByServiceMixin, NotFoundOutsideScopeMixin, admin.ModelAdmin):
     list_display = ("name", "id", "created_at")
     search_fields = ("name", "id__exact")
     inlines = [OwnerMembershipInline]
@@ -70,7 +88,7 @@ class ContentOwnerAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
 
 
 @admin.register(Channel)
-class ChannelAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
+class ChannelAdmin(MembershipsSavedByServiceMixin, NotFoundOutsideScopeMixin, admin.ModelAdmin):
     list_display = ("title", "id", "content_owner", "is_linked", "country", "video_count")
     # Only the owners of the channels the user may see, not every owner's name.
     list_filter = ("is_linked", ("content_owner", admin.RelatedOnlyFieldListFilter))
@@ -234,3 +252,51 @@ class ApiTokenAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
         self.message_user(
             request, f"Revoked {count:,} token(s); they stop working at once.", messages.SUCCESS
         )
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
+    """The audit log, read-only: nobody adds, changes or deletes a row, superusers included.
+
+    Every staff user reads it (as the push records); audit_events_visible_to decides which rows.
+    """
+
+    list_display = ("created_at", "event_type", "actor", "object_type", "object_id", "object_repr")
+    list_filter = ("event_type", "object_type")
+    list_select_related = ("acting_user",)
+    search_fields = ("object_id__exact",)
+    search_help_text = "An object's id: a video id, a change set's number."
+    show_full_result_count = False
+    date_hierarchy = "created_at"
+    fields = (
+        "created_at",
+        "event_type",
+        "actor",
+        "content_owner_id",
+        "channel_id",
+        "object_type",
+        "object_id",
+        "object_repr",
+        "old",
+        "new",
+        "extra",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return audit_events_visible_to(user=request.user)
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from django.db.models import Q, QuerySet
 
 from channels_app.models import EDITING_ROLES, Channel, ContentOwner, Membership
+from core.audit.models import AuditEvent
 
 
 def _membership_filter(user, roles=None) -> Q:
@@ -121,3 +122,30 @@ def channel_role_of(*, user, channel_id: str) -> str | None:
         if role in roles:
             return role
     return None
+
+
+def audit_events_visible_to(*, user) -> QuerySet[AuditEvent]:
+    """The audit rows a user may read: their owners' (owner-level membership), their channels'.
+
+    A channel's member reads the rows that name the channel (its videos' edits), not the owner-wide
+    ones (change sets, credentials): those may tell of the owner's other channels.
+    """
+    if not (user.is_authenticated and user.is_active):
+        return AuditEvent.objects.none()
+    if user.is_superuser:
+        return AuditEvent.objects.all()
+    memberships = Membership.objects.filter(user=user)
+    return AuditEvent.objects.filter(
+        Q(content_owner_id__in=memberships.filter(content_owner__isnull=False).values("content_owner_id"))
+        | Q(channel_id__in=memberships.filter(channel__isnull=False).values("channel_id"))
+    )
+
+
+def audit_events_of(*, user, object_type: str, object_id, limit: int = 20) -> list[AuditEvent]:
+    """The latest events of one object that the user may read, newest first (an object's page)."""
+    return list(
+        audit_events_visible_to(user=user)
+        .filter(object_type=object_type, object_id=str(object_id))
+        .select_related("acting_user")
+        .order_by("-created_at", "-id")[:limit]
+    )

@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import ngettext
 
+from core.audit.models import AuditEvent
+from core.audit.services import audit_event_record
 from reports import s3
 from reports.counters import RUN_COUNTERS
 from reports.events import ReportProgress, publish_processing_update
@@ -405,9 +407,31 @@ def _finish(report: Report, status: str, *, message: str, sha256: str = "") -> R
     if status == Report.Status.DONE:
         message = _final_message(report, sha256)
     fields["message"] = message
-    Report.objects.filter(pk=report.pk, run_token=report.run_token).update(**fields)
-    report.refresh_from_db()
+    with transaction.atomic():
+        finished = Report.objects.filter(pk=report.pk, run_token=report.run_token).update(**fields)
+        report.refresh_from_db()
+        if finished:
+            _audit_finished(report)
     return report
+
+
+# Who the audit log names for an import's end: the worker runs it; acting_user is who asked for it.
+IMPORT_ACTOR = "report import"
+
+
+def _audit_finished(report: Report) -> None:
+    """The "report.imported" audit row: how the run ended and its counts."""
+    audit_event_record(
+        event_type=AuditEvent.Type.REPORT_IMPORTED,
+        acting_user=report.created_by,
+        actor_label=IMPORT_ACTOR,
+        content_owner_id=report.content_owner_id,
+        object_type="report",
+        object_id=report.pk,
+        object_repr=report.original_name or report.s3_key or f"Report #{report.pk}",
+        new={"status": report.status, **{name: getattr(report, name) for name in RUN_COUNTERS}},
+        extra={"source": report.source, "dry_run": report.dry_run, "message": report.message[:2000]},
+    )
 
 
 # ---------------------------------------------------------------------------- failed rows

@@ -11,8 +11,9 @@ from django.views.decorators.http import require_POST
 
 from channels_app.admin import ContentOwnerAdmin
 from channels_app.models import ContentOwner
-from channels_app.selectors import content_owners_managed_by
+from channels_app.selectors import audit_events_of, content_owners_managed_by
 from core.admin_scoping import NotFoundOutsideScopeMixin, get_back_to_page
+from core.audit.display import PANEL_ROWS, audit_events_html
 from syncs.actions import change_claim_policy, claim_with_asset, refresh_from_youtube, video_sync_history_html
 from syncs.changesets.edits import video_edit_in_changeset, videos_bulk_edit_in_changeset
 from syncs.changesets.preview import changeset_preview
@@ -469,6 +470,13 @@ class ChangeSetAdmin(StaffReadOnlyAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             context.update(self.changeset_page_context(request, obj))
+            context["audit_history"] = audit_events_html(
+                audit_events_of(
+                    user=request.user, object_type="changeset", object_id=obj.pk, limit=PANEL_ROWS
+                ),
+                object_type="changeset",
+                object_id=obj.pk,
+            )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
 

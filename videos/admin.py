@@ -7,9 +7,10 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
 
-from channels_app.selectors import channels_visible_to, content_owners_visible_to
+from channels_app.selectors import audit_events_of, channels_visible_to, content_owners_visible_to
 from core.admin_display import CountersDisplayMixin
 from core.admin_scoping import NotFoundOutsideScopeMixin
+from core.audit.display import PANEL_ROWS, audit_events_html
 from videos.events import video_sync_statuses
 from videos.forms import BulkEditForm, VideoAdminForm
 from videos.models import Asset, Claim, Policy, Video, VideoCategory
@@ -219,6 +220,7 @@ class VideoAdmin(CountersDisplayMixin, NotFoundOutsideScopeMixin, admin.ModelAdm
         "effective_policy",
         "snapshot_summary",
         "drift_summary",
+        "audit_history",
     )
     fieldsets = (
         (None, {"fields": ("id", "channel", "pending_changes_table")}),
@@ -254,11 +256,21 @@ class VideoAdmin(CountersDisplayMixin, NotFoundOutsideScopeMixin, admin.ModelAdm
         ),
         ("Rights", {"fields": ("claimed_status", "effective_policy")}),
         ("Our metadata", {"fields": ("artists", "genres", "isrc", "custom_id", "notes")}),
+        ("History in ytcms (newest first)", {"fields": ("audit_history",)}),
     )
 
     # ---- scoping
     def get_queryset(self, request):
         return videos_visible_to(user=request.user).select_related("channel")
+
+    def get_object(self, request, object_id, from_field=None):
+        video = super().get_object(request, object_id, from_field)
+        if video is not None:
+            # Read here, where the user is known: the panel lists only the events they may read.
+            video.audit_events = audit_events_of(
+                user=request.user, object_type="video", object_id=video.pk, limit=PANEL_ROWS
+            )
+        return video
 
     def has_add_permission(self, request):
         return False  # videos come from YouTube (reports and the API), never typed in
@@ -371,6 +383,10 @@ class VideoAdmin(CountersDisplayMixin, NotFoundOutsideScopeMixin, admin.ModelAdm
             video.remote_fetched_at.strftime("%Y-%m-%d %H:%M UTC") if video.remote_fetched_at else "?",
             f" · etag {video.remote_etag}" if video.remote_etag else "",
         )
+
+    @admin.display(description="Who did what")
+    def audit_history(self, video):
+        return audit_events_html(getattr(video, "audit_events", []), object_type="video", object_id=video.pk)
 
     # ---- saving goes through the service (validation, pending fields, audit)
     def save_model(self, request, obj, form, change):

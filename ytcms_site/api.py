@@ -3,7 +3,7 @@
 from django.http import JsonResponse
 from rest_framework.routers import DefaultRouter
 
-from channels_app.api import ChannelViewSet, ContentOwnerViewSet
+from channels_app.api import AuditEventViewSet, ChannelViewSet, ContentOwnerViewSet
 from reports.api import ReportRowErrorViewSet, ReportViewSet
 from syncs.api import ChangeSetItemViewSet, ChangeSetViewSet, QuotaViewSet, SyncRecordViewSet
 from videos.api import AssetViewSet, ClaimViewSet, PolicyViewSet, VideoViewSet
@@ -28,6 +28,7 @@ def api_router() -> DefaultRouter:
     )
     router.register("syncs", SyncRecordViewSet, basename="syncrecord")
     router.register("quota", QuotaViewSet, basename="quota")
+    router.register("audit", AuditEventViewSet, basename="audit-event")
     return router
 
 

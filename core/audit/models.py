@@ -64,7 +64,8 @@ class AuditEvent(models.Model):
 
     @property
     def actor(self) -> str:
-        """Who acted, for people: the user's name, else the label ("scheduler"), else "ytcms"."""
+        """Who acted, for people: the user's name (and how), else the label ("push task"), else "ytcms"."""
         if self.acting_user_id is not None:
-            return self.acting_user.get_username()
+            name = self.acting_user.get_username()
+            return f"{name} ({self.actor_label})" if self.actor_label else name
         return self.actor_label or "ytcms"

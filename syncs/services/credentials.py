@@ -7,6 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from channels_app.models import ContentOwner
+from core.audit.models import AuditEvent
+from core.audit.services import audit_event_record
 from core.fields import SecretDecryptionError
 from syncs.changesets.scheduling import changesets_schedule_parked
 from syncs.events import publish_credential_update
@@ -27,13 +29,29 @@ def _log(owner: ContentOwner, user, message: str) -> None:
 
 
 def _status_changed(*, owner_id: str, old_status: str, new_status: str, message: str, user=None) -> None:
-    """The audit row and the live event of one change of an owner's connection status."""
-    CredentialStatusChange.objects.create(
+    """The audit rows and the live event of one change of an owner's connection status.
+
+    CredentialStatusChange stays the owner page's own list; the audit log answers "who did what"
+    with everything else. No user: ytcms found it (Google revoked the grant, no key opens it).
+    """
+    change = CredentialStatusChange.objects.create(
         content_owner_id=owner_id,
         old_status=old_status,
         new_status=new_status,
         message=message[:2000],
         user=user,
+    )
+    audit_event_record(
+        event_type=AuditEvent.Type.CREDENTIAL_STATUS_CHANGED,
+        acting_user=user,
+        content_owner_id=owner_id,
+        object_type="credential",
+        object_id=owner_id,
+        object_repr=f"YouTube connection of {owner_id}",
+        old={"status": old_status},
+        new={"status": new_status},
+        extra={"message": message[:2000], "credential_status_change_id": change.pk},
+        created_at=change.created_at,
     )
     publish_credential_update(
         owner_id=owner_id, old_status=old_status, new_status=new_status, message=message
