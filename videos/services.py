@@ -183,18 +183,22 @@ def video_update(*, video: Video, changes: Mapping, user) -> list[str]:
     return list(changed)
 
 
-def videos_audit_edits(*, edits: Mapping[Video, Mapping[str, tuple]], user) -> int:
-    """One "video.edited" audit row per video: each changed field's old and new value (as JSON)."""
-    ids = [video.pk for video in edits]
-    where = {}
-    # In batches: a bulk edit's thousands of ids stay under SQLite's parameter limit.
-    for start in range(0, len(ids), 900):
-        where.update(
-            (pk, (channel_id, owner_id))
-            for pk, channel_id, owner_id in Video.objects.filter(pk__in=ids[start : start + 900]).values_list(
-                "pk", "channel_id", "channel__content_owner_id"
+def _owner_ids(*, video_ids: list[str]) -> dict[str, str | None]:
+    """{video id: its content owner's id}, in batches: a bulk edit's thousands of ids stay under
+    SQLite's parameter limit."""
+    owner_of = {}
+    for start in range(0, len(video_ids), 900):
+        owner_of.update(
+            Video.objects.filter(pk__in=video_ids[start : start + 900]).values_list(
+                "pk", "channel__content_owner_id"
             )
         )
+    return owner_of
+
+
+def videos_audit_edits(*, edits: Mapping[Video, Mapping[str, tuple]], user) -> int:
+    """One "video.edited" audit row per video: each changed field's old and new value (as JSON)."""
+    owner_of = _owner_ids(video_ids=[video.pk for video in edits])
     return audit_events_record(
         acting_user=user,
         entries=[
@@ -203,8 +207,8 @@ def videos_audit_edits(*, edits: Mapping[Video, Mapping[str, tuple]], user) -> i
                 object_type="video",
                 object_id=video.pk,
                 object_repr=str(video),
-                channel_id=where.get(video.pk, (None, None))[0],
-                content_owner_id=where.get(video.pk, (None, None))[1],
+                channel_id=video.channel_id,
+                content_owner_id=owner_of.get(video.pk),
                 old={name: snapshot_value(name, old) for name, (old, _) in changed.items()},
                 new={name: snapshot_value(name, new) for name, (_, new) in changed.items()},
             )
@@ -292,6 +296,7 @@ def videos_acknowledge_drift(*, videos: Iterable[Video], user) -> int:
     """Clear the drift marks of these videos once a person has looked at them."""
     video_type = ContentType.objects.get_for_model(Video)
     acknowledged = [video for video in videos if video.has_drift]
+    owner_of = _owner_ids(video_ids=[video.pk for video in acknowledged])
     entries = [
         LogEntry(
             user_id=user.pk,
@@ -307,6 +312,22 @@ def videos_acknowledge_drift(*, videos: Iterable[Video], user) -> int:
         drifted_fields=[], has_drift=False, drift_detected_at=None, updated_at=timezone.now()
     )
     LogEntry.objects.bulk_create(entries, batch_size=BULK_WRITE_BATCH)
+    audit_events_record(
+        acting_user=user,
+        entries=[
+            AuditEntry(
+                event_type=AuditEvent.Type.VIDEO_DRIFT_ACKNOWLEDGED,
+                object_type="video",
+                object_id=video.pk,
+                object_repr=str(video),
+                channel_id=video.channel_id,
+                content_owner_id=owner_of.get(video.pk),
+                old={"drifted_fields": list(video.drifted_fields)},
+                new={"drifted_fields": []},
+            )
+            for video in acknowledged
+        ],
+    )
     publish_videos_update(video.pk for video in acknowledged)
     return len(acknowledged)
 

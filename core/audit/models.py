@@ -14,6 +14,7 @@ from django.utils import timezone
 class AuditEvent(models.Model):
     class Type(models.TextChoices):
         VIDEO_EDITED = "video.edited", "Video edited"
+        VIDEO_DRIFT_ACKNOWLEDGED = "video.drift_acknowledged", "Drift acknowledged"
         CHANGESET_EDITED = "changeset.edited", "Edits recorded in change set"
         CLAIM_INSERT_RECORDED = "changeset.claim_insert_recorded", "Claim recorded in change set"
         CLAIM_POLICY_RECORDED = "changeset.claim_policy_recorded", "Claim policy recorded in change set"

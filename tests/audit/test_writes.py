@@ -310,3 +310,22 @@ def test_membership_added_changed_and_removed_in_the_owner_page(root, alice, bob
     removed = only(T.MEMBERSHIP_REMOVED)
     assert (removed.object_id, removed.old["user"], removed.new) == (str(bobs.pk), "bob", None)
     assert not Membership.objects.filter(pk=bobs.pk).exists()
+
+
+def test_acknowledging_drift_in_the_admin_records_the_fields_it_cleared(client, alice, catalogue):
+    Video.objects.filter(pk="a1live00001").update(has_drift=True, drifted_fields=["title"])
+    client.force_login(alice)
+
+    response = client.post(
+        reverse("admin:videos_video_changelist"),
+        {"action": "acknowledge_drift", ACTION_CHECKBOX_NAME: ["a1live00001"], "index": "0"},
+    )
+
+    assert response.status_code == 302
+    acknowledged = only(T.VIDEO_DRIFT_ACKNOWLEDGED)
+    assert (acknowledged.acting_user, acknowledged.object_id, acknowledged.content_owner_id) == (
+        alice,
+        "a1live00001",
+        "owner-a",
+    )
+    assert (acknowledged.old, acknowledged.new) == ({"drifted_fields": ["title"]}, {"drifted_fields": []})
