@@ -111,7 +111,8 @@ def test_the_service_writes_its_audit_row(name, alice, catalogue):
     assert all(event.acting_user == alice and event.content_owner_id == "owner-a" for event in written)
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: this test's flush must leave the content types for the next such test.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_audit_row_is_refused_outside_a_transaction(owner_a):
     with pytest.raises(RuntimeError, match="inside the transaction"):
         audit_event_record(event_type=AuditEvent.Type.VIDEO_EDITED, object_type="video", object_id="x")
