@@ -54,7 +54,7 @@ from syncs.selectors import (
 )
 from syncs.views import youtube_connect_start
 from syncs.youtube.quota_clock import pacific_day
-from videos.admin import ClaimAdmin, VideoAdmin
+from videos.admin import AUDIT_FIELDSET, ClaimAdmin, VideoAdmin
 from videos.models import Claim, Video
 from videos.policies import claim_policy_described, claim_policy_text
 from videos.services import WRITABLE_FIELDS, BulkEdit, BulkEditResult
@@ -601,8 +601,9 @@ class VideoWithChangeSetsAdmin(VideoAdmin):
             VideoAdmin.fieldsets[0][0],
             {"fields": (*VideoAdmin.fieldsets[0][1]["fields"], "pending_in_changesets")},
         ),
-        *VideoAdmin.fieldsets[1:],
+        *(fieldset for fieldset in VideoAdmin.fieldsets[1:] if fieldset is not AUDIT_FIELDSET),
         ("History: pushes to YouTube (newest first)", {"fields": ("push_history",)}),
+        AUDIT_FIELDSET,
     )
 
     @admin.display(description="Waiting in change set")

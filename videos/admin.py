@@ -163,6 +163,10 @@ class VideoChangeList(ChangeList):
         return video_list_ordering(super().get_ordering(request, queryset))
 
 
+# Who did what to the video: the last panel of the page, below what the apps above add.
+AUDIT_FIELDSET = ("History in ytcms (newest first)", {"fields": ("audit_history",)})
+
+
 @admin.register(Video)
 class VideoAdmin(CountersDisplayMixin, NotFoundOutsideScopeMixin, admin.ModelAdmin):
     """The catalogue's video pages. The apps above attach their parts by subclassing and registering
@@ -256,7 +260,7 @@ class VideoAdmin(CountersDisplayMixin, NotFoundOutsideScopeMixin, admin.ModelAdm
         ),
         ("Rights", {"fields": ("claimed_status", "effective_policy")}),
         ("Our metadata", {"fields": ("artists", "genres", "isrc", "custom_id", "notes")}),
-        ("History in ytcms (newest first)", {"fields": ("audit_history",)}),
+        AUDIT_FIELDSET,
     )
 
     # ---- scoping

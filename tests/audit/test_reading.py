@@ -8,11 +8,11 @@ import pytest
 from django.urls import reverse
 
 from core.audit.models import AuditEvent
+from syncs.changesets.edits import video_edit_in_changeset as video_update
 from syncs.models import ChangeSet
 from tests.api.conftest import ids
 from tests.audit.helpers import only
 from tests.conftest import browser
-from videos.services import video_update
 
 pytestmark = pytest.mark.django_db
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from channels_app.models import Membership, Role
 from core.audit.models import AuditEvent
+from syncs.changesets.edits import video_edit_in_changeset as video_update
 from syncs.models import ChangeSet, ChangeSetItem
 from tests.audit.helpers import events, only
 from tests.conftest import browser, channel_id
@@ -23,7 +24,6 @@ from tests.syncs.conftest import REFRESH_TOKEN_A
 from tests.syncs.test_changeset_page import press
 from tests.videos.form_posting import post_change_form, rendered_form
 from videos.models import Asset, Claim, Policy, Video
-from videos.services import video_update
 
 pytestmark = pytest.mark.django_db
 

@@ -54,6 +54,7 @@ VIDEO_FIELDSETS = [
     ("Rights", ["claimed_status", "effective_policy"]),
     ("Our metadata", ["artists", "genres", "isrc", "custom_id", "notes"]),
     ("History: pushes to YouTube (newest first)", ["push_history"]),
+    ("History in ytcms (newest first)", ["audit_history"]),
 ]
 
 
