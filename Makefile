@@ -8,7 +8,7 @@ test:
 	bin/test $(ARGS)
 
 lint:
-	bin/ensure-venv --dev && .venv/bin/ruff check . && .venv/bin/ruff format --check .
+	bin/ensure-venv --dev && .venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/lint-imports
 
 ci:
 	bash .ci/run

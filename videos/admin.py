@@ -11,10 +11,10 @@ from channels_app.selectors import audit_events_of, channels_visible_to, content
 from core.admin_display import CountersDisplayMixin
 from core.admin_scoping import NotFoundOutsideScopeMixin
 from core.audit.display import PANEL_ROWS, audit_events_html
+from core.pagination import EstimatedCountPaginator
 from videos.events import video_sync_statuses
 from videos.forms import BulkEditForm, VideoAdminForm
 from videos.models import Asset, Claim, Policy, Video, VideoCategory
-from videos.pagination import EstimatedCountPaginator
 from videos.selection import SelectionTooLarge, selection_check
 from videos.selectors import (
     effective_policy_labels,

@@ -27,9 +27,6 @@ ENV_READERS = re.compile(r"env_(str|int|bool|list)|_api_rate|_hour_utc")
 VARIABLE_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
 # Variables the scripts use that are the shell's or the system's, not ytcms's.
 SHELL_VARIABLES = {"HOME", "TMPDIR", "PATH"}
-# Linked before it exists: written by the lead in the floor-plan work of issue #17. Delete the entry
-# once the file is in the repository (the exception does nothing from then on).
-NOT_YET_WRITTEN = {ROOT / "docs" / "architecture.md"}
 # Documented, yet read by a library rather than by our code.
 READ_BY_LIBRARIES = {"AWS_ACCESS_KEY_ID": "boto3 reads it (S3 credentials)"}
 
@@ -167,7 +164,7 @@ def target_problem(base: Path, target: str) -> str | None:
     path_part, _, anchor = target.partition("#")
     path = (base / path_part).resolve() if path_part else base
     if not path.exists():
-        return None if path in NOT_YET_WRITTEN else "no such file"
+        return "no such file"
     if anchor and path.suffix == ".md" and anchor not in heading_anchors(path.read_text()):
         return f"no heading #{anchor} in {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}"
     return None

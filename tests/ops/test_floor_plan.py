@@ -95,3 +95,22 @@ def test_the_check_leaves_a_packages_own_private_names_alone():
         assert private_names_crossing_packages(path, "videos") == []
     finally:
         path.unlink()
+
+
+def test_the_architecture_page_draws_the_layers_of_the_contract():
+    """docs/architecture.md's picture lists the layers lint-imports checks, in the same order."""
+    import re
+    import tomllib
+
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    (layers,) = [contract["layers"] for contract in contracts if contract["type"] == "layers"]
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    picture = page.split("<!-- layers:", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+    drawn = [
+        re.split(r"\s{2,}", line.strip())[0] for line in picture.splitlines() if line.strip() not in ("", "↓")
+    ]
+    assert drawn == layers
+    # And every top-level package of the contract has its paragraph.
+    for layer in layers:
+        for package in layer.split(" | "):
+            assert f"**`{package}/`" in page, package

@@ -13,10 +13,10 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from channels_app.models import ContentOwner
+from core.progress import progress_bar
 from reports import s3
 from reports.models import Report
 from reports.services import report_create_from_path, report_create_from_s3, report_ingest, report_summary
-from ytcms_site.progress import progress_bar
 
 PLAIN_PROGRESS_SECONDS = 5
 

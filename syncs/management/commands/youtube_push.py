@@ -9,6 +9,7 @@ from datetime import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import ngettext
 
+from core.progress import progress_bar
 from core.text import listed
 from syncs.changesets.preview import changeset_preview
 from syncs.changesets.push import PushResult, changeset_push
@@ -17,7 +18,6 @@ from syncs.changesets.services import ChangeSetError, changeset_queue
 from syncs.events import changeset_numbers
 from syncs.models import ChangeSet
 from syncs.youtube.quota_clock import PACIFIC
-from ytcms_site.progress import progress_bar
 
 # Who the audit log names for what this command queues and pushes.
 PUSH_ACTOR = "youtube_push command"

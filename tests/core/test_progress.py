@@ -1,6 +1,6 @@
 """The one progress bar of long commands."""
 
-from ytcms_site.progress import progress_bar
+from core.progress import progress_bar
 
 
 def test_the_bar_fills_by_percent_and_clamps():
