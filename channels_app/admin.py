@@ -16,7 +16,7 @@ from channels_app.selectors import (
     content_owners_visible_to,
 )
 from channels_app.services import membership_remove, membership_save
-from core.admin_scoping import NotFoundOutsideScopeMixin
+from core.admin_scoping import NotFoundOutsideScopeMixin, StaffReadOnlyAdmin
 from core.audit.models import AuditEvent
 from core.pagination import EstimatedCountPaginator
 
@@ -256,7 +256,7 @@ class ApiTokenAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
+class AuditEventAdmin(StaffReadOnlyAdmin):
     """The audit log, read-only: nobody adds, changes or deletes a row, superusers included.
 
     Every staff user reads it (as the push records); audit_events_visible_to decides which rows.
@@ -288,18 +288,3 @@ class AuditEventAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return audit_events_visible_to(user=request.user)
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_staff
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

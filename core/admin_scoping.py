@@ -1,6 +1,6 @@
 """Shared admin behaviour for objects scoped to content owners and channels."""
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.http import Http404, HttpResponseRedirect
 
 
@@ -32,3 +32,25 @@ def get_back_to_page(request, page: str) -> HttpResponseRedirect | None:
         return None
     messages.info(request, "Nothing was done: press the button on this page to do it.")
     return HttpResponseRedirect(page)
+
+
+class StaffReadOnlyAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
+    """Records anyone on the staff may read (no model permission needed); nobody edits them.
+
+    A record outside the user's scope answers 404, as a missing one does (NotFoundOutsideScopeMixin).
+    """
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from channels_app.admin import ContentOwnerAdmin
 from channels_app.models import ContentOwner
 from channels_app.selectors import audit_events_of, content_owners_managed_by
-from core.admin_scoping import NotFoundOutsideScopeMixin, get_back_to_page
+from core.admin_scoping import StaffReadOnlyAdmin, get_back_to_page
 from core.audit.display import PANEL_ROWS, audit_events_html
 from syncs.actions import change_claim_policy, claim_with_asset, refresh_from_youtube, video_sync_history_html
 from syncs.changesets.edits import video_edit_in_changeset, videos_bulk_edit_in_changeset
@@ -58,28 +58,6 @@ from videos.admin import AUDIT_FIELDSET, ClaimAdmin, VideoAdmin
 from videos.models import Claim, Video
 from videos.policies import claim_policy_described, claim_policy_text
 from videos.services import WRITABLE_FIELDS, BulkEdit, BulkEditResult
-
-
-class StaffReadOnlyAdmin(NotFoundOutsideScopeMixin, admin.ModelAdmin):
-    """Records anyone on the staff may read (no model permission needed); nobody edits them.
-
-    A record outside the user's scope answers 404, as a missing one does (NotFoundOutsideScopeMixin).
-    """
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_staff
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(QuotaLedger)
