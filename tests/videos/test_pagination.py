@@ -6,8 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core import pagination
 from core.pagination import EstimatedCountPaginator
-from videos import pagination, selectors
+from videos import selectors
 from videos.models import Video
 from videos.selectors import videos_search
 from videos.services import video_update
