@@ -24,7 +24,8 @@ def counter_display(model, name: str):
 
 
 class CountersDisplayMixin:
-    """ModelAdmin mixin: the read-only integer fields named in `counter_fields` show as 3,356."""
+    """ModelAdmin mixin: the integer fields named in `counter_fields` show as 3,356, on the object's
+    page (read-only) and in the list's columns alike."""
 
     counter_fields: tuple[str, ...] = ()
 
@@ -32,6 +33,9 @@ class CountersDisplayMixin:
         if isinstance(entry, str):
             return counter_display(self.model, entry) if entry in self.counter_fields else entry
         return tuple(self._shown(part) for part in entry)
+
+    def get_list_display(self, request):
+        return tuple(self._shown(name) for name in super().get_list_display(request))
 
     def get_readonly_fields(self, request, obj=None):
         return tuple(self._shown(name) for name in super().get_readonly_fields(request, obj))

@@ -247,6 +247,16 @@ def test_report_progress_and_video_rows_update_without_reload(
             list_row = list_page.locator("tr", has=list_bar)
             seen["list_status"] = list_row.locator(".field-status").inner_text()
             seen["list_rows_read"] = list_row.locator(".field-rows_read").inner_text()
+            # Every count the list shows follows live, as a reload would show it.
+            columns = ("rows_read", "imported_rows", "rows_unchanged", "rows_rejected", "created_videos")
+            seen["list_row_live"] = [list_row.locator(f".field-{name}").inner_text() for name in columns]
+            list_page.reload()
+            reloaded_row = list_page.locator(
+                "tr", has=list_page.locator(f'[data-ytcms-report="{report_id}"]')
+            )
+            seen["list_row_reloaded"] = [
+                reloaded_row.locator(f".field-{name}").inner_text() for name in columns
+            ]
 
             # Server-side edit of a video (as another person's admin save would do).
             asgi_server.call(_rename_video, "a1song00001", "Midnight Song (Live at Dawn)", "alice")
@@ -280,6 +290,7 @@ def test_report_progress_and_video_rows_update_without_reload(
     assert seen["status_field"] == "Done"  # the read-only fields follow too
     assert seen["list_bar_before"] == "0%"
     assert (seen["list_status"], seen["list_rows_read"]) == ("Done", "8")  # the report list, in place
+    assert seen["list_row_live"] == seen["list_row_reloaded"]
     assert "8 rows read" in seen["summary"] and "6 videos created" in seen["summary"]
     assert "2 rows rejected" in seen["summary"]
     assert seen["live_error_rows"] == 2

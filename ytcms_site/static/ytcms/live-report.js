@@ -57,6 +57,8 @@
     var columns = {
       status: STATUS_LABELS[frame.status] || frame.status,
       rows_read: number(frame.rows_read),
+      imported_rows: wouldCount(frame, "import", frame.rows_imported),
+      rows_unchanged: number(frame.rows_unchanged),
       rows_rejected: number(frame.rows_rejected),
       created_videos: wouldCount(frame, "create", frame.videos_created),
       updated_videos: wouldCount(frame, "update", frame.videos_updated),
