@@ -599,17 +599,20 @@ class VideoWithChangeSetsAdmin(VideoAdmin):
     def save_edit(self, request, *, video: Video, changes: dict) -> list[str]:
         changed = video_edit_in_changeset(video=video, changes=changes, user=request.user)
         if set(changed) & set(WRITABLE_FIELDS):
-            self._say_which_draft(request, video)
+            self._say_which_drafts(request, video_ids=[video.pk])
         return changed
 
     def save_bulk_edit(self, request, *, videos: list[Video], edit: BulkEdit) -> BulkEditResult:
-        return videos_bulk_edit_in_changeset(videos=videos, edit=edit, user=request.user)
+        result = videos_bulk_edit_in_changeset(videos=videos, edit=edit, user=request.user)
+        if any(set(changed) & set(WRITABLE_FIELDS) for changed in result.edits.values()):
+            self._say_which_drafts(request, video_ids=[video.pk for video in result.edits])
+        return result
 
-    def _say_which_draft(self, request, video):
-        """Name the draft the edit went into, with a link: nothing reaches YouTube until it is pushed."""
-        for draft in changesets_holding_video(video_id=video.pk).filter(
-            pk__in=changeset_open_drafts(user=request.user).values("pk")
-        ):
+    def _say_which_drafts(self, request, *, video_ids: list[str]):
+        """Name the drafts the edit went into (one per content owner), with links: nothing reaches
+        YouTube until it is pushed."""
+        drafts = changeset_open_drafts(user=request.user).filter(items__video_id__in=video_ids).distinct()
+        for draft in drafts.order_by("pk"):
             self.message_user(
                 request,
                 format_html(

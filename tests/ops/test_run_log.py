@@ -136,3 +136,16 @@ def test_a_refused_request_is_logged_without_a_traceback_and_a_server_error_with
     record.status_code = status_code
     ClientErrorTracebackFilter().filter(record)
     assert ("Traceback" in PlainFormatter().format(record)) is traceback_kept
+
+
+def test_run_refuses_one_port_for_the_site_and_the_emulator(tmp_path):
+    """PORT=8765 YOUTUBE_EMULATOR_PORT=8765: a clear refusal, not "ytcms is up" over the emulator."""
+    env = {name: value for name, value in os.environ.items() if name not in SETTINGS_VARIABLES}
+    port = str(free_port())
+    env.update(YTCMS_VAR_DIR=str(tmp_path / "var"), PORT=port, YOUTUBE_EMULATOR_PORT=port)
+    done = subprocess.run(
+        [str(REPO_ROOT / "bin/run")], env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 2
+    assert f"PORT and YOUTUBE_EMULATOR_PORT are both {port}" in done.stderr
+    assert "is up" not in done.stdout

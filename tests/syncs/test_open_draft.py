@@ -55,3 +55,25 @@ def test_the_admin_names_the_open_draft_and_not_a_revert_holding_the_video(draft
         str(message) for message in get_messages(response.wsgi_request) if "draft change set" in str(message)
     ]
     assert len(told) == 1 and str(drafts["open"]) in told[0]
+
+
+def test_the_admin_bulk_edit_names_the_draft_it_went_into(drafts, catalogue, alice, client):
+    client.force_login(alice)
+    response = client.post(
+        reverse("admin:videos_video_changelist"),
+        {
+            "action": "bulk_edit",
+            "_selected_action": ["a1song00001", "a1live00001"],
+            "select_across": "0",
+            "bulk_edit_step": "apply",
+            "add_tags": "bulk",
+            "find_in": ["title"],
+        },
+    )
+
+    assert response.status_code == 302
+    told = [
+        str(message) for message in get_messages(response.wsgi_request) if "draft change set" in str(message)
+    ]
+    assert len(told) == 1 and str(drafts["open"]) in told[0]
+    assert set(drafts["open"].items.values_list("video_id", flat=True)) == {"a1song00001", "a1live00001"}
