@@ -17,18 +17,40 @@ def _value(value) -> str:
     return text if len(text) <= 300 else text[:300] + "…"
 
 
+def _pairs(old: dict, new: dict, prefix: str = ""):
+    """(what, old, new) per leaf: a change set's {video: {field: value}} reads "video · field"."""
+    for key in dict.fromkeys([*old, *new]):
+        before, after = old.get(key), new.get(key)
+        if isinstance(before, dict | None) and isinstance(after, dict | None) and (before or after):
+            yield from _pairs(before or {}, after or {}, f"{prefix}{key} · ")
+        else:
+            yield f"{prefix}{key}", before, after
+
+
+def _change(what: str, before, after) -> str:
+    if before == after:  # e.g. "ours kept": the value stayed; saying x → x would read as a change
+        return format_html(
+            '<div><strong>{}</strong>: <span class="ytcms-audit-value">{}</span> (kept)</div>',
+            what,
+            _value(after),
+        )
+    return format_html(
+        '<div><strong>{}</strong>: <span class="ytcms-audit-value">{}</span> → '
+        '<span class="ytcms-audit-value">{}</span></div>',
+        what,
+        _value(before),
+        _value(after),
+    )
+
+
 def _changes(event) -> str:
     """Each key's old → new; a row with only new values (a count, a status) shows them."""
     old = event.old if isinstance(event.old, dict) else {}
     new = event.new if isinstance(event.new, dict) else {}
-    keys = list(dict.fromkeys([*old, *new]))
-    if not keys:
+    pairs = list(_pairs(old, new))
+    if not pairs:
         return format_html("{}", _value(event.extra) if event.extra else "")
-    return format_html_join(
-        "",
-        "<div><strong>{}</strong>: {} → {}</div>",
-        ((key, _value(old.get(key)), _value(new.get(key))) for key in keys),
-    )
+    return format_html_join("", "{}", ((_change(*pair),) for pair in pairs))
 
 
 def audit_events_html(events, *, object_type: str, object_id, total_shown: int = PANEL_ROWS) -> str:
