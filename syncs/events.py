@@ -116,7 +116,11 @@ def changeset_numbers(changeset_id: int) -> dict:
 
 
 def changeset_frames(changeset_id: int) -> Outgoing:
-    changeset = ChangeSet.objects.filter(pk=changeset_id).only("id", "title", "status").first()
+    changeset = (
+        ChangeSet.objects.filter(pk=changeset_id)
+        .only("id", "title", "status", "scheduled_for", "scheduled_tz")
+        .first()
+    )
     if changeset is None:
         return []
     numbers = changeset_numbers(changeset_id)
@@ -126,6 +130,9 @@ def changeset_frames(changeset_id: int) -> Outgoing:
         "counts": numbers["counts"],
         "progress": numbers["progress"],
         "title": str(changeset),
+        # Release day (#19): the page counts down to it; None when not scheduled.
+        "scheduled_for": changeset.scheduled_for.isoformat() if changeset.scheduled_for else None,
+        "scheduled_tz": changeset.scheduled_tz,
     }
     # Whoever sees one video of a change set sees the change set (changesets_visible_to).
     scopes = (

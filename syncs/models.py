@@ -213,6 +213,10 @@ class ChangeSet(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reverts"
     )
     pushed_at = models.DateTimeField(null=True, blank=True)
+    # Release day (#19): the moment the push task runs (UTC), and the IANA time zone the person chose
+    # it in, to show it back as they said it ("2027-01-15 00:00 Europe/Berlin").
+    scheduled_for = models.DateTimeField(null=True, blank=True, db_index=True)
+    scheduled_tz = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = "change set"

@@ -31,6 +31,7 @@ def videos_refresh(*, video_ids: list[str], user_id: int) -> str:
 def changeset_push_task(*, changeset_id: int) -> str:
     """Push a queued change set; scheduled again for when deferred items come due (quota reset, retries)."""
     from syncs.changesets.push import changeset_push
+    from syncs.changesets.release import changeset_release_refusal
     from syncs.changesets.scheduling import changeset_schedule_push
     from syncs.changesets.services import ChangeSetError
     from syncs.models import ChangeSet
@@ -38,6 +39,9 @@ def changeset_push_task(*, changeset_id: int) -> str:
     changeset = ChangeSet.objects.filter(pk=changeset_id).first()
     if changeset is None:
         return f"Change set {changeset_id} is gone."
+    # A scheduled change set (#19): not before its moment, and only once approved.
+    if (refusal := changeset_release_refusal(changeset=changeset)) is not None:
+        return refusal
     try:
         result = changeset_push(changeset=changeset)
     except ChangeSetError as error:

@@ -556,6 +556,13 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 1000, m
 CHANGESET_FOUR_EYES = env_bool("CHANGESET_FOUR_EYES", False)
 # Attempts of one item on retryable YouTube errors before it is failed for good.
 CHANGESET_MAX_ATTEMPTS = env_int("CHANGESET_MAX_ATTEMPTS", 3, minimum=1)
+# Scheduling a change set whose push would not fit its Pacific day's budget: refuse, or warn and
+# schedule anyway (the push then defers what the day cannot pay for, as any push does).
+CHANGESET_SCHEDULE_OVERBOOK = env_str("CHANGESET_SCHEDULE_OVERBOOK", "refuse")
+if CHANGESET_SCHEDULE_OVERBOOK not in ("refuse", "warn"):
+    raise ImproperlyConfigured(
+        f"CHANGESET_SCHEDULE_OVERBOOK must be refuse or warn, not {CHANGESET_SCHEDULE_OVERBOOK!r}."
+    )
 
 # ---- Reporting API pull and the daily scheduler (reports/youtube_pull.py, ytcms_site/scheduler.py)
 

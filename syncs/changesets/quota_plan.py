@@ -9,7 +9,7 @@ the push.
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -19,7 +19,7 @@ from syncs.models import ChangeSet, ChangeSetItem
 from syncs.selectors import quota_today
 from syncs.youtube.costs import quota_units
 from syncs.youtube.mapping import VIDEO_IDS_PER_CALL
-from syncs.youtube.quota_clock import pacific_day
+from syncs.youtube.quota_clock import PACIFIC, pacific_day
 
 UPDATE_UNITS = quota_units("youtube.videos.update")
 LIST_UNITS = quota_units("youtube.videos.list")  # whatever the parts, for up to VIDEO_IDS_PER_CALL ids
@@ -37,6 +37,51 @@ WAITING_ITEM_STATUSES = (
     ChangeSetItem.Status.PUSHING,
     ChangeSetItem.Status.DEFERRED,
 )
+# Scheduled change sets (#19) that wait for their moment: a draft to be approved before it, or
+# approved. Both reserve their units on their Pacific day, so the day's budget is planned ahead.
+SCHEDULED_STATUSES = (ChangeSet.Status.DRAFT, ChangeSet.Status.APPROVED)
+
+
+def pacific_day_bounds(day: date) -> tuple[datetime, datetime]:
+    """[start, end) of a Pacific quota day, in UTC (23 or 25 hours on the DST change days)."""
+    start = datetime.combine(day, time(0), tzinfo=PACIFIC)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=PACIFIC)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def changeset_push_videos(*, changeset_id: int) -> int:
+    """Videos a push of the change set would write now: those with a metadata item not settled."""
+    return (
+        ChangeSetItem.objects.filter(
+            changeset_id=changeset_id, kind=ChangeSetItem.Kind.METADATA, status__in=WAITING_ITEM_STATUSES
+        )
+        .values("video_id")
+        .distinct()
+        .count()
+    )
+
+
+def scheduled_units_on(*, day: date, now: datetime | None = None, exclude_id: int | None = None) -> int:
+    """Units reserved on a Pacific day by change sets scheduled for a moment still ahead.
+
+    Every content owner's: the daily budget is the Google Cloud project's, shared by all of them.
+    Each change set is its own push (its own videos.list calls), so units are summed per change set.
+    """
+    now = now or timezone.now()
+    start, end = pacific_day_bounds(day)
+    scheduled = ChangeSet.objects.filter(
+        status__in=SCHEDULED_STATUSES,
+        scheduled_for__gte=start,
+        scheduled_for__lt=end,
+        scheduled_for__gt=now,  # from its moment on, its push spends them
+    )
+    if exclude_id is not None:
+        scheduled = scheduled.exclude(pk=exclude_id)
+    return sum(
+        push_units(videos)
+        for changeset_id in scheduled.values_list("pk", flat=True)
+        if (videos := changeset_push_videos(changeset_id=changeset_id))
+    )
 
 
 def push_units(videos: int) -> int:
@@ -57,15 +102,20 @@ def videos_fitting(units: int) -> int:
 def quota_remaining_today(now: datetime | None = None) -> tuple[int, int]:
     """(units left today for the Data API, spendable units of a whole day).
 
-    Left today = YOUTUBE_DAILY_QUOTA − YOUTUBE_QUOTA_RESERVE − units the ledger booked today; with
+    Left today = YOUTUBE_DAILY_QUOTA − YOUTUBE_QUOTA_RESERVE − units the ledger booked today − units
+    reserved for change sets scheduled later today (so an ad-hoc push cannot spend them); with
     several projects in the ledger, the least any of them has left (one push may use any).
     """
+    now = now or timezone.now()
     spendable = max(settings.YOUTUBE_DAILY_QUOTA - settings.YOUTUBE_QUOTA_RESERVE, 0)
+    reserved = scheduled_units_on(day=pacific_day(now), now=now)
     rows = [row for row in quota_today(now=now) if row.api == "youtube"]
     if not rows:
-        return spendable, spendable
+        return max(spendable - reserved, 0), spendable
     # As quota_charge decides: today's settings against the units booked; nothing once Google refused.
-    return min(0 if row.exhausted else max(spendable - row.units_used, 0) for row in rows), spendable
+    return min(
+        0 if row.exhausted else max(spendable - row.units_used - reserved, 0) for row in rows
+    ), spendable
 
 
 def videos_fitting_today(now: datetime | None = None) -> int:
@@ -109,13 +159,15 @@ def quota_plan(*, user, now: datetime | None = None, days: int | None = None) ->
         changeset_items_visible_to(user=user)
         .filter(status__in=WAITING_ITEM_STATUSES, changeset__status__in=PUSH_PENDING_STATUSES)
         .order_by()
-        .values_list("changeset_id", "video_id", "kind", "deferred_until")
+        .values_list("changeset_id", "video_id", "kind", "deferred_until", "changeset__scheduled_for")
     )
     start_of: dict[str, date] = {}
     changesets_of: dict[str, list[int]] = defaultdict(list)
     claims_due: dict[date, list[int]] = defaultdict(list)
-    for changeset_id, video_id, kind, deferred_until in items.iterator(chunk_size=2000):
+    for changeset_id, video_id, kind, deferred_until, scheduled_for in items.iterator(chunk_size=2000):
         due = max(pacific_day(deferred_until), today) if deferred_until else today
+        if scheduled_for is not None and scheduled_for > now:
+            due = max(due, pacific_day(scheduled_for))  # a scheduled change set waits for its day
         if kind == ChangeSetItem.Kind.METADATA:
             start_of[video_id] = min(due, start_of.get(video_id, due))
             changesets_of[video_id].append(changeset_id)

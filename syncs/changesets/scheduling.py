@@ -116,3 +116,24 @@ def changesets_schedule_parked(*, content_owner) -> list[ScheduledPush]:
         items__video__channel__content_owner=content_owner,
     ).distinct()
     return [scheduled for changeset in parked if (scheduled := changeset_schedule_push(changeset=changeset))]
+
+
+def changeset_cancel_waiting_push(*, changeset: ChangeSet) -> int:
+    """Drop the push tasks of the change set still waiting to run (its schedule was moved or dropped).
+
+    Only for a change set not queued by hand (a draft or approved one): a queued one's waiting task
+    is its push. A task already running is left alone. Returns how many were dropped.
+    """
+    from syncs.tasks import changeset_push_task
+
+    backend = changeset_push_task.get_backend()
+    if not isinstance(backend, DatabaseBackend):
+        return 0
+    waiting = [
+        row.pk
+        for row in DBTaskResult.objects.filter(
+            task_path=PUSH_TASK_PATH, status=TaskResultStatus.READY, backend_name=backend.alias
+        )
+        if changeset_id_of_task(row) == changeset.pk
+    ]
+    return DBTaskResult.objects.filter(pk__in=waiting, status=TaskResultStatus.READY).delete()[0]

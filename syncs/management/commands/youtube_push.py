@@ -7,6 +7,7 @@ due, in the task worker. With --no-schedule the command says what to run by hand
 from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from django.utils.translation import ngettext
 
 from core.progress import progress_bar
@@ -49,7 +50,11 @@ class Command(BaseCommand):
             changesets = list(
                 ChangeSet.objects.filter(
                     status__in=[ChangeSet.Status.QUEUED, ChangeSet.Status.PUSHING, ChangeSet.Status.APPROVED]
-                ).order_by("pk")
+                )
+                # A change set scheduled for a moment still ahead waits for it (#19); --changeset
+                # pushes one now all the same.
+                .exclude(status=ChangeSet.Status.APPROVED, scheduled_for__gt=timezone.now())
+                .order_by("pk")
             )
         # Without --changeset a draft is not pushed; say so rather than leave "0 change sets" unexplained.
         drafts = self._drafts_note() if changeset is None else ""
