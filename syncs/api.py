@@ -41,6 +41,13 @@ from syncs.changesets.edits import videos_bulk_edit_in_changeset
 from syncs.changesets.errors import ChangeSetError, ChangeSetNeedsOtherApprover
 from syncs.changesets.preview import changeset_preview
 from syncs.changesets.quota_plan import quota_plan, quota_remaining_today
+from syncs.changesets.release import (
+    changeset_schedule,
+    changeset_schedule_described,
+    changeset_schedule_quota,
+    changeset_unschedule,
+    schedule_moment,
+)
 from syncs.changesets.selectors import (
     changeset_action_refusal,
     changeset_items_visible_to,
@@ -65,6 +72,7 @@ from syncs.serializers import (
     ChangeSetPreviewSerializer,
     ChangeSetResolveResultSerializer,
     ChangeSetResolveSerializer,
+    ChangeSetScheduleSerializer,
     ChangeSetSerializer,
     EmptyRequestSerializer,
     QuotaSerializer,
@@ -99,6 +107,19 @@ def _refuse_a_body(request) -> None:
     """Actions without parameters still refuse unknown fields: no silent mass assignment."""
     if request.data:
         EmptyRequestSerializer(data=request.data).is_valid(raise_exception=True)
+
+
+def _schedule_data(changeset: ChangeSet, *, warning: str = "") -> dict:
+    """The scheduled moment as a person reads it, with its Pacific quota day and what that day holds."""
+    quota = changeset_schedule_quota(changeset=changeset, at=changeset.scheduled_for)
+    return {
+        "described": changeset_schedule_described(changeset=changeset),
+        "quota_day": quota.day.isoformat(),
+        "units": quota.units,
+        "committed_by_others": quota.committed,
+        "budget": quota.budget,
+        "warning": warning,
+    }
 
 
 def _detail(changeset: ChangeSet, user) -> dict:
@@ -441,6 +462,53 @@ class ChangeSetViewSet(
         return Response(
             _detail(self.get_queryset().get(pk=changeset.pk), request.user), status=status.HTTP_202_ACCEPTED
         )
+
+    @extend_schema(
+        summary="Schedule a change set's push",
+        description="The push runs at `at` (release day): a worker pushes it then like any other. A "
+        "draft may be scheduled; it must be approved (four-eyes when on) before the moment, or it is "
+        "not pushed. The moment must be in the future; `time_zone` is kept to show it back. Refused "
+        "with `quota_overbooked` when its Pacific quota day cannot pay for it next to the change sets "
+        "already scheduled that day (CHANGESET_SCHEDULE_OVERBOOK=refuse; with warn it is scheduled "
+        "and `schedule.warning` says so). Scheduling again moves the moment. Same permission as push.",
+        request=ChangeSetScheduleSerializer,
+        responses={200: ChangeSetDetailSerializer, **ACT_ERRORS},
+        examples=[STATE_EXAMPLE],
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def schedule(self, request, pk=None):
+        changeset = self.get_object()
+        _may_act_or_403(request.user, changeset, "push")
+        body = ChangeSetScheduleSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        at, tz = body.validated_data["at"], body.validated_data["time_zone"]
+        try:
+            if timezone.is_naive(at):
+                at = schedule_moment(day=at.date(), clock=at.time(), tz=tz)
+            result = changeset_schedule(changeset=changeset, at=at, tz=tz, user=request.user)
+        except ChangeSetError as error:
+            raise _state_error(error) from None
+        data = _detail(self.get_queryset().get(pk=changeset.pk), request.user)
+        data["schedule"] = _schedule_data(result.changeset, warning=result.warning)
+        return Response(data)
+
+    @extend_schema(
+        summary="Unschedule a change set's push",
+        description="Drops the schedule and the push task waiting for it. Same permission as push.",
+        request=None,
+        responses={200: ChangeSetDetailSerializer, **ACT_ERRORS},
+        examples=[STATE_EXAMPLE],
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def unschedule(self, request, pk=None):
+        changeset = self.get_object()
+        _may_act_or_403(request.user, changeset, "push")
+        _refuse_a_body(request)
+        try:
+            changeset_unschedule(changeset=changeset, user=request.user)
+        except ChangeSetError as error:
+            raise _state_error(error) from None
+        return Response(_detail(self.get_queryset().get(pk=changeset.pk), request.user))
 
     @extend_schema(
         summary="Revert a pushed change set",

@@ -6,6 +6,7 @@ syncs.changesets.services, and which rows a user sees by the selectors.
 
 from collections.abc import Mapping
 
+from django.utils.dateparse import parse_datetime
 from django_filters.rest_framework import BooleanFilter
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -45,6 +46,15 @@ class ChangeSetSerializer(serializers.Serializer):
         source="revert_of_id", read_only=True, allow_null=True, help_text="The change set this one undoes."
     )
     pushed_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    scheduled_for = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="The moment its push is scheduled for (UTC); null when not scheduled.",
+    )
+    scheduled_tz = serializers.CharField(
+        read_only=True,
+        help_text='The IANA time zone the moment was chosen in ("Europe/Berlin"); "" when none.',
+    )
 
 
 class ChangeSetItemSerializer(serializers.Serializer):
@@ -179,6 +189,23 @@ class ChangeSetCreateResultSerializer(serializers.Serializer):
 
 class EmptyRequestSerializer(StrictSerializer):
     """No fields: a body, if any, must be an empty JSON object."""
+
+
+class ChangeSetScheduleSerializer(StrictSerializer):
+    at = serializers.CharField(
+        max_length=40,
+        help_text="ISO 8601. With an offset (2027-01-15T00:00:00+01:00) it is that moment; without one "
+        "(2027-01-15T00:00) it is wall-clock time in `time_zone`.",
+    )
+    time_zone = serializers.CharField(
+        max_length=64, help_text='An IANA time zone name ("Europe/Berlin"), shown back with the moment.'
+    )
+
+    def validate_at(self, value: str):
+        moment = parse_datetime(value)
+        if moment is None:
+            raise serializers.ValidationError("Not an ISO 8601 date and time.", code="invalid")
+        return moment
 
 
 class ChangeSetResolveSerializer(StrictSerializer):
