@@ -1,3 +1,5 @@
+from zoneinfo import ZoneInfo
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
@@ -16,7 +18,15 @@ from core.admin_scoping import StaffReadOnlyAdmin, get_back_to_page
 from core.audit.display import PANEL_ROWS, audit_events_html
 from syncs.actions import change_claim_policy, claim_with_asset, refresh_from_youtube, video_sync_history_html
 from syncs.changesets.edits import video_edit_in_changeset, videos_bulk_edit_in_changeset
+from syncs.changesets.forms import ChangeSetScheduleForm
 from syncs.changesets.preview import changeset_preview
+from syncs.changesets.quota_plan import SCHEDULED_STATUSES
+from syncs.changesets.release import (
+    changeset_schedule,
+    changeset_schedule_described,
+    changeset_unschedule,
+    schedule_moment,
+)
 from syncs.changesets.selectors import (
     changeset_action_refusal,
     changeset_items_visible_to,
@@ -330,6 +340,16 @@ class ChangeSetAdmin(StaffReadOnlyAdmin):
                 name="syncs_changeset_act",
             ),
             path(
+                "<int:object_id>/schedule/",
+                self.admin_site.admin_view(self.changeset_schedule_view),
+                name="syncs_changeset_schedule",
+            ),
+            path(
+                "<int:object_id>/unschedule/",
+                self.admin_site.admin_view(self.changeset_unschedule_view),
+                name="syncs_changeset_unschedule",
+            ),
+            path(
                 "<int:object_id>/resolve/<str:resolution>/",
                 self.admin_site.admin_view(self.changeset_resolve_view),
                 name="syncs_changeset_resolve",
@@ -369,6 +389,80 @@ class ChangeSetAdmin(StaffReadOnlyAdmin):
         except ChangeSetError as error:
             self.message_user(request, str(error), messages.ERROR)
         return HttpResponseRedirect(reverse("admin:syncs_changeset_change", args=[target.pk]))
+
+    def changeset_schedule_view(self, request, object_id):
+        """Schedule push…: a date, a time and a time zone; the push runs then (release day, #19)."""
+        changeset = self.get_queryset(request).filter(pk=object_id).first()
+        if changeset is None:
+            raise Http404
+        page = reverse("admin:syncs_changeset_change", args=[changeset.pk])
+        refusal = changeset_action_refusal(user=request.user, changeset=changeset, action="push")
+        if refusal is not None:
+            self.message_user(request, refusal, messages.ERROR)
+            return HttpResponseRedirect(page)
+        if request.method == "POST":
+            form = ChangeSetScheduleForm(request.POST)
+            if form.is_valid():
+                try:
+                    at = schedule_moment(
+                        day=form.cleaned_data["day"],
+                        clock=form.cleaned_data["clock"],
+                        tz=form.cleaned_data["time_zone"],
+                    )
+                    result = changeset_schedule(
+                        changeset=changeset, at=at, tz=form.cleaned_data["time_zone"], user=request.user
+                    )
+                except ChangeSetError as error:
+                    form.add_error(None, str(error))
+                else:
+                    if result.warning:
+                        self.message_user(request, result.warning, messages.WARNING)
+                    self.message_user(
+                        request, changeset_schedule_described(changeset=result.changeset), messages.SUCCESS
+                    )
+                    return HttpResponseRedirect(page)
+        else:
+            local = (
+                changeset.scheduled_for.astimezone(ZoneInfo(changeset.scheduled_tz or "UTC"))
+                if (changeset.scheduled_for)
+                else None
+            )
+            form = ChangeSetScheduleForm(
+                initial={
+                    "day": local.date() if local else None,
+                    "clock": local.time() if local else None,
+                    "time_zone": changeset.scheduled_tz or "UTC",
+                }
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": changeset,
+            "title": f"Schedule push of {changeset}",
+            "form": form,
+            "page": page,
+        }
+        return TemplateResponse(request, "admin/syncs/changeset/schedule_form.html", context)
+
+    def changeset_unschedule_view(self, request, object_id):
+        changeset = self.get_queryset(request).filter(pk=object_id).first()
+        if changeset is None:
+            raise Http404
+        page = reverse("admin:syncs_changeset_change", args=[changeset.pk])
+        if (back := get_back_to_page(request, page)) is not None:
+            return back
+        refusal = changeset_action_refusal(user=request.user, changeset=changeset, action="push")
+        if refusal is not None:
+            self.message_user(request, refusal, messages.ERROR)
+            return HttpResponseRedirect(page)
+        try:
+            changeset_unschedule(changeset=changeset, user=request.user)
+            self.message_user(
+                request, "Unscheduled: its push waits for someone to press Push.", messages.SUCCESS
+            )
+        except ChangeSetError as error:
+            self.message_user(request, str(error), messages.ERROR)
+        return HttpResponseRedirect(page)
 
     def changeset_resolve_view(self, request, object_id, resolution):
         """Settle one conflict (POST item=<pk>) or every conflict of the change set (POST all=1).
@@ -443,6 +537,13 @@ class ChangeSetAdmin(StaffReadOnlyAdmin):
                 for resolution in CHANGESET_RESOLUTIONS
             },
             "parts_url": reverse("admin:syncs_changeset_parts", args=[changeset.pk]),
+            # Release day (#19): a draft or approved change set may be scheduled (push's permission).
+            "schedulable": changeset.status in SCHEDULED_STATUSES and changeset.items.exists(),
+            "schedule_described": changeset_schedule_described(changeset=changeset)
+            if changeset.scheduled_for
+            else "",
+            "schedule_url": reverse("admin:syncs_changeset_schedule", args=[changeset.pk]),
+            "unschedule_url": reverse("admin:syncs_changeset_unschedule", args=[changeset.pk]),
         }
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):

@@ -3,6 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from syncs.changesets.release import time_zone_names
 from syncs.changesets.services import POLICY_ACTIONS
 from videos.models import Asset, Claim, Policy
 
@@ -69,3 +70,18 @@ class ClaimInsertForm(ClaimPolicyForm):
                 "with an asset of the owner of its channel."
             )
         return asset
+
+
+class ChangeSetScheduleForm(forms.Form):
+    """Release day (#19): the moment a change set's push runs, as a date and time in a time zone."""
+
+    day = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    clock = forms.TimeField(label="Time", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        help_text="The moment is that date and time there; the quota day it falls into is Pacific.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = [(name, name) for name in time_zone_names()]

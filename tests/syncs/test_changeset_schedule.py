@@ -4,11 +4,13 @@ The moment is chosen in a time zone (stored in UTC, the zone kept to show it bac
 is Pacific. The push task is queued for the moment and the worker pushes it then, as any other.
 """
 
+import io
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from core.audit.models import AuditEvent
@@ -26,6 +28,7 @@ from syncs.changesets.release import (
 from syncs.changesets.services import changeset_approve
 from syncs.models import ChangeSet
 from syncs.youtube.quota_clock import PACIFIC
+from tests.conftest import browser
 
 from .conftest import DATABASE_TASKS, run_task_worker
 
@@ -194,7 +197,7 @@ def test_youtube_push_without_a_changeset_leaves_a_scheduled_one_for_its_moment(
     settings.TASKS = DATABASE_TASKS
     changeset_schedule(changeset=approved, at=datetime(2099, 1, 1, tzinfo=UTC), tz="UTC", user=alice)
 
-    call_command("youtube_push", "--no-schedule", stdout=__import__("io").StringIO())
+    call_command("youtube_push", "--no-schedule", stdout=io.StringIO())
 
     approved.refresh_from_db()
     assert approved.status == ChangeSet.Status.APPROVED
@@ -299,3 +302,95 @@ def test_an_edit_after_approval_is_not_pushed_at_the_moment(release, catalogue, 
     assert later.status == ChangeSet.Status.DRAFT and later.scheduled_for is None
     assert set(changeset.items.values_list("new_value", flat=True)) == {"Midnight Song (Official Video)"}
     assert _title(emulator) == "Midnight Song (Official Video)"
+
+
+# ---------------------------------------------------------------------------- the admin page
+
+
+def _schedule_page(changeset) -> str:
+    return reverse("admin:syncs_changeset_schedule", args=[changeset.pk])
+
+
+def test_the_admin_form_schedules_what_a_browser_posts(approved, alice, settings):
+    client = browser(alice)
+    form = client.get(_schedule_page(approved))
+    assert form.status_code == 200
+    html = form.content.decode()
+    assert 'name="day"' in html and 'name="clock"' in html
+    assert '<option value="Europe/Berlin">Europe/Berlin</option>' in html
+    page = reverse("admin:syncs_changeset_change", args=[approved.pk])
+    assert "Schedule push…" in client.get(page).content.decode()
+
+    answer = client.post(
+        _schedule_page(approved),
+        {
+            "csrfmiddlewaretoken": client.cookies["csrftoken"].value,
+            "day": "2099-01-15",
+            "clock": "00:00",
+            "time_zone": "Europe/Berlin",
+        },
+    )
+
+    assert answer.status_code == 302 and answer.url == page
+    approved.refresh_from_db()
+    assert (approved.scheduled_for, approved.scheduled_tz) == (
+        datetime(2099, 1, 14, 23, 0, tzinfo=UTC),
+        BERLIN,
+    )
+    shown = client.get(page).content.decode()
+    assert (
+        "Scheduled for 2099-01-15 00:00 Europe/Berlin (2099-01-14 15:00 Pacific, quota day 2099-01-14: 51 units"
+        in (shown)
+    )
+    assert 'value="Unschedule"' in shown
+
+    answer = client.post(
+        reverse("admin:syncs_changeset_unschedule", args=[approved.pk]),
+        {"csrfmiddlewaretoken": client.cookies["csrftoken"].value},
+    )
+    assert answer.status_code == 302
+    approved.refresh_from_db()
+    assert approved.scheduled_for is None
+
+
+def test_the_admin_form_shows_a_refusal_and_schedules_nothing(approved, alice):
+    client = browser(alice)
+    client.get(_schedule_page(approved))
+
+    answer = client.post(
+        _schedule_page(approved),
+        {
+            "csrfmiddlewaretoken": client.cookies["csrftoken"].value,
+            "day": "2027-03-28",
+            "clock": "02:30",
+            "time_zone": "Europe/Berlin",
+        },
+    )
+
+    assert answer.status_code == 200
+    assert "does not exist in Europe/Berlin" in answer.content.decode()
+    approved.refresh_from_db()
+    assert approved.scheduled_for is None
+
+
+def test_charlie_gets_no_schedule_page_of_alices_change_set(approved, alice, charlie):
+    changeset_schedule(changeset=approved, at=datetime(2099, 1, 15, tzinfo=UTC), tz=BERLIN, user=alice)
+    client = browser(charlie)
+
+    assert client.get(_schedule_page(approved)).status_code == 404
+    client.get(reverse("admin:index"))
+    answer = client.post(
+        reverse("admin:syncs_changeset_unschedule", args=[approved.pk]),
+        {"csrfmiddlewaretoken": client.cookies["csrftoken"].value},
+    )
+    assert answer.status_code == 404
+    approved.refresh_from_db()
+    assert approved.scheduled_tz == BERLIN
+
+
+def test_bob_a_viewer_is_sent_back_with_the_refusal(approved, bob):
+    client = browser(bob)
+    answer = client.get(_schedule_page(approved))
+    assert answer.status_code == 302
+    page = reverse("admin:syncs_changeset_change", args=[approved.pk])
+    assert "Schedule push…" not in client.get(page).content.decode()

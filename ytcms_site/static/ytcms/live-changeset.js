@@ -38,6 +38,7 @@
     "ytcms-changeset-items",
     "ytcms-changeset-actions",
     "ytcms-changeset-pushed-at",
+    "ytcms-changeset-schedule",
   ];
   // A push sends a frame per video: at most one fetch of the parts at a time, and a second one
   // (for the frames that arrived meanwhile) no sooner than this after the first began.
