@@ -322,6 +322,8 @@ class ChangeSetAdmin(StaffReadOnlyAdmin):
         "approved_at",
         "revert_of",
     )  # "Pushed at" is in the page's live part (pushed_at.html), not a field that a push leaves stale.
+    # The schedule is shown in words, in its zone and in Pacific time, by its live part (schedule.html).
+    exclude = ("scheduled_for", "scheduled_tz")
     change_form_template = "admin/syncs/changeset/change_form.html"
     show_full_result_count = False
 
