@@ -13,12 +13,14 @@ from django.core.management import call_command
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
+from channels_app.models import Role
 from core.audit.models import AuditEvent
 from syncs.changesets.edits import video_edit_in_changeset as video_update
 from syncs.changesets.errors import ChangeSetError, ChangeSetStateConflict
 from syncs.changesets.quota_plan import push_units, quota_plan, quota_remaining_today
 from syncs.changesets.release import (
     ChangeSetOverbooked,
+    changeset_release_refusal,
     changeset_schedule,
     changeset_schedule_described,
     changeset_schedule_quota,
@@ -28,7 +30,7 @@ from syncs.changesets.release import (
 from syncs.changesets.services import changeset_approve
 from syncs.models import ChangeSet
 from syncs.youtube.quota_clock import PACIFIC
-from tests.conftest import browser
+from tests.conftest import browser, staff_user
 
 from .conftest import DATABASE_TASKS, run_task_worker
 
@@ -394,3 +396,27 @@ def test_bob_a_viewer_is_sent_back_with_the_refusal(approved, bob):
     assert answer.status_code == 302
     page = reverse("admin:syncs_changeset_change", args=[approved.pk])
     assert "Schedule push…" not in client.get(page).content.decode()
+
+
+@pytest.fixture
+def dora(django_user_model, owner_a):
+    """A second manager of owner A."""
+    return staff_user(django_user_model, "dora", "Rights manager", content_owner=owner_a, role=Role.MANAGER)
+
+
+def test_a_four_eyes_draft_scheduled_by_its_author_goes_out_only_once_another_manager_approved(
+    catalogue, alice, dora, settings
+):
+    settings.CHANGESET_FOUR_EYES = True
+    video_update(video=catalogue["a1_song"], changes={"privacy_status": "private"}, user=alice)
+    draft = ChangeSet.objects.get()
+    assert draft.needs_approval
+    at = NOW + timedelta(hours=1)
+    changeset_schedule(changeset=draft, at=at, tz="UTC", user=alice, now=NOW)
+
+    assert changeset_release_refusal(changeset=draft, now=at) == (
+        "Not pushed: It was not approved by its scheduled moment."
+    )
+    changeset_approve(changeset=draft, user=dora)
+    assert changeset_release_refusal(changeset=draft, now=at - timedelta(seconds=1)).startswith("Not due")
+    assert changeset_release_refusal(changeset=draft, now=at) is None
