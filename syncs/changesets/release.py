@@ -15,7 +15,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core.audit.models import AuditEvent
@@ -32,6 +32,17 @@ from syncs.changesets.services import changeset_audit
 from syncs.events import publish_changeset_update
 from syncs.models import ChangeSet
 from syncs.youtube.quota_clock import PACIFIC, pacific_day
+
+# pg_advisory_xact_lock key of schedulers ("ytcmssch" in ASCII): one checks a day's budget at a time.
+SCHEDULE_LOCK_KEY = 0x7974636D73736368
+
+
+def _one_scheduler_at_a_time() -> None:
+    """Two people scheduling onto one day at once would each see the other's units as free: on
+    PostgreSQL the second waits for the first's commit (SQLite, for development, is not guarded)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SCHEDULE_LOCK_KEY])
 
 
 class ChangeSetOverbooked(ChangeSetError):
@@ -144,6 +155,7 @@ def changeset_schedule(
         raise ChangeSetError("The moment needs a time zone.")
     if at <= now:
         raise ChangeSetError("A change set can only be scheduled for a moment in the future.")
+    _one_scheduler_at_a_time()
     changeset = ChangeSet.objects.select_for_update().get(pk=changeset.pk)
     if changeset.status not in SCHEDULED_STATUSES:
         raise ChangeSetStateConflict(
