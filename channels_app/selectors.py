@@ -99,6 +99,23 @@ def content_owners_joined_by(*, user) -> QuerySet[ContentOwner]:
     )
 
 
+def content_owners_edited_by(*, user) -> QuerySet[ContentOwner]:
+    """The owners the user edits as a whole: an owner-level membership with an editing role.
+
+    For what belongs to the owner and serves all its channels (metadata templates and their
+    blocks): an editor of one channel may use them on the channel but not change them.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return ContentOwner.objects.none()
+    if user.is_superuser:
+        return ContentOwner.objects.all()
+    return ContentOwner.objects.filter(
+        id__in=Membership.objects.filter(
+            user=user, content_owner__isnull=False, role__in=EDITING_ROLES
+        ).values("content_owner_id")
+    )
+
+
 def content_owners_managed_by(*, user) -> QuerySet[ContentOwner]:
     if not user.is_authenticated or not user.is_active:
         return ContentOwner.objects.none()

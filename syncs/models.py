@@ -385,3 +385,8 @@ class YouTubeReportFile(models.Model):
 
     def __str__(self):
         return f"{self.report_type_id} {self.youtube_report_id} ({self.get_state_display()})"
+
+
+# Metadata templates keep their own module (syncs/metadata_templates/, see its docstring); they are
+# imported here so that Django finds them among syncs' models.
+from syncs.metadata_templates.models import MetadataTemplate, TemplateBlock  # noqa: E402, F401

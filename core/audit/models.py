@@ -32,6 +32,8 @@ class AuditEvent(models.Model):
         MEMBERSHIP_ADDED = "membership.added", "Membership added"
         MEMBERSHIP_CHANGED = "membership.changed", "Membership changed"
         MEMBERSHIP_REMOVED = "membership.removed", "Membership removed"
+        TEMPLATE_CHANGED = "template.changed", "Metadata template changed"
+        TEMPLATE_APPLIED = "template.applied", "Metadata template applied"
 
     # Set by the writer (not auto_now_add) so that one action's rows share one moment.
     created_at = models.DateTimeField(default=timezone.now)
