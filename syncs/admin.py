@@ -46,6 +46,7 @@ from syncs.changesets.services import (
     claim_base_policy,
 )
 from syncs.changesets.shown import CLAIM_POLICY_KINDS, item_policy_names, item_value_shown
+from syncs.metadata_templates.admin import apply_template
 from syncs.models import (
     ApiCall,
     ChangeSet,
@@ -675,7 +676,7 @@ admin.site.unregister(Video)
 class VideoWithChangeSetsAdmin(VideoAdmin):
     """Edits go into the editor's draft change set; the page shows which one and the pushes."""
 
-    actions = [*VideoAdmin.actions, refresh_from_youtube, claim_with_asset]
+    actions = [*VideoAdmin.actions, refresh_from_youtube, claim_with_asset, apply_template]
     readonly_fields = (*VideoAdmin.readonly_fields, "pending_in_changesets", "push_history")
     fieldsets = (
         (

@@ -10,7 +10,14 @@ from syncs.metadata_templates.models import MetadataTemplate, TemplateBlock
 from syncs.metadata_templates.rendering import template_placeholders, template_render
 from videos.models import Claim, Video
 from videos.services import video_normalise_changes
-from videos.validation import Violation, split_tags, tags_length, text_measure, validate_video_metadata
+from videos.validation import (
+    Violation,
+    join_tags,
+    split_tags,
+    tags_length,
+    text_measure,
+    validate_video_metadata,
+)
 
 
 def metadata_templates_visible_to(*, user) -> QuerySet[MetadataTemplate]:
@@ -101,6 +108,14 @@ class TemplatePreviewRow:
     @property
     def is_valid(self) -> bool:
         return not self.violations
+
+    @property
+    def old_shown(self) -> str:
+        return join_tags(self.old) if isinstance(self.old, list) else self.old
+
+    @property
+    def new_shown(self) -> str:
+        return join_tags(self.new) if isinstance(self.new, list) else self.new
 
 
 @dataclass

@@ -186,3 +186,47 @@ def template_apply(*, template: MetadataTemplate, videos: Iterable[Video], user)
         },
     )
     return result
+
+
+@transaction.atomic
+def metadata_template_delete(*, template: MetadataTemplate, user) -> None:
+    if not (user.is_superuser or template.content_owner_id in _edited_owner_ids(user)):
+        raise TemplateError(
+            {"content_owner": ["You cannot change this content owner's templates."]}, status=403
+        )
+    audit_event_record(
+        event_type=AuditEvent.Type.TEMPLATE_CHANGED,
+        object_type="template",
+        object_id=template.pk,
+        object_repr=str(template)[:200],
+        acting_user=user,
+        content_owner_id=template.content_owner_id,
+        old=_template_state(template),
+        new=None,
+    )
+    template.delete()
+
+
+@transaction.atomic
+def template_block_delete(*, block: TemplateBlock, user) -> None:
+    """Delete a block no template of its owner uses (a template naming a missing block cannot render)."""
+    if not (user.is_superuser or block.content_owner_id in _edited_owner_ids(user)):
+        raise TemplateError({"content_owner": ["You cannot change this content owner's blocks."]}, status=403)
+    users = MetadataTemplate.objects.filter(
+        content_owner_id=block.content_owner_id, body__contains=f"{{block:{block.name}}}"
+    ).values_list("name", flat=True)
+    if users:
+        raise TemplateError(
+            {"__all__": [f"{block} is used by the templates {', '.join(users)}; edit them first."]}
+        )
+    audit_event_record(
+        event_type=AuditEvent.Type.TEMPLATE_CHANGED,
+        object_type="template_block",
+        object_id=block.pk,
+        object_repr=str(block),
+        acting_user=user,
+        content_owner_id=block.content_owner_id,
+        old={"name": block.name, "body": block.body},
+        new=None,
+    )
+    block.delete()
