@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from channels_app.api import AuditEventViewSet, ChannelViewSet, ContentOwnerViewSet
 from reports.api import ReportRowErrorViewSet, ReportViewSet
 from syncs.api import ChangeSetItemViewSet, ChangeSetViewSet, QuotaViewSet, SyncRecordViewSet
+from syncs.metadata_templates.api import MetadataTemplateViewSet
 from videos.api import AssetViewSet, ClaimViewSet, PolicyViewSet, VideoViewSet
 
 
@@ -29,6 +30,7 @@ def api_router() -> DefaultRouter:
     router.register("syncs", SyncRecordViewSet, basename="syncrecord")
     router.register("quota", QuotaViewSet, basename="quota")
     router.register("audit", AuditEventViewSet, basename="audit-event")
+    router.register("templates", MetadataTemplateViewSet, basename="metadata-template")
     return router
 
 
