@@ -110,6 +110,10 @@ class TemplatePreviewRow:
         return not self.violations
 
     @property
+    def measure_shown(self) -> str:
+        return f"{self.measure:,} {self.unit}"
+
+    @property
     def old_shown(self) -> str:
         return join_tags(self.old) if isinstance(self.old, list) else self.old
 
