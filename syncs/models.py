@@ -389,4 +389,4 @@ class YouTubeReportFile(models.Model):
 
 # Metadata templates keep their own module (syncs/metadata_templates/, see its docstring); they are
 # imported here so that Django finds them among syncs' models.
-from syncs.metadata_templates.models import MetadataTemplate, TemplateBlock  # noqa: E402, F401
+from syncs.metadata_templates.models import MetadataTemplate, TemplateBlock, TemplatedField  # noqa: E402, F401

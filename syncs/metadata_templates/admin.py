@@ -4,8 +4,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from channels_app.selectors import channels_visible_to, content_owners_edited_by
@@ -15,6 +16,7 @@ from syncs.metadata_templates.models import MetadataTemplate, TemplateBlock
 from syncs.metadata_templates.rendering import FIELDS
 from syncs.metadata_templates.selectors import (
     metadata_template_preview,
+    metadata_template_rerender_plan,
     metadata_templates_visible_to,
     template_blocks_visible_to,
 )
@@ -74,14 +76,56 @@ class MetadataTemplateAdmin(OwnerScopedAdmin):
     list_display = ("name", "field", "content_owner", "version", "updated_at")
     list_filter = ("field", ("content_owner", admin.RelatedOnlyFieldListFilter))
     search_fields = ("name",)
-    fields = ("content_owner", "name", "field", "channels", "body", "version")
+    fields = ("content_owner", "name", "field", "channels", "body", "version", "videos_written")
     filter_horizontal = ("channels",)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/rerender/",
+                self.admin_site.admin_view(self.rerender_view),
+                name="syncs_metadatatemplate_rerender",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="Videos of older versions")
+    def videos_written(self, template):
+        if template.pk is None:
+            return "—"
+        url = reverse("admin:syncs_metadatatemplate_rerender", args=[template.pk])
+        return format_html(
+            '<a href="{}">Which videos an older version wrote, and render them again…</a>', url
+        )
+
+    def rerender_view(self, request, object_id):
+        """The videos an older version wrote: those to render again go to "Apply template…" (its
+        preview, then the confirm); those changed since by hand are listed and left alone."""
+        template = self.get_queryset(request).filter(pk=object_id).first() if object_id.isdigit() else None
+        if template is None:
+            raise Http404("No metadata template matches the given query.")
+        plan = metadata_template_rerender_plan(template=template, user=request.user)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Render “{template.name}” v{template.version} again",
+            "opts": self.model._meta,
+            "template": template,
+            "plan": plan,
+            "videos_url": reverse("admin:videos_video_changelist"),
+            "selected_ids": [video.pk for video in plan.to_render],
+            "select_across": "0",
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "action_name": "apply_template",
+            "too_many": len(plan.to_render) > TEMPLATE_ACTION_MAX,
+            "action_max": TEMPLATE_ACTION_MAX,
+        }
+        return TemplateResponse(request, "admin/syncs/template_rerender.html", context)
 
     def get_queryset(self, request):
         return metadata_templates_visible_to(user=request.user).select_related("content_owner")
 
     def get_readonly_fields(self, request, obj=None):
-        return (*super().get_readonly_fields(request, obj), "version")
+        return (*super().get_readonly_fields(request, obj), "version", "videos_written")
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "channels":

@@ -6,6 +6,7 @@ from django.db import models
 
 from channels_app.models import Channel, ContentOwner
 from syncs.metadata_templates.rendering import BLOCK_NAME, template_check
+from videos.models import Video
 from videos.validation import normalise_line_endings
 
 
@@ -92,3 +93,27 @@ class MetadataTemplate(models.Model):
         problems = template_check(self.body, block_names=block_names)
         if problems:
             raise ValidationError({"body": [str(problem) for problem in problems]})
+
+
+class TemplatedField(models.Model):
+    """Which template (and version) last wrote a video's field, and the value it wrote.
+
+    A field whose value differs from `value` was changed since by hand (or on YouTube): a
+    re-render of the template leaves it alone and lists it as diverged.
+    """
+
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="templated_fields")
+    field = models.CharField(max_length=12, choices=MetadataTemplate.Field.choices)
+    template = models.ForeignKey(MetadataTemplate, on_delete=models.CASCADE, related_name="templated_fields")
+    template_version = models.PositiveIntegerField()
+    value = models.JSONField()
+    applied_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["video", "field"], name="templatedfield_unique_video_field")
+        ]
+        indexes = [models.Index(fields=["template", "template_version"], name="templatedfield_template")]
+
+    def __str__(self):
+        return f"{self.video_id} · {self.field} ← {self.template_id} v{self.template_version}"

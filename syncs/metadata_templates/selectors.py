@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, QuerySet
 
 from channels_app.selectors import content_owners_edited_by, content_owners_visible_to
-from syncs.metadata_templates.models import MetadataTemplate, TemplateBlock
+from syncs.metadata_templates.models import MetadataTemplate, TemplateBlock, TemplatedField
 from syncs.metadata_templates.rendering import template_placeholders, template_render
 from videos.models import Claim, Video
+from videos.selectors import videos_editable_by
 from videos.services import video_normalise_changes
 from videos.validation import (
     Violation,
@@ -164,3 +165,31 @@ def metadata_template_preview(*, template: MetadataTemplate, videos: Iterable[Vi
         )
     # sorted() is stable: each group keeps the selection's order.
     return TemplatePreview(template=template, rows=sorted(rows, key=lambda row: row.is_valid))
+
+
+@dataclass
+class TemplateRerenderPlan:
+    """The videos an older version of the template wrote: those to render again, and those whose
+    field was changed since (by hand, or on YouTube), which a re-render leaves alone."""
+
+    template: MetadataTemplate
+    to_render: list[Video]
+    diverged: list[Video]
+
+
+def metadata_template_rerender_plan(*, template: MetadataTemplate, user) -> TemplateRerenderPlan:
+    """Videos the user may edit whose field an older version of this template wrote."""
+    written = (
+        TemplatedField.objects.filter(
+            template=template,
+            field=template.field,
+            template_version__lt=template.version,
+            video__in=metadata_template_videos(template=template, videos=videos_editable_by(user=user)),
+        )
+        .select_related("video")
+        .order_by("video_id")
+    )
+    to_render, diverged = [], []
+    for row in written:
+        (to_render if getattr(row.video, template.field) == row.value else diverged).append(row.video)
+    return TemplateRerenderPlan(template=template, to_render=to_render, diverged=diverged)

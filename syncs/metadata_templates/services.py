@@ -12,9 +12,10 @@ from core.audit.models import AuditEvent
 from core.audit.services import audit_event_record
 from core.errors import DomainError
 from syncs.changesets.edits import video_edit_in_changeset
-from syncs.metadata_templates.models import MetadataTemplate, TemplateBlock
+from syncs.metadata_templates.models import MetadataTemplate, TemplateBlock, TemplatedField
 from syncs.metadata_templates.selectors import (
     metadata_template_preview,
+    metadata_template_rerender_plan,
     metadata_template_videos,
     metadata_templates_visible_to,
 )
@@ -162,12 +163,32 @@ def metadata_template_scoped_videos(
 
 
 @transaction.atomic
-def template_apply(*, template: MetadataTemplate, videos: Iterable[Video], user) -> TemplateApplyResult:
+def template_apply(
+    *, template: MetadataTemplate, videos: Iterable[Video], user, diverged: Iterable[str] = ()
+) -> TemplateApplyResult:
     """Render the template for each video and record the new values in the user's draft change set
-    (the one edit use case); a video whose new value breaks a YouTube limit is skipped."""
+    (the one edit use case); a video whose new value breaks a YouTube limit is skipped. Each video
+    given the template's value remembers the template and version (TemplatedField); `diverged`
+    (a re-render's videos left alone) is named in the audit row."""
     preview = metadata_template_preview(template=template, videos=videos)
     for row in preview.changing:
         video_edit_in_changeset(video=row.video, changes={template.field: row.new}, user=user)
+    written = [row for row in preview.rows if row.is_valid]
+    for start in range(0, len(written), 500):
+        batch = written[start : start + 500]
+        TemplatedField.objects.filter(
+            field=template.field, video__in=[row.video.pk for row in batch]
+        ).delete()
+        TemplatedField.objects.bulk_create(
+            TemplatedField(
+                video=row.video,
+                field=template.field,
+                template=template,
+                template_version=template.version,
+                value=row.new,
+            )
+            for row in batch
+        )
     result = TemplateApplyResult(
         updated=len(preview.changing), skipped_invalid=len(preview.invalid), unchanged=preview.unchanged_count
     )
@@ -183,9 +204,26 @@ def template_apply(*, template: MetadataTemplate, videos: Iterable[Video], user)
             "updated": [row.video.pk for row in preview.changing][:1000],
             "skipped_invalid": [row.video.pk for row in preview.invalid][:1000],
             "unchanged": result.unchanged,
+            **({"diverged": list(diverged)[:1000]} if diverged else {}),
         },
     )
     return result
+
+
+@dataclass
+class TemplateRerenderResult:
+    applied: TemplateApplyResult
+    diverged: list[str]
+
+
+@transaction.atomic
+def template_rerender(*, template: MetadataTemplate, user) -> TemplateRerenderResult:
+    """Render the template's current version again for every video an older version wrote, as one
+    set of edits in the user's draft; videos whose field changed since are left alone and listed."""
+    plan = metadata_template_rerender_plan(template=template, user=user)
+    diverged = [video.pk for video in plan.diverged]
+    applied = template_apply(template=template, videos=plan.to_render, user=user, diverged=diverged)
+    return TemplateRerenderResult(applied=applied, diverged=diverged)
 
 
 @transaction.atomic

@@ -6,8 +6,9 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from core.audit.models import AuditEvent
+from syncs.changesets.edits import video_edit_in_changeset
 from syncs.metadata_templates.models import MetadataTemplate, TemplateBlock
-from syncs.metadata_templates.services import metadata_template_save, template_block_save
+from syncs.metadata_templates.services import metadata_template_save, template_apply, template_block_save
 from syncs.models import ChangeSet
 from tests.conftest import browser
 from videos.models import Video
@@ -232,3 +233,39 @@ def test_a_block_in_use_is_not_deleted(alice, owner_a, footer):
 
     assert TemplateBlock.objects.filter(pk=footer.pk).exists()
     assert any("is used by the templates D" in message for message in _messages(response))
+
+
+def test_the_rerender_page_lists_the_diverged_video_and_sends_the_others_to_the_preview(
+    alice, owner_a, catalogue
+):
+    release = metadata_template_save(
+        template=MetadataTemplate(content_owner=owner_a, name="Official", field="title", body="{title}!"),
+        user=alice,
+    )
+    template_apply(
+        template=release, videos=Video.objects.filter(pk__in=["a1song00001", "a1live00001"]), user=alice
+    )
+    video_edit_in_changeset(
+        video=Video.objects.get(pk="a1live00001"), changes={"title": "By hand"}, user=alice
+    )
+    release.body = "{title}?"
+    metadata_template_save(template=release, user=alice)
+    client = browser(alice)
+
+    page = client.get(reverse("admin:syncs_metadatatemplate_rerender", args=[release.pk])).content.decode()
+
+    assert "1 video still holds what an older version" in page and "By hand (a1live00001)" in page
+    assert f'name="{ACTION_CHECKBOX_NAME}" value="a1song00001"' in page
+    assert f'name="{ACTION_CHECKBOX_NAME}" value="a1live00001"' not in page
+    assert client.get(reverse("admin:syncs_metadatatemplate_change", args=[release.pk])).status_code == 200
+
+
+def test_charlie_gets_a_404_for_the_rerender_page_of_alices_template(alice, charlie, owner_a):
+    release = metadata_template_save(
+        template=MetadataTemplate(content_owner=owner_a, name="Official", field="title", body="{title}!"),
+        user=alice,
+    )
+
+    response = browser(charlie).get(reverse("admin:syncs_metadatatemplate_rerender", args=[release.pk]))
+
+    assert response.status_code == 404

@@ -7,15 +7,21 @@ from django.core.exceptions import ValidationError
 from django.template import TemplateSyntaxError
 
 from core.audit.models import AuditEvent
-from syncs.metadata_templates.models import MetadataTemplate, TemplateBlock
+from syncs.changesets.edits import video_edit_in_changeset
+from syncs.metadata_templates.models import MetadataTemplate, TemplateBlock, TemplatedField
 from syncs.metadata_templates.rendering import ENGINE, template_check, template_render
-from syncs.metadata_templates.selectors import metadata_template_preview, metadata_templates_visible_to
+from syncs.metadata_templates.selectors import (
+    metadata_template_preview,
+    metadata_template_rerender_plan,
+    metadata_templates_visible_to,
+)
 from syncs.metadata_templates.services import (
     TemplateError,
     metadata_template_save,
     metadata_template_scoped_videos,
     template_apply,
     template_block_save,
+    template_rerender,
 )
 from syncs.models import ChangeSet, ChangeSetItem
 from videos.models import Asset, Claim, Video
@@ -316,3 +322,60 @@ def test_bob_a_channel_viewer_sees_the_template_but_cannot_apply_or_change_it(al
     release.body = "{title}?"
     with pytest.raises(TemplateError):
         metadata_template_save(template=release, user=bob)
+
+
+# ---------------------------------------------------------------------------- templates remember their videos
+
+
+def test_a_rerender_skips_a_hand_edited_video_and_lists_it_as_diverged(alice, catalogue):
+    release = template(alice, field="title", body="{custom_id} (Official Video)")
+    Video.objects.filter(pk__in=["a1song00001", "a1live00001", "a2clip00001"]).update(custom_id="NW")
+    videos = metadata_template_scoped_videos(
+        template=release, video_ids=["a1song00001", "a1live00001", "a2clip00001"], user=alice
+    )
+    template_apply(template=release, videos=videos, user=alice)
+    assert {(row.video_id, row.template_version) for row in TemplatedField.objects.all()} == {
+        ("a1song00001", 1),
+        ("a1live00001", 1),
+        ("a2clip00001", 1),
+    }
+    # A person edits one title by hand; then the template changes.
+    video_edit_in_changeset(video=Video.objects.get(pk="a1live00001"), changes={"title": "Live!"}, user=alice)
+    release.body = "{custom_id} (Official Music Video)"
+    metadata_template_save(template=release, user=alice)
+
+    plan = metadata_template_rerender_plan(template=release, user=alice)
+    assert ([v.pk for v in plan.to_render], [v.pk for v in plan.diverged]) == (
+        ["a1song00001", "a2clip00001"],
+        ["a1live00001"],
+    )
+    result = template_rerender(template=release, user=alice)
+
+    assert result.diverged == ["a1live00001"]
+    assert result.applied.updated == 2
+    assert dict(Video.objects.values_list("pk", "title").filter(custom_id="NW")) == {
+        "a1song00001": "NW (Official Music Video)",
+        "a1live00001": "Live!",
+        "a2clip00001": "NW (Official Music Video)",
+    }
+    assert draft_items(alice)[("a1song00001", "title")] == "NW (Official Music Video)"
+    assert draft_items(alice)[("a1live00001", "title")] == "Live!"
+    assert {(row.video_id, row.template_version) for row in TemplatedField.objects.all()} == {
+        ("a1song00001", 2),
+        ("a1live00001", 1),
+        ("a2clip00001", 2),
+    }
+    rerendered = AuditEvent.objects.filter(event_type="template.applied").latest("id")
+    assert rerendered.extra["diverged"] == ["a1live00001"]
+    assert metadata_template_rerender_plan(template=release, user=alice).to_render == []
+
+
+def test_charlie_is_offered_no_rerender_of_alices_videos(alice, charlie, catalogue):
+    release = template(alice, field="title", body="{title}!")
+    template_apply(template=release, videos=Video.objects.filter(pk="a1song00001"), user=alice)
+    release.body = "{title}?"
+    metadata_template_save(template=release, user=alice)
+
+    plan = metadata_template_rerender_plan(template=release, user=charlie)
+
+    assert (plan.to_render, plan.diverged) == ([], [])
