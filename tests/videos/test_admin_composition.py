@@ -12,6 +12,7 @@ VIDEO_ACTIONS = [
     ("bulk_edit", "Bulk edit selected videos…"),
     ("acknowledge_drift", "Acknowledge drift (changed on YouTube)"),
     ("refresh_from_youtube", "Refresh from YouTube"),
+    ("apply_template", "Apply template…"),
     ("export_edit_sheet", "Export edit sheet (CSV) of selected videos"),
     ("claim_with_asset", "Claim with asset…"),
 ]
