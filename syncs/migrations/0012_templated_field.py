@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("syncs", "0010_metadata_template_permissions"),
+        ("syncs", "0011_metadata_template_permissions"),
         ("videos", "0011_video_fillfactor_for_statistics"),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("channels_app", "0003_api_token"),
-        ("syncs", "0008_syncrecord_status_resolved"),
+        ("syncs", "0009_changeset_scheduled_for"),
     ]
 
     operations = [

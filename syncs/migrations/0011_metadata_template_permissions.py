@@ -33,7 +33,7 @@ def revoke(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("syncs", "0009_metadata_templates"),
+        ("syncs", "0010_metadata_templates"),
         ("channels_app", "0002_role_groups"),
     ]
 
