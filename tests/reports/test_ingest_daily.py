@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 
+from reports import events as report_events
 from reports.models import Report
 from syncs.changesets.edits import video_edit_in_changeset as video_update
 from tests.reports.test_import_tenancy import engine  # noqa: F401  (fixture "engine")
@@ -147,3 +148,47 @@ def test_on_postgresql_a_views_only_daily_report_updates_every_video_in_place(tm
     assert report.status == Report.Status.DONE and report.videos_updated == 120, report.message
     moved = {pk: (page, pages()[pk]) for pk, page in before.items() if pages()[pk] != page}
     assert moved == {}
+
+
+def test_a_daily_report_in_three_chunks_shows_rising_progress_before_it_ends(
+    tmp_path, generated, owner_a, settings, monkeypatch
+):
+    """The bar moves during a day-2 import (#18: a pull ran 112 s at 0 %): each committed chunk
+    publishes a frame between 0 and 100 and stores the counters the page reads, never ahead of
+    the rows done."""
+    day1 = generated("daily.csv", videos=120, seed=18)
+    import_file(day1, content_owner=owner_a)
+
+    def next_day(row):
+        row["views"] = str(int(row["views"]) + 1000)
+
+    day2 = rewrite(day1, tmp_path / "day2.csv", next_day)
+    with open(day2, encoding="utf-8") as handle:
+        rows = sum(1 for _ in handle) - 1
+    settings.REPORTS_CHUNK_ROWS = rows // 3 + 5  # three chunks (cut at video boundaries)
+    monkeypatch.setattr(report_events, "PROGRESS_SECONDS", 0)  # a frame per chunk, unthrottled
+    frames = []
+
+    def capture(kind, payload, **scope):
+        if kind == "processing_update":
+            stored = Report.objects.get(pk=payload["report_id"])  # what the reports list shows
+            frames.append((payload["progress"], payload["done"], stored.rows_read, stored.progress_percent))
+
+    monkeypatch.setattr(report_events, "publish", capture)
+
+    report = import_file(day2, content_owner=owner_a)
+
+    assert report.status == Report.Status.DONE and report.rows_read == rows, report.message
+    assert frames[0][:3] == (0, False, 0) and frames[-1][:2] == (100, True)
+    during = frames[1:-1]
+    assert len(during) == 3, frames  # one per chunk
+    assert all(0 < progress < 100 and not done for progress, done, _, _ in during), frames
+    assert [frame[0] for frame in frames] == sorted(frame[0] for frame in frames)
+    read = [frame[2] for frame in during]
+    assert read == sorted(read) and 0 < read[0] < read[1] < rows, frames  # stored as it goes
+    # Neither the frame nor the stored bar claims more than the rows committed (bytes and rows
+    # grow together in this file, within a few per cent).
+    assert all(
+        progress <= 100 * read_so_far / rows + 5 and percent <= 100 * read_so_far / rows + 5
+        for progress, _, read_so_far, percent in during
+    ), frames
