@@ -153,9 +153,15 @@ def merge_chunk(rows: list[tuple], ctx: MergeContext, *, incomplete_videos=froze
 
     # Assets: created when new; their ISRC and custom id follow the report when it gives them.
     asset_rows = first_by(rows, ASSET_ID)
+    # (isrc, custom_id) tuples, not Asset objects: most of a day's assets are unchanged.
     current = {}
     for batch in _in_batches(asset_rows):
-        current.update(Asset.objects.in_bulk(batch))
+        current.update(
+            (pk, (isrc, custom_id))
+            for pk, isrc, custom_id in Asset.objects.filter(pk__in=batch).values_list(
+                "pk", "isrc", "custom_id"
+            )
+        )
     asset_changed = {}
     new_assets, changed_assets = [], []
     for asset_id, row in asset_rows.items():
@@ -163,7 +169,7 @@ def merge_chunk(rows: list[tuple], ctx: MergeContext, *, incomplete_videos=froze
         if asset_id in ctx.dry_assets:
             known = ctx.dry_assets[asset_id]
         elif asset_id in current:
-            known = (current[asset_id].isrc, current[asset_id].custom_id)
+            known = current[asset_id]
         else:
             known = None
         if known is None:
@@ -177,9 +183,7 @@ def merge_chunk(rows: list[tuple], ctx: MergeContext, *, incomplete_videos=froze
             values = (isrc or known[0], custom_id or known[1])
             asset_changed[asset_id] = values != known
             if values != known and asset_id in current:
-                asset = current[asset_id]
-                asset.isrc, asset.custom_id, asset.updated_at = values[0], values[1], now
-                changed_assets.append(asset)
+                changed_assets.append(Asset(id=asset_id, isrc=values[0], custom_id=values[1], updated_at=now))
         if ctx.dry_run and asset_changed[asset_id]:
             ctx.dry_assets[asset_id] = values
     refuse_other_owners_rows(owner_id=ctx.owner_id, claim_ids=(), asset_ids=[a.pk for a in changed_assets])
@@ -195,9 +199,13 @@ def merge_chunk(rows: list[tuple], ctx: MergeContext, *, incomplete_videos=froze
         dry_run=ctx.dry_run,
         cache=ctx.policy_cache,
     )
+    # Tuples of the compared columns, not Claim objects: most of a day's claims are unchanged.
     existing_claims = {}
     for batch in _in_batches(claim_rows):
-        existing_claims.update(Claim.objects.in_bulk(batch))
+        existing_claims.update(
+            (values[0], values[1:])
+            for values in Claim.objects.filter(pk__in=batch).values_list("pk", *CLAIM_FIELDS, "status")
+        )
     claim_changed = {}
     new_claims, changed_claims = [], []
     for claim_id, row in claim_rows.items():
@@ -209,19 +217,17 @@ def merge_chunk(rows: list[tuple], ctx: MergeContext, *, incomplete_videos=froze
             "origin": row[ORIGIN] or "",
             "is_partner_uploaded": is_partner_uploaded(row[ORIGIN]),
         }
-        claim = existing_claims.get(claim_id)
-        if claim is None:
+        stored = existing_claims.get(claim_id)
+        if stored is None:
             claim_changed[claim_id] = True
             new_claims.append(Claim(id=claim_id, **wanted))
-        elif claim.status == Claim.Status.INACTIVE or any(
-            getattr(claim, name) != value for name, value in wanted.items()
+        elif stored[-1] == Claim.Status.INACTIVE or stored[:-1] != tuple(
+            wanted[name] for name in CLAIM_FIELDS
         ):
             claim_changed[claim_id] = True
-            for name, value in wanted.items():
-                setattr(claim, name, value)
-            claim.status = Claim.Status.ACTIVE  # listed again: the claim is back
-            claim.updated_at = now
-            changed_claims.append(claim)
+            # listed again: the claim is back (status ACTIVE); only CLAIM_FIELDS, status and
+            # updated_at of this unsaved instance are written (_update_rows).
+            changed_claims.append(Claim(id=claim_id, **wanted, status=Claim.Status.ACTIVE, updated_at=now))
         else:
             claim_changed[claim_id] = False
     refuse_other_owners_rows(owner_id=ctx.owner_id, claim_ids=[c.pk for c in changed_claims], asset_ids=())
