@@ -4,6 +4,7 @@ engine: pending edits, drift marks, and every column an index is built on (updat
 which the API's "changed since" cursor reads), so the update touches no index.
 """
 
+import copy
 import csv
 
 import pytest
@@ -11,8 +12,10 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from reports import events as report_events
+from reports.merge_python import _catalogue_values
 from reports.models import Report
 from syncs.changesets.edits import video_edit_in_changeset as video_update
+from tests.conftest import remote_state
 from tests.reports.test_import_tenancy import engine  # noqa: F401  (fixture "engine")
 from tests.reports.test_ingest_helpers import (
     assert_accounted,
@@ -24,6 +27,7 @@ from tests.reports.test_ingest_helpers import (
 )
 from tests.reports.test_ingest_pipeline import a4, small_report
 from videos.models import Video
+from videos.services import video_apply_remote_state
 
 # Each test runs with the ORM merge, and on PostgreSQL with the SQL merge too (fixture "engine").
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks", "engine")]
@@ -192,3 +196,23 @@ def test_a_daily_report_in_three_chunks_shows_rising_progress_before_it_ends(
         progress <= 100 * read_so_far / rows + 5 and percent <= 100 * read_so_far / rows + 5
         for progress, _, read_so_far, percent in during
     ), frames
+
+
+def test_recording_youtubes_state_replaces_a_videos_lists_and_dicts_never_changes_them_in_place(
+    channel_a1, make_video
+):
+    """The ORM merge keeps a video's values by reference to compare them after
+    video_apply_remote_state (merge_python._catalogue_values): an in-place change would make a
+    changed video look unchanged."""
+    video = make_video(channel_a1, tags=["music", "live"])
+    video.tags.append("ours")  # a pending edit of the tags
+    video.pending_fields = ["tags"]
+    before = _catalogue_values(video)
+    copies = {name: copy.deepcopy(value) for name, value in before.items()}
+
+    video_apply_remote_state(
+        video=video, remote=remote_state(tags=["music", "studio"], title="Renamed"), source="report"
+    )
+
+    assert before == copies
+    assert _catalogue_values(video) != before
