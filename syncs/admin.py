@@ -707,10 +707,11 @@ class VideoWithChangeSetsAdmin(VideoAdmin):
         return changed
 
     def save_bulk_edit(self, request, *, videos: list[Video], edit: BulkEdit) -> BulkEditResult:
-        result = videos_bulk_edit_in_changeset(videos=videos, edit=edit, user=request.user)
+        return videos_bulk_edit_in_changeset(videos=videos, edit=edit, user=request.user)
+
+    def bulk_edit_saved(self, request, result: BulkEditResult) -> None:
         if any(set(changed) & set(WRITABLE_FIELDS) for changed in result.edits.values()):
             self._say_which_drafts(request, video_ids=[video.pk for video in result.edits])
-        return result
 
     def _say_which_drafts(self, request, *, video_ids: list[str]):
         """Name the drafts the edit went into (one per content owner), with links: nothing reaches

@@ -414,6 +414,9 @@ class VideoAdmin(CountersDisplayMixin, NotFoundOutsideScopeMixin, admin.ModelAdm
         """Apply the bulk edit page's edit; syncs' admin records it in the user's drafts as well."""
         return videos_bulk_edit(videos=videos, edit=edit, user=request.user)
 
+    def bulk_edit_saved(self, request, result: BulkEditResult) -> None:
+        """After the bulk edit's own message: what the apps above add (syncs names the drafts)."""
+
     def log_change(self, request, obj, message):
         """video_update records the change; the admin's own entry would be a duplicate."""
 
@@ -451,6 +454,7 @@ class VideoAdmin(CountersDisplayMixin, NotFoundOutsideScopeMixin, admin.ModelAdm
                     "Nothing was sent to YouTube yet.",
                     messages.SUCCESS if not result.skipped_invalid else messages.WARNING,
                 )
+                self.bulk_edit_saved(request, result)
                 return None
             preview = videos_bulk_edit_preview(videos=videos, edit=edit)
 

@@ -118,10 +118,13 @@ def test_alice_bulk_edits_20_titles_through_the_preview_and_charlie_sees_none_of
     assert sorted(seen["preview"]) == sorted(
         (video.pk, "title", video.title, video.title.replace("Night Session", "Nocturne")) for video in chosen
     )
-    assert seen["messages"] == [
+    assert seen["messages"][0] == (
         f"Bulk edit saved: {SELECTED} videos changed, 0 skipped because they would break a YouTube "
         "limit, 0 already as asked. Nothing was sent to YouTube yet."
-    ]
+    )
+    # Then the draft it went into, as a single edit says it (alice's one draft for owner A).
+    assert len(seen["messages"]) == 2
+    assert seen["messages"][1].startswith("Your edit is in your draft change set ")
     assert seen["pending_titles"] == expected_titles
     assert seen["pending_markers"] == {"● title"}
 
