@@ -599,6 +599,22 @@ def claims_record_remote_policy(*, owner_id: str, policies: Mapping[str, dict]) 
     return written
 
 
+def video_record_claimed(*, video_id: str) -> bool:
+    """YouTube answered an active claim of the owner on this video (a push's claims.insert): the
+    video reads Claimed at once, as the next report's claimed_by_this_owner will say, rather than
+    "Not claimed" until then. A snapshot of YouTube, recorded without an audit row (the push's
+    SyncRecord is the record). Only ever raised: the owner's last claim released may leave
+    another owner's claim, which only the next report tells. Returns whether it changed."""
+    changed = (
+        Video.objects.filter(pk=video_id)
+        .exclude(claimed_status=Video.ClaimedStatus.CLAIMED)
+        .update(claimed_status=Video.ClaimedStatus.CLAIMED, updated_at=timezone.now())
+    )
+    if changed:
+        publish_videos_update([video_id])
+    return bool(changed)
+
+
 def videos_refresh_effective_policy(*, video_ids: Iterable[str]) -> list[str]:
     """A video's effective policy from its active claims, the report's rule (reports.staging): the
     most restrictive of their policies (policy_rank, ties to the first claim), "" with none.

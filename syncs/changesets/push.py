@@ -61,6 +61,7 @@ from videos.services import (
     WRITABLE_FIELDS,
     claims_record_remote_policy,
     video_apply_remote_state,
+    video_record_claimed,
     video_record_push_result,
 )
 from videos.snapshot import model_value, snapshot_value
@@ -840,7 +841,10 @@ _RECORD_STATUS = {
 
 def _claim_store(answer: dict, video_id: str, owner_id: str) -> None:
     """Keep the catalogue's Claim row in step (only for assets the catalogue knows): its fields as
-    answered, and its policy through claims_record_remote_policy, the rule a read follows too."""
+    answered, and its policy through claims_record_remote_policy, the rule a read follows too. The
+    video reads Claimed whether or not the catalogue knows the asset."""
+    if answer.get("status", Claim.Status.ACTIVE) == Claim.Status.ACTIVE:
+        video_record_claimed(video_id=video_id)
     if not Asset.objects.filter(pk=answer.get("assetId")).exists():
         return
     Claim.objects.update_or_create(

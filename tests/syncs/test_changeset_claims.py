@@ -8,7 +8,7 @@ from django.utils import timezone
 from syncs.changesets.push import changeset_push
 from syncs.changesets.services import changeset_add_claim_insert, changeset_add_claim_policy, changeset_queue
 from syncs.models import ChangeSet, ChangeSetItem, SyncRecord
-from videos.models import Asset, Claim, Policy
+from videos.models import Asset, Claim, Policy, Video
 
 from .conftest import REFRESH_TOKEN_B, api_requests
 
@@ -60,6 +60,18 @@ def test_claims_insert_sends_the_documented_body(emulator, catalogue, owner_a, a
     assert changeset.status == ChangeSet.Status.DONE
     record = SyncRecord.objects.get()
     assert (record.status, record.parts_sent) == (SyncRecord.Status.SUCCESS, ["claims.insert"])
+
+
+def test_a_video_claimed_through_a_push_reads_claimed_before_the_next_report(
+    emulator, catalogue, owner_a, alice, connect
+):
+    """A rights manager who claimed a video sees it Claimed at once, not "Not claimed" until the
+    next report lists the claim."""
+    Video.objects.filter(pk="a1song00001").update(claimed_status=Video.ClaimedStatus.UNCLAIMED)
+
+    _claim_with_a_tracking_policy_and_push(catalogue, owner_a, alice, connect)
+
+    assert Video.objects.get(pk="a1song00001").claimed_status == Video.ClaimedStatus.CLAIMED
 
 
 def test_a_repeated_claims_insert_finds_the_claim_and_does_not_claim_twice(
