@@ -32,6 +32,7 @@ from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
 from channels_app.models import Channel, ContentOwner, Membership, Role
+from channels_app.services import membership_save
 from videos.models import Asset, Claim, Policy, Video
 from videos.services import video_apply_remote_state, video_refresh_derived
 from videos.validation import (
@@ -1553,6 +1554,16 @@ def demo_users_exist() -> bool:
     )
 
 
+def _demo_membership(*, user, role: str, content_owner=None, channel=None) -> None:
+    """Grant the demo user its role through membership_save, so the grant has its audit row like
+    one made in the admin (acting user: none, the command)."""
+    membership = Membership.objects.filter(user=user, content_owner=content_owner, channel=channel).first()
+    if membership is None:
+        membership = Membership(user=user, content_owner=content_owner, channel=channel)
+    membership.role = role
+    membership_save(membership=membership, acting_user=None)
+
+
 @transaction.atomic
 def demo_users_ensure() -> list[DemoUser]:
     """Create the demo manager and viewer when missing, and give them their memberships.
@@ -1569,9 +1580,9 @@ def demo_users_ensure() -> list[DemoUser]:
         raise DemoCatalogueError("The demo content owner has no channel.")
 
     manager, manager_password = _demo_user(DEMO_MANAGER_USERNAME, RIGHTS_MANAGER_GROUP)
-    Membership.objects.update_or_create(user=manager, content_owner=owner, defaults={"role": Role.MANAGER})
+    _demo_membership(user=manager, content_owner=owner, role=Role.MANAGER)
     viewer, viewer_password = _demo_user(DEMO_VIEWER_USERNAME, VIEWER_GROUP)
-    Membership.objects.update_or_create(user=viewer, channel=channel, defaults={"role": Role.VIEWER})
+    _demo_membership(user=viewer, channel=channel, role=Role.VIEWER)
     return [
         DemoUser(manager.username, Role.MANAGER.label, owner.name, manager_password),
         DemoUser(viewer.username, Role.VIEWER.label, channel.title, viewer_password),

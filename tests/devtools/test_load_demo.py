@@ -286,6 +286,23 @@ def test_with_users_twice_keeps_the_passwords(demo, django_user_model):
 
 
 @pytest.mark.django_db
+def test_with_users_audits_each_grant_once(demo):
+    """Roles granted by the command are in the audit log like roles granted in the admin; running it
+    again grants nothing new and writes nothing."""
+    from core.audit.models import AuditEvent
+
+    load_demo("--with-users")
+    load_demo("--with-users")
+
+    grants = AuditEvent.objects.filter(event_type=AuditEvent.Type.MEMBERSHIP_ADDED).order_by("pk")
+    assert [(event.new["user"], event.new["role"]) for event in grants] == [
+        (DEMO_MANAGER_USERNAME, Role.MANAGER),
+        (DEMO_VIEWER_USERNAME, Role.VIEWER),
+    ]
+    assert all(event.acting_user_id is None for event in grants)
+
+
+@pytest.mark.django_db
 def test_reset_gives_demo_users_their_memberships_back(demo):
     load_demo("--with-users")
 
