@@ -6,7 +6,7 @@ from rest_framework.routers import DefaultRouter
 from channels_app.api import AuditEventViewSet, ChannelViewSet, ContentOwnerViewSet
 from reports.api import ReportRowErrorViewSet, ReportViewSet
 from syncs.api import ChangeSetItemViewSet, ChangeSetViewSet, QuotaViewSet, SyncRecordViewSet
-from syncs.metadata_templates.api import MetadataTemplateViewSet
+from syncs.metadata_templates.api import MetadataTemplateViewSet, TemplateBlockViewSet
 from videos.api import AssetViewSet, ClaimViewSet, PolicyViewSet, VideoViewSet
 
 
@@ -31,6 +31,7 @@ def api_router() -> DefaultRouter:
     router.register("quota", QuotaViewSet, basename="quota")
     router.register("audit", AuditEventViewSet, basename="audit-event")
     router.register("templates", MetadataTemplateViewSet, basename="metadata-template")
+    router.register("template-blocks", TemplateBlockViewSet, basename="template-block")
     return router
 
 

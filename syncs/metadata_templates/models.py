@@ -39,7 +39,9 @@ class TemplateBlock(models.Model):
         self.body = normalise_line_endings(self.body)
         problems = template_check(self.body, allow_blocks=False)
         if problems:
-            raise ValidationError({"body": [str(problem) for problem in problems]})
+            raise ValidationError(
+                {"body": [ValidationError(str(problem), code=problem.code) for problem in problems]}
+            )
 
 
 class MetadataTemplate(models.Model):
@@ -92,7 +94,9 @@ class MetadataTemplate(models.Model):
         )
         problems = template_check(self.body, block_names=block_names)
         if problems:
-            raise ValidationError({"body": [str(problem) for problem in problems]})
+            raise ValidationError(
+                {"body": [ValidationError(str(problem), code=problem.code) for problem in problems]}
+            )
 
 
 class TemplatedField(models.Model):

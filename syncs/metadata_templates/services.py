@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from channels_app.selectors import content_owners_edited_by
+from core.api import CODE_NAMES
 from core.audit.models import AuditEvent
 from core.audit.services import audit_event_record
 from core.errors import DomainError
@@ -26,24 +27,42 @@ from videos.selectors import videos_editable_by
 class TemplateError(DomainError):
     """A template or block that cannot be saved or applied; the API answers 400 with its messages."""
 
-    def __init__(self, messages: dict[str, list[str]], *, status: int = 400):
+    # The code of a message that carries none: DRF's own codes for these statuses.
+    DEFAULT_CODES = {400: "invalid", 403: "permission_denied", 404: "not_found"}
+
+    def __init__(
+        self, messages: dict[str, list[str]], *, status: int = 400, codes: dict[str, list[str]] | None = None
+    ):
         self.messages = messages
+        # Per field, the code of each message in the same order (rendering's: unknown_field,
+        # unknown_block, template_syntax…); a missing one falls back to the status's.
+        self.codes = codes or {}
         self.api_status = status
         super().__init__("; ".join(message for values in messages.values() for message in values))
 
     def api_errors(self) -> list[dict]:
-        return [
-            {"field": None if name == "__all__" else name, "code": "invalid", "message": message}
-            for name, values in self.messages.items()
-            for message in values
-        ]
+        default = self.DEFAULT_CODES.get(self.api_status, "invalid")
+        errors = []
+        for name, values in self.messages.items():
+            codes = self.codes.get(name, [])
+            for index, message in enumerate(values):
+                code = codes[index] if index < len(codes) and codes[index] else default
+                errors.append(
+                    {
+                        "field": None if name == "__all__" else name,
+                        "code": CODE_NAMES.get(code, code),
+                        "message": message,
+                    }
+                )
+        return errors
 
 
 def _clean(instance) -> None:
     try:
         instance.full_clean(validate_unique=True)
     except ValidationError as error:
-        raise TemplateError(error.message_dict) from error
+        codes = {name: [part.code or "" for part in parts] for name, parts in error.error_dict.items()}
+        raise TemplateError(error.message_dict, codes=codes) from error
 
 
 def _template_state(template: MetadataTemplate) -> dict:
@@ -99,14 +118,31 @@ def metadata_template_save(
 
 @transaction.atomic
 def template_block_save(*, block: TemplateBlock, user) -> TemplateBlock:
-    """Create or change a block after checking it (fields only; a block uses no other block)."""
+    """Create or change a block after checking it (fields only; a block uses no other block).
+
+    A block renamed while templates use it is refused (they would name a block that no longer
+    exists). A new body raises the version of every template using it, so that their re-render
+    (metadata_template_rerender_plan) offers the videos they wrote: a footer changed once is
+    every template's change."""
     if not (user.is_superuser or block.content_owner_id in _edited_owner_ids(user)):
         raise TemplateError({"content_owner": ["You cannot change this content owner's blocks."]}, status=403)
     _clean(block)
     old = None
+    using: list[MetadataTemplate] = []
     if block.pk is not None:
         stored = TemplateBlock.objects.select_for_update().get(pk=block.pk)
         old = {"name": stored.name, "body": stored.body}
+        using = list(_templates_using(content_owner_id=stored.content_owner_id, name=stored.name))
+        if stored.name != block.name and using:
+            raise TemplateError(
+                {
+                    "name": [
+                        f"{stored} is used by the templates {', '.join(t.name for t in using)}; "
+                        "edit them first."
+                    ]
+                },
+                codes={"name": ["block_in_use"]},
+            )
     block.save()
     new = {"name": block.name, "body": block.body}
     if old != new:
@@ -120,7 +156,31 @@ def template_block_save(*, block: TemplateBlock, user) -> TemplateBlock:
             old=old,
             new=new,
         )
+    if old is not None and old["body"] != block.body:
+        for template in using:
+            template_old = _template_state(template)
+            template.version += 1
+            template.save(update_fields=["version", "updated_at"])
+            audit_event_record(
+                event_type=AuditEvent.Type.TEMPLATE_CHANGED,
+                object_type="template",
+                object_id=template.pk,
+                object_repr=str(template)[:200],
+                acting_user=user,
+                content_owner_id=template.content_owner_id,
+                old=template_old,
+                new=_template_state(template),
+                extra={"block": block.name},
+            )
     return block
+
+
+def _templates_using(*, content_owner_id: str, name: str) -> QuerySet[MetadataTemplate]:
+    return (
+        MetadataTemplate.objects.select_for_update()
+        .filter(content_owner_id=content_owner_id, body__contains=f"{{block:{name}}}")
+        .order_by("pk")
+    )
 
 
 def _edited_owner_ids(user) -> set[str]:
@@ -250,12 +310,13 @@ def template_block_delete(*, block: TemplateBlock, user) -> None:
     """Delete a block no template of its owner uses (a template naming a missing block cannot render)."""
     if not (user.is_superuser or block.content_owner_id in _edited_owner_ids(user)):
         raise TemplateError({"content_owner": ["You cannot change this content owner's blocks."]}, status=403)
-    users = MetadataTemplate.objects.filter(
-        content_owner_id=block.content_owner_id, body__contains=f"{{block:{block.name}}}"
-    ).values_list("name", flat=True)
+    users = _templates_using(content_owner_id=block.content_owner_id, name=block.name).values_list(
+        "name", flat=True
+    )
     if users:
         raise TemplateError(
-            {"__all__": [f"{block} is used by the templates {', '.join(users)}; edit them first."]}
+            {"__all__": [f"{block} is used by the templates {', '.join(users)}; edit them first."]},
+            codes={"__all__": ["block_in_use"]},
         )
     audit_event_record(
         event_type=AuditEvent.Type.TEMPLATE_CHANGED,
