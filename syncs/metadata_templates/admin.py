@@ -17,6 +17,7 @@ from syncs.metadata_templates.rendering import FIELDS
 from syncs.metadata_templates.selectors import (
     metadata_template_preview,
     metadata_template_rerender_plan,
+    metadata_templates_using_block,
     metadata_templates_visible_to,
     template_blocks_visible_to,
 )
@@ -156,8 +157,30 @@ class MetadataTemplateAdmin(OwnerScopedAdmin):
         metadata_template_delete(template=obj, user=request.user)
 
 
+class TemplateBlockForm(forms.ModelForm):
+    class Meta:
+        model = TemplateBlock
+        fields = ("content_owner", "name", "body")
+
+    def clean_name(self):
+        """A block templates use keeps its name (template_block_save refuses it too): said on the form."""
+        name = self.cleaned_data["name"]
+        stored = self.instance
+        if stored.pk is not None and name != stored.name:
+            using = metadata_templates_using_block(
+                content_owner_id=stored.content_owner_id, name=stored.name
+            ).values_list("name", flat=True)
+            if using:
+                raise forms.ValidationError(
+                    f"{stored} is used by the templates {', '.join(using)}; edit them first.",
+                    code="block_in_use",
+                )
+        return name
+
+
 @admin.register(TemplateBlock)
 class TemplateBlockAdmin(OwnerScopedAdmin):
+    form = TemplateBlockForm
     list_display = ("name", "content_owner", "updated_at")
     list_filter = (("content_owner", admin.RelatedOnlyFieldListFilter),)
     search_fields = ("name",)

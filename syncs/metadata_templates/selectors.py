@@ -38,6 +38,13 @@ def template_blocks_editable_by(*, user) -> QuerySet[TemplateBlock]:
     return TemplateBlock.objects.filter(content_owner__in=content_owners_edited_by(user=user))
 
 
+def metadata_templates_using_block(*, content_owner_id: str, name: str) -> QuerySet[MetadataTemplate]:
+    """The owner's templates whose text uses {block:<name>}: a block they use may not go or be renamed."""
+    return MetadataTemplate.objects.filter(
+        content_owner_id=content_owner_id, body__contains=f"{{block:{name}}}"
+    ).order_by("pk")
+
+
 def metadata_template_videos(*, template: MetadataTemplate, videos: QuerySet[Video]) -> QuerySet[Video]:
     """The videos of `videos` a template may be applied to: its owner's, on its channels if it names any."""
     videos = videos.filter(channel__content_owner_id=template.content_owner_id)

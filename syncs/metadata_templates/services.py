@@ -18,6 +18,7 @@ from syncs.metadata_templates.selectors import (
     metadata_template_preview,
     metadata_template_rerender_plan,
     metadata_template_videos,
+    metadata_templates_using_block,
     metadata_templates_visible_to,
 )
 from videos.models import Video
@@ -132,7 +133,11 @@ def template_block_save(*, block: TemplateBlock, user) -> TemplateBlock:
     if block.pk is not None:
         stored = TemplateBlock.objects.select_for_update().get(pk=block.pk)
         old = {"name": stored.name, "body": stored.body}
-        using = list(_templates_using(content_owner_id=stored.content_owner_id, name=stored.name))
+        using = list(
+            metadata_templates_using_block(
+                content_owner_id=stored.content_owner_id, name=stored.name
+            ).select_for_update()
+        )
         if stored.name != block.name and using:
             raise TemplateError(
                 {
@@ -173,14 +178,6 @@ def template_block_save(*, block: TemplateBlock, user) -> TemplateBlock:
                 extra={"block": block.name},
             )
     return block
-
-
-def _templates_using(*, content_owner_id: str, name: str) -> QuerySet[MetadataTemplate]:
-    return (
-        MetadataTemplate.objects.select_for_update()
-        .filter(content_owner_id=content_owner_id, body__contains=f"{{block:{name}}}")
-        .order_by("pk")
-    )
 
 
 def _edited_owner_ids(user) -> set[str]:
@@ -310,9 +307,9 @@ def template_block_delete(*, block: TemplateBlock, user) -> None:
     """Delete a block no template of its owner uses (a template naming a missing block cannot render)."""
     if not (user.is_superuser or block.content_owner_id in _edited_owner_ids(user)):
         raise TemplateError({"content_owner": ["You cannot change this content owner's blocks."]}, status=403)
-    users = _templates_using(content_owner_id=block.content_owner_id, name=block.name).values_list(
-        "name", flat=True
-    )
+    users = metadata_templates_using_block(
+        content_owner_id=block.content_owner_id, name=block.name
+    ).values_list("name", flat=True)
     if users:
         raise TemplateError(
             {"__all__": [f"{block} is used by the templates {', '.join(users)}; edit them first."]},

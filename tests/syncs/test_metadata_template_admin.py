@@ -269,3 +269,48 @@ def test_charlie_gets_a_404_for_the_rerender_page_of_alices_template(alice, char
     response = browser(charlie).get(reverse("admin:syncs_metadatatemplate_rerender", args=[release.pk]))
 
     assert response.status_code == 404
+
+
+def test_renaming_a_block_a_template_uses_is_refused_on_the_form(alice, owner_a, footer):
+    release = metadata_template_save(
+        template=MetadataTemplate(
+            content_owner=owner_a, name="Release", field="description", body="{title}\n{block:footer}"
+        ),
+        user=alice,
+    )
+    client = browser(alice)
+    url = reverse("admin:syncs_templateblock_change", args=[footer.pk])
+    token = _csrf(client, url)
+
+    response = client.post(
+        url,
+        {"csrfmiddlewaretoken": token, "name": "links", "body": "Stream it: https://nw.example/{isrc}\r\n"},
+    )
+
+    assert response.status_code == 200
+    assert "{block:footer} is used by the templates Release; edit them first." in response.content.decode()
+    footer.refresh_from_db()
+    release.refresh_from_db()
+    assert (footer.name, release.version) == ("footer", 1)
+
+
+def test_a_new_block_body_saved_in_the_admin_raises_the_template_version(alice, owner_a, footer):
+    release = metadata_template_save(
+        template=MetadataTemplate(
+            content_owner=owner_a, name="Release", field="description", body="{title}\n{block:footer}"
+        ),
+        user=alice,
+    )
+    client = browser(alice)
+    url = reverse("admin:syncs_templateblock_change", args=[footer.pk])
+    token = _csrf(client, url)
+
+    response = client.post(
+        url,
+        {"csrfmiddlewaretoken": token, "name": "footer", "body": "Stream it:\r\nhttps://nw.example/{isrc}"},
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    footer.refresh_from_db()
+    release.refresh_from_db()
+    assert (footer.body, release.version) == ("Stream it:\nhttps://nw.example/{isrc}", 2)
