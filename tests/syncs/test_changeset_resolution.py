@@ -156,7 +156,7 @@ def test_revert_is_offered_when_something_reached_youtube(emulator, catalogue, o
     # YouTube now: ours where it was written, theirs where it was kept.
     description = changeset.items.get(field="description")
     row = html_text.unescape(re.search(rf'<tr data-item-id="{description.pk}".*?</tr>', html, re.S).group(0))
-    assert '<td class="ytcms-item-theirs">Our description</td>' in row
+    assert '<td class="ytcms-item-theirs ytcms-value">Our description</td>' in row
 
 
 def test_each_item_is_listed_once_and_the_push_time_is_a_live_part(conflicted, alice):
