@@ -124,7 +124,8 @@ def policy_conflict(rules_claim, alice, emulator) -> ChangeSet:
 def _conflict_row(page: str, item: ChangeSetItem) -> list[str]:
     row = re.search(rf'<tr data-conflict-item="{item.pk}">(.*?)</tr>', page, re.S).group(1)
     return [
-        " ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in re.findall(r"<td>(.*?)</td>", row, re.S)
+        " ".join(re.sub(r"<[^>]+>", " ", cell).split())
+        for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
     ]
 
 
