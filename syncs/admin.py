@@ -17,6 +17,7 @@ from channels_app.selectors import audit_events_of, content_owners_managed_by
 from core.admin_scoping import StaffReadOnlyAdmin, get_back_to_page
 from core.audit.display import PANEL_ROWS, audit_events_html
 from syncs.actions import change_claim_policy, claim_with_asset, refresh_from_youtube, video_sync_history_html
+from syncs.changesets.amend import changeset_amend, changeset_amend_refusal
 from syncs.changesets.edits import video_edit_in_changeset, videos_bulk_edit_in_changeset
 from syncs.changesets.forms import ChangeSetScheduleForm
 from syncs.changesets.preview import changeset_preview
@@ -68,7 +69,8 @@ from syncs.youtube.quota_clock import pacific_day
 from videos.admin import AUDIT_FIELDSET, ClaimAdmin, VideoAdmin
 from videos.models import Claim, Video
 from videos.policies import claim_policy_described, claim_policy_text
-from videos.services import WRITABLE_FIELDS, BulkEdit, BulkEditResult
+from videos.services import WRITABLE_FIELDS, BulkEdit, BulkEditResult, VideoValidationError
+from videos.validation import join_tags, split_tags
 
 
 @admin.register(QuotaLedger)
@@ -291,6 +293,17 @@ def item_theirs_shown(item):
     return item_value_shown(item, item.theirs_value, names=_item_policy_names(item))
 
 
+# The fields whose value the preview table edits as text (the API's amend/ takes every writable field).
+AMENDABLE_TEXT_FIELDS = ("title", "description", "tags", "privacy_status", "category_id", "default_language")
+
+
+def _amend_text(item) -> str:
+    """The item's new value as the preview table's input shows it (tags comma-separated)."""
+    if item.field == "tags":
+        return join_tags(item.new_value or [])
+    return "" if item.new_value is None else str(item.new_value)
+
+
 # The change-set page's buttons, each a POST to changeset_act_view.
 CHANGESET_PAGE_VERBS = ("approve", "push", "revert")
 # The conflict buttons, each a POST to changeset_resolve_view: one conflict (item) or all of them.
@@ -351,6 +364,11 @@ class ChangeSetAdmin(StaffReadOnlyAdmin):
                 "<int:object_id>/unschedule/",
                 self.admin_site.admin_view(self.changeset_unschedule_view),
                 name="syncs_changeset_unschedule",
+            ),
+            path(
+                "<int:object_id>/amend/",
+                self.admin_site.admin_view(self.changeset_amend_view),
+                name="syncs_changeset_amend",
             ),
             path(
                 "<int:object_id>/resolve/<str:resolution>/",
@@ -467,6 +485,66 @@ class ChangeSetAdmin(StaffReadOnlyAdmin):
             self.message_user(request, str(error), messages.ERROR)
         return HttpResponseRedirect(page)
 
+    @method_decorator(require_POST)
+    def changeset_amend_view(self, request, object_id):
+        """The preview table's Save (POST save=<item pk>, value-<item pk>=…) or Remove (remove=<item pk>).
+
+        The one door of the admin that changes a given change set's items (syncs.changesets.amend):
+        an approved one goes back to draft and must be approved again.
+        """
+        changeset = self.get_queryset(request).filter(pk=object_id).first()
+        if changeset is None:
+            raise Http404
+        page = reverse("admin:syncs_changeset_change", args=[changeset.pk])
+        refusal = changeset_action_refusal(user=request.user, changeset=changeset, action="push")
+        if refusal is not None:
+            self.message_user(request, f"Nothing changed. {refusal}", messages.ERROR)
+            return HttpResponseRedirect(page)
+        asked = request.POST.get("save") or request.POST.get("remove") or ""
+        item = (
+            changeset_items_visible_to(user=request.user, changeset=changeset).filter(pk=int(asked)).first()
+            if asked.isdigit()
+            else None
+        )
+        if item is None:
+            self.message_user(
+                request, "Nothing changed: that item is not in this change set.", messages.ERROR
+            )
+            return HttpResponseRedirect(page)
+        try:
+            if request.POST.get("save"):
+                if item.field not in AMENDABLE_TEXT_FIELDS or item.kind != ChangeSetItem.Kind.METADATA:
+                    raise ChangeSetError(
+                        f"{item.field} is not edited here: remove the item, or edit the video."
+                    )
+                typed = request.POST.get(f"value-{item.pk}", "")
+                value = split_tags(typed) if item.field == "tags" else typed
+                result = changeset_amend(
+                    changeset=changeset, user=request.user, values={item.video_id: {item.field: value}}
+                )
+            else:
+                result = changeset_amend(changeset=changeset, user=request.user, remove_item_ids=[item.pk])
+        except VideoValidationError as error:
+            self.message_user(request, f"Nothing changed: {error}", messages.ERROR)
+            return HttpResponseRedirect(page)
+        except ChangeSetError as error:
+            self.message_user(request, f"Nothing changed: {error}", messages.ERROR)
+            return HttpResponseRedirect(page)
+        if not result.changed:
+            self.message_user(request, "Nothing changed: that is the value already.", messages.INFO)
+            return HttpResponseRedirect(page)
+        self.message_user(request, "Saved in this change set.", messages.SUCCESS)
+        if result.approval_withdrawn:
+            self.message_user(
+                request,
+                "Its approval was withdrawn (edited after approval): it must be approved again"
+                + (" before its scheduled moment, or it is not pushed." if changeset.scheduled_for else "."),
+                messages.WARNING,
+            )
+        if result.warning:
+            self.message_user(request, result.warning, messages.WARNING)
+        return HttpResponseRedirect(page)
+
     def changeset_resolve_view(self, request, object_id, resolution):
         """Settle one conflict (POST item=<pk>) or every conflict of the change set (POST all=1).
 
@@ -524,6 +602,16 @@ class ChangeSetAdmin(StaffReadOnlyAdmin):
             verb: changeset_action_refusal(user=request.user, changeset=changeset, action=verb)
             for verb in (*CHANGESET_PAGE_VERBS, "resolve")
         }
+        # Its items are edited here while nothing of it was sent (the push's permission).
+        amendable = refusals["push"] is None and changeset_amend_refusal(changeset=changeset) is None
+        for row in preview.rows:
+            row.amend_value = (
+                _amend_text(row.item)
+                if amendable
+                and row.item.kind == ChangeSetItem.Kind.METADATA
+                and row.item.field in AMENDABLE_TEXT_FIELDS
+                else None
+            )
         return {
             "preview": preview,
             "conflicts": [row for row in preview.rows if row.item.status == ChangeSetItem.Status.CONFLICT],
@@ -540,6 +628,8 @@ class ChangeSetAdmin(StaffReadOnlyAdmin):
                 for resolution in CHANGESET_RESOLUTIONS
             },
             "parts_url": reverse("admin:syncs_changeset_parts", args=[changeset.pk]),
+            "amendable": amendable,
+            "amend_url": reverse("admin:syncs_changeset_amend", args=[changeset.pk]),
             # Release day (#19): a draft or approved change set may be scheduled (push's permission).
             "schedulable": changeset.status in SCHEDULED_STATUSES and changeset.items.exists(),
             "schedule_described": changeset_schedule_described(changeset=changeset)

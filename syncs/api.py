@@ -36,6 +36,7 @@ from core.api import (
     error_responses,
 )
 from core.api_views import ScopedLookupMixin
+from syncs.changesets.amend import changeset_amend
 from syncs.changesets.api_support import changeset_item_counts
 from syncs.changesets.edits import videos_bulk_edit_in_changeset
 from syncs.changesets.errors import ChangeSetError, ChangeSetNeedsOtherApprover
@@ -65,6 +66,8 @@ from syncs.models import ChangeSet, ChangeSetItem, SyncRecord
 from syncs.selectors import quota_today
 from syncs.serializers import (
     INLINE_ITEMS,
+    ChangeSetAmendResultSerializer,
+    ChangeSetAmendSerializer,
     ChangeSetCreateResultSerializer,
     ChangeSetCreateSerializer,
     ChangeSetDetailSerializer,
@@ -84,6 +87,7 @@ from videos.filters import VideoFilter
 from videos.selection import SelectionTooLarge, video_ids_selected_for_edit
 from videos.selectors import videos_editable_by, videos_visible_to
 from videos.serializers import BulkEditSpecSerializer
+from videos.snapshot import model_value
 
 # Ids of change sets, items and audit rows: positive integers the database can hold.
 NUMERIC_ID_PATTERN = re.compile(r"[0-9]{1,18}")
@@ -509,6 +513,70 @@ class ChangeSetViewSet(
         except ChangeSetError as error:
             raise _state_error(error) from None
         return Response(_detail(self.get_queryset().get(pk=changeset.pk), request.user))
+
+    @extend_schema(
+        summary="Edit a change set's items (a fix to a scheduled release stays in it)",
+        description="Sets values of the change set's videos (or of other videos of its content owner "
+        "you may edit) in this change set, and removes items, while nothing of it was sent (draft or "
+        "approved, never pushed). Each value is a video edit like any other (YouTube's limits, the "
+        "video's audit row). An approved change set goes back to `draft` (`approval_withdrawn`): it "
+        "must be approved again (four-eyes when on) before it is pushed; its schedule stays, and a "
+        "scheduled draft is not pushed at its moment. Other edits (PATCH /videos/, bulk edits) go to "
+        "your draft, never into this change set. Same permission as push.",
+        request=ChangeSetAmendSerializer,
+        responses={200: ChangeSetAmendResultSerializer, **ACT_ERRORS},
+        examples=[STATE_EXAMPLE],
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def amend(self, request, pk=None):
+        changeset = self.get_object()
+        _may_act_or_403(request.user, changeset, "push")
+        body = ChangeSetAmendSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        values = body.validated_data.get("values") or {}
+        visible = set(
+            videos_visible_to(user=request.user).filter(pk__in=list(values)).values_list("pk", flat=True)
+        )
+        if missing := [video_id for video_id in values if video_id not in visible]:
+            # The same answer whether a video does not exist or belongs to someone else.
+            detail = f"{len(missing):,} of the videos are not found among the videos you may see: {ids_summary(missing)}."
+            raise ValidationError({"values": [ErrorDetail(detail, code="not_found")]})
+        remove = body.validated_data.get("remove_item_ids") or []
+        visible_items = set(
+            changeset_items_visible_to(user=request.user, changeset=changeset)
+            .filter(pk__in=remove)
+            .values_list("pk", flat=True)
+        )
+        if missing_items := [str(pk) for pk in remove if pk not in visible_items]:
+            raise ValidationError(
+                {
+                    "remove_item_ids": [
+                        ErrorDetail(
+                            f"Not items of this change set: {ids_summary(missing_items)}.", code="not_found"
+                        )
+                    ]
+                }
+            )
+        try:
+            result = changeset_amend(
+                changeset=changeset,
+                user=request.user,
+                values={
+                    video_id: {name: model_value(name, value) for name, value in fields.items()}
+                    for video_id, fields in values.items()
+                },
+                remove_item_ids=remove,
+            )
+        except ChangeSetError as error:
+            raise _state_error(error) from None
+        return Response(
+            {
+                "changed": result.changed,
+                "approval_withdrawn": result.approval_withdrawn,
+                "warning": result.warning,
+                "changeset": _detail(self.get_queryset().get(pk=changeset.pk), request.user),
+            }
+        )
 
     @extend_schema(
         summary="Revert a pushed change set",

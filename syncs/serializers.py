@@ -208,6 +208,37 @@ class ChangeSetScheduleSerializer(StrictSerializer):
         return moment
 
 
+class ChangeSetAmendSerializer(StrictSerializer):
+    values = serializers.DictField(
+        child=serializers.DictField(),
+        required=False,
+        help_text='{video id: {field: value}}, values as the items show them ("tags": a list). A value '
+        "equal to YouTube's removes the item.",
+    )
+    remove_item_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**62),
+        required=False,
+        max_length=10_000,
+        help_text="Items of this change set to take out of it.",
+    )
+
+    def validate(self, data):
+        if not data.get("values") and not data.get("remove_item_ids"):
+            raise serializers.ValidationError("Send `values`, `remove_item_ids` or both.", code="empty")
+        return data
+
+
+class ChangeSetAmendResultSerializer(serializers.Serializer):
+    changed = serializers.IntegerField(help_text="Items added, changed or removed.")
+    approval_withdrawn = serializers.BooleanField(
+        help_text="It was approved: it is a draft again and must be approved again (its schedule stays)."
+    )
+    warning = serializers.CharField(
+        help_text="Its quota day no longer holds it (CHANGESET_SCHEDULE_OVERBOOK=warn)."
+    )
+    changeset = ChangeSetDetailSerializer()
+
+
 class ChangeSetResolveSerializer(StrictSerializer):
     resolution = serializers.ChoiceField(
         choices=[c for c in ChangeSetItem.Resolution.values if c],

@@ -27,6 +27,10 @@ class AuditEvent(models.Model):
         CHANGESET_SCHEDULED = "changeset.scheduled", "Change set scheduled"
         CHANGESET_UNSCHEDULED = "changeset.unscheduled", "Change set unscheduled"
         CHANGESET_SCHEDULE_MISSED = "changeset.schedule_missed", "Scheduled change set not pushed"
+        CHANGESET_APPROVAL_WITHDRAWN = (
+            "changeset.approval_withdrawn",
+            "Approval withdrawn (edited after approval)",
+        )
         REPORT_IMPORTED = "report.imported", "Report import finished"
         CREDENTIAL_STATUS_CHANGED = "credential.status_changed", "YouTube connection status changed"
         MEMBERSHIP_ADDED = "membership.added", "Membership added"

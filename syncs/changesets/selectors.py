@@ -34,9 +34,10 @@ def changesets_visible_to(*, user) -> QuerySet[ChangeSet]:
 def changeset_open_drafts(*, user) -> QuerySet[ChangeSet]:
     """The user's open drafts, oldest first: the change sets their edits extend, one per content
     owner (changeset_open_draft makes them). A revert is a draft too, but of its own: edits never
-    go into it."""
+    go into it. Nor into a scheduled change set: a release holds what was put into it from its own
+    page (syncs.changesets.amend), never a stray edit made elsewhere."""
     return ChangeSet.objects.filter(
-        created_by=user, status=ChangeSet.Status.DRAFT, revert_of__isnull=True
+        created_by=user, status=ChangeSet.Status.DRAFT, revert_of__isnull=True, scheduled_for__isnull=True
     ).order_by("pk")
 
 

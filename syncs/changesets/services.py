@@ -171,6 +171,16 @@ def changeset_audit(
 
 def _record_edits_of_owner(*, user, content_owner_id: str | None, edits: Mapping) -> ChangeSet:
     draft = changeset_open_draft(user=user, content_owner_id=content_owner_id)
+    return changeset_record_edits_into(changeset=draft, user=user, edits=edits)
+
+
+def changeset_record_edits_into(*, changeset: ChangeSet, user, edits: Mapping) -> ChangeSet:
+    """Record {video: {field: (old, new)}} edits of writable fields as items of this change set.
+
+    The user's open draft for every edit made elsewhere; a change set's own page names it
+    (syncs.changesets.amend), which also says what the edit does to an approval.
+    """
+    draft = changeset
     changeset_check_owner(changeset=draft, video_ids=[video.pk for video in edits])
     existing = {
         (item.video_id, item.field): item
