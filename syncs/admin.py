@@ -23,6 +23,7 @@ from syncs.changesets.forms import ChangeSetScheduleForm
 from syncs.changesets.preview import changeset_preview
 from syncs.changesets.quota_plan import SCHEDULED_STATUSES
 from syncs.changesets.release import (
+    changeset_release_outcome,
     changeset_schedule,
     changeset_schedule_described,
     changeset_unschedule,
@@ -632,8 +633,11 @@ class ChangeSetAdmin(StaffReadOnlyAdmin):
             "amend_url": reverse("admin:syncs_changeset_amend", args=[changeset.pk]),
             # Release day (#19): a draft or approved change set may be scheduled (push's permission).
             "schedulable": changeset.status in SCHEDULED_STATUSES and changeset.items.exists(),
+            # Before the moment: when, and the quota day (the page counts down); after it: what
+            # happened at it (pushed, deferred, conflicts, not approved in time).
+            "release_outcome": (outcome := changeset_release_outcome(changeset=changeset)),
             "schedule_described": changeset_schedule_described(changeset=changeset)
-            if changeset.scheduled_for
+            if changeset.scheduled_for and outcome is None
             else "",
             "schedule_url": reverse("admin:syncs_changeset_schedule", args=[changeset.pk]),
             "unschedule_url": reverse("admin:syncs_changeset_unschedule", args=[changeset.pk]),

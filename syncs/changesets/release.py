@@ -16,21 +16,24 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from core.audit.models import AuditEvent
 from syncs.changesets.errors import ChangeSetError, ChangeSetStateConflict
 from syncs.changesets.quota_plan import (
     SCHEDULED_STATUSES,
+    WAITING_ITEM_STATUSES,
     changeset_push_videos,
     push_units,
     quota_remaining_today,
     scheduled_units_on,
 )
 from syncs.changesets.scheduling import changeset_cancel_waiting_push, changeset_schedule_push
+from syncs.changesets.selectors import changesets_visible_to
 from syncs.changesets.services import changeset_audit
 from syncs.events import publish_changeset_update
-from syncs.models import ChangeSet
+from syncs.models import ChangeSet, ChangeSetItem
 from syncs.youtube.quota_clock import PACIFIC, pacific_day
 
 # pg_advisory_xact_lock key of schedulers ("ytcmssch" in ASCII): one checks a day's budget at a time.
@@ -265,3 +268,130 @@ def _iso(moment: datetime | None) -> str | None:
 
 def _audit(*, changeset: ChangeSet, event_type: str, user=None, actor_label: str = "", **values) -> None:
     changeset_audit(changeset=changeset, event_type=event_type, user=user, actor_label=actor_label, **values)
+
+
+# How many of the next scheduled pushes the dashboard lists: one bounded query, whatever the backlog.
+SCHEDULED_NEXT = 10
+
+
+@dataclass(frozen=True)
+class ScheduledPushShown:
+    """One of the next scheduled pushes as the dashboard lists it."""
+
+    changeset: ChangeSet
+    videos: int  # videos the push writes (metadata items waiting)
+    units: int  # Data API units reserved on its Pacific quota day
+
+    @property
+    def local(self) -> str:
+        """ "2027-01-15 00:00 Europe/Berlin": the moment as its scheduler chose it."""
+        zone = self.changeset.scheduled_tz or "UTC"
+        return f"{self.changeset.scheduled_for.astimezone(time_zone(zone)):%Y-%m-%d %H:%M} {zone}"
+
+    @property
+    def pacific(self) -> str:
+        return f"{self.changeset.scheduled_for.astimezone(PACIFIC):%Y-%m-%d %H:%M} Pacific"
+
+    @property
+    def approval(self) -> str:
+        """ "approved", or what must happen before the moment for it to be pushed."""
+        if self.changeset.status == ChangeSet.Status.APPROVED:
+            return "approved"
+        who = "a second manager's approval" if self.changeset.needs_approval else "approval"
+        return f"needs {who} before {self.local}"
+
+
+def changesets_scheduled_next(
+    *, user, now: datetime | None = None, limit: int = SCHEDULED_NEXT
+) -> list[ScheduledPushShown]:
+    """The next change sets the user may see that are scheduled for a moment still ahead, soonest first.
+
+    One query: the videos each push writes are counted in it (the index on scheduled_for bounds
+    the scan to what is ahead).
+    """
+    now = now or timezone.now()
+    waiting = Q(items__kind=ChangeSetItem.Kind.METADATA, items__status__in=WAITING_ITEM_STATUSES)
+    rows = (
+        changesets_visible_to(user=user)
+        .filter(status__in=SCHEDULED_STATUSES, scheduled_for__gt=now)
+        .annotate(push_videos=Count("items__video", filter=waiting, distinct=True))
+        .only("id", "title", "status", "needs_approval", "scheduled_for", "scheduled_tz", "content_owner_id")
+        .order_by("scheduled_for", "pk")[:limit]
+    )
+    return [
+        ScheduledPushShown(
+            changeset=row,
+            videos=row.push_videos,
+            units=push_units(row.push_videos) if row.push_videos else 0,
+        )
+        for row in rows
+    ]
+
+
+# ------------------------------------------------------------------------------ what happened at the moment
+
+
+@dataclass(frozen=True)
+class ReleaseOutcome:
+    """What became of a scheduled change set at its moment, as its page says it."""
+
+    kind: str  # missed, due, pushing, pushed, deferred, conflicts, failed
+    text: str
+
+
+def changeset_release_outcome(*, changeset: ChangeSet, now: datetime | None = None) -> ReleaseOutcome | None:
+    """What happened at the change set's scheduled moment; None before it (or when not scheduled).
+
+    From the change set's status and its items' (one grouped query): pushed, deferred (why, until
+    when), conflicts, failed, or not pushed because it was not approved in time.
+    """
+    now = now or timezone.now()
+    if changeset.scheduled_for is None or changeset.scheduled_for > now:
+        return None
+    zone = time_zone(changeset.scheduled_tz or "UTC")
+    moment = f"{changeset.scheduled_for.astimezone(zone):%Y-%m-%d %H:%M} {changeset.scheduled_tz or 'UTC'}"
+    S = ChangeSet.Status
+    if changeset.status == S.DRAFT:
+        return ReleaseOutcome("missed", f"Not pushed at {moment}: it was not approved in time.")
+    if changeset.status == S.APPROVED and changeset.pushed_at is None:
+        return ReleaseOutcome("due", f"Due at {moment}: waiting for a worker to push it.")
+    counts = dict(
+        changeset.items.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n")
+    )
+    Item = ChangeSetItem.Status
+    total = sum(counts.values())
+    parts = [f"{counts.get(Item.DONE, 0):,} of {total:,} item{'' if total == 1 else 's'} pushed"]
+    kind = "pushed"
+    if changeset.status in (S.QUEUED, S.PUSHING):
+        kind = "pushing"
+        parts[0] += " so far (pushing)"
+    if deferred := counts.get(Item.DEFERRED, 0):
+        first = (
+            changeset.items.filter(status=Item.DEFERRED)
+            .order_by("deferred_until", "pk")
+            .only("deferred_until", "error_reason", "error_message")
+            .first()
+        )
+        until = (
+            f" until {first.deferred_until.astimezone(PACIFIC):%Y-%m-%d %H:%M} Pacific"
+            f" ({first.deferred_until:%Y-%m-%d %H:%M} UTC)"
+            if first.deferred_until
+            else " until its content owner is connected again"
+        )
+        why = first.error_message or first.error_reason or "deferred"
+        parts.append(f"{deferred:,} deferred{until}: {why}")
+        kind = "deferred" if kind == "pushed" else kind
+    if conflicts := counts.get(Item.CONFLICT, 0):
+        parts.append(
+            f"{conflicts:,} conflict{'' if conflicts == 1 else 's'}: YouTube changed "
+            f"{'this field' if conflicts == 1 else 'these fields'} since the edit began; resolve below"
+        )
+        kind = "conflicts" if kind in ("pushed", "deferred") else kind
+    if failed := counts.get(Item.FAILED, 0):
+        parts.append(f"{failed:,} failed")
+        kind = "failed" if kind == "pushed" else kind
+    if skipped := counts.get(Item.SKIPPED, 0):
+        parts.append(f"{skipped:,} kept YouTube's value")
+    if changeset.status == S.REVERTED:
+        parts.append("reverted since")
+    return ReleaseOutcome(kind, f"At {moment}: " + "; ".join(parts) + ".")

@@ -10,7 +10,7 @@ video_pending / video_drift; they are cached for CATALOGUE_CACHE_SECONDS, so a p
 scans the table. They are served stale-while-revalidate: a request that finds them older than
 CATALOGUE_CACHE_SECONDS shows them as they are (the page says "as of HH:MM") and queues one refresh
 for the scope (tasks.dashboard_refresh_task); only a scope with nothing cached is counted inline.
-The activity figures (quota, planned pushes, recent imports and pushes) read
+The activity figures (quota, planned pushes, the next scheduled pushes, recent imports and pushes) read
 small, recent slices through indexed columns (status, created_at) and are cached for
 ACTIVITY_CACHE_SECONDS, so that a refetch after a live event shows the change soon.
 """
@@ -23,14 +23,16 @@ from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db.models import Count
 from django.db.models.functions import TruncDate
+from django.urls import reverse
 from django.utils import timezone
 
 from channels_app.selectors import membership_scope_key
 from reports.models import Report
 from reports.selectors import reports_visible_to
 from syncs.changesets.quota_plan import quota_plan
+from syncs.changesets.release import changesets_scheduled_next
 from syncs.changesets.selectors import sync_records_visible_to
-from syncs.models import SyncRecord
+from syncs.models import ChangeSet, SyncRecord
 from syncs.selectors import quota_today
 from syncs.youtube.quota_clock import pacific_day
 from videos.models import Video
@@ -137,6 +139,7 @@ def dashboard_data(*, user, now: datetime | None = None) -> dict:
         f"{CACHE_PREFIX}:activity:{scope}",
         lambda: {
             "planned": planned_pushes(user=user, now=now),
+            "scheduled": scheduled_pushes(user=user, now=now),
             "imports": imports_by_day(user=user, now=now),
             "pushes": pushes_by_day(user=user, now=now),
             "worklist": worklist_counts(user=user),
@@ -233,6 +236,28 @@ def planned_pushes(*, user, now: datetime) -> dict:
         ],
         "later_videos": plan.later_videos,
     }
+
+
+def scheduled_pushes(*, user, now: datetime) -> list[dict]:
+    """The next scheduled change sets the user may see (release day, #19): when, how many videos,
+    the units reserved, approved or what they still need. Bounded (the next 10), so cheap."""
+    return [
+        {
+            "changeset_id": shown.changeset.pk,
+            "title": str(shown.changeset),
+            "url": reverse("admin:syncs_changeset_change", args=[shown.changeset.pk]),
+            "scheduled_for": shown.changeset.scheduled_for.isoformat(),
+            "local": shown.local,
+            "pacific": shown.pacific,
+            "quota_day": pacific_day(shown.changeset.scheduled_for).isoformat(),
+            "videos": shown.videos,
+            "units": shown.units,
+            "status": shown.changeset.status,
+            "approved": shown.changeset.status == ChangeSet.Status.APPROVED,
+            "approval": shown.approval,
+        }
+        for shown in changesets_scheduled_next(user=user, now=now)
+    ]
 
 
 def _by_day(rows, statuses: list[str], *, now: datetime) -> dict:

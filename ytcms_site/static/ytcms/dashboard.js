@@ -178,6 +178,38 @@
     });
   }
 
+  // The next scheduled change sets (release day): when in their own zone and Pacific, how many
+  // videos, the units reserved on their quota day, and whether they are approved yet.
+  function drawScheduled(scheduled) {
+    var list = card("dash-scheduled").querySelector("ul.ytcms-scheduled");
+    list.textContent = "";
+    if (!scheduled || !scheduled.length) {
+      var none = document.createElement("li");
+      none.className = "ytcms-scheduled-none";
+      none.textContent = "No push is scheduled.";
+      list.appendChild(none);
+      return;
+    }
+    scheduled.forEach(function (row) {
+      var entry = document.createElement("li");
+      entry.dataset.changesetId = row.changeset_id;
+      entry.dataset.approved = row.approved ? "yes" : "no";
+      var link = document.createElement("a");
+      link.href = row.url;
+      link.textContent = row.title;
+      entry.appendChild(link);
+      entry.appendChild(document.createTextNode(
+        ": " + row.local + " (" + row.pacific + ", quota day " + row.quota_day + ") · " +
+        counted(row.videos, "video", "videos") + " · " + counted(row.units, "unit", "units") + " reserved · "
+      ));
+      var approval = document.createElement(row.approved ? "span" : "strong");
+      approval.className = "ytcms-scheduled-approval";
+      approval.textContent = row.approval;
+      entry.appendChild(approval);
+      list.appendChild(entry);
+    });
+  }
+
   // The catalogue counts may be a minute or more old (counted in the background): say when.
   function showAsOf(computedAt) {
     var when = new Date(computedAt);
@@ -198,6 +230,7 @@
     card("dash-worklist").querySelector('[data-figure="drifted"]').textContent = number(data.worklist.drifted);
     drawQuota(data.quota);
     drawPlanned(data.planned);
+    drawScheduled(data.scheduled);
     stackedByDay("dash-imports", data.imports);
     stackedByDay("dash-pushes", data.pushes);
     root.dataset.generatedAt = data.generated_at;

@@ -152,6 +152,13 @@
     refreshParts();
   });
 
+  // The countdown (changeset-countdown.js) reached the scheduled moment: ask what happened at it,
+  // and again a little later in case the worker's frames were missed.
+  document.addEventListener("ytcms:changeset-due", function () {
+    refreshParts();
+    setTimeout(refreshParts, 5000);
+  });
+
   window.ytcmsLive.on("changeset_update", function (frame) {
     if (!ours(frame)) return;
     refreshParts();
