@@ -123,3 +123,19 @@ def test_bob_a_viewer_may_not_amend(release, bob_api):
         f"{URL}{release.pk}/amend/", {"values": {"a1song00001": {"title": "Bob's"}}}, format="json"
     )
     assert response.status_code == 403, response.content
+
+
+def test_a_release_that_grows_past_its_quota_day_is_refused(release, alice_api, settings):
+    settings.YOUTUBE_QUOTA_RESERVE = 0
+    settings.YOUTUBE_DAILY_QUOTA = 60  # one video (51 units) fits, two (101) do not
+    settings.CHANGESET_SCHEDULE_OVERBOOK = "refuse"
+
+    response = alice_api.post(
+        f"{URL}{release.pk}/amend/",
+        {"values": {"a1live00001": {"title": "Live (Official Video)"}}},
+        format="json",
+    )
+
+    assert response.status_code == 409 and error_codes(response) == [(None, "quota_overbooked")]
+    release.refresh_from_db()
+    assert release.status == ChangeSet.Status.APPROVED and release.items.count() == 1
