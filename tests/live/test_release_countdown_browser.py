@@ -66,18 +66,21 @@ def test_the_page_counts_down_and_says_pushed_live(
         try:
             page = browser.new_page(viewport=VIEWPORT)
             sign_in_browser(page, asgi_server.url, "alice", "alice-password")
-            # The page's clock stands at the moment minus 1 h 00 min 00 s, and moves only when told.
+            # The page's clock stands at the moment minus 59 min 50 s, and moves only when told.
             page.clock.install(time=now)
-            page.clock.pause_at(now)
+            page.clock.pause_at(now + timedelta(seconds=10))
             page.goto(page_url)
             wait_live_connected(page)
             page.clock.run_for(1000)
             countdown = page.locator("[data-countdown-to]")
-            expect(countdown).to_have_text("Pushed in 00:59:59.", timeout=TIMEOUT_MS)
-            page.clock.run_for(2 * 60 * 1000)
-            expect(countdown).to_have_text("Pushed in 00:57:59.", timeout=TIMEOUT_MS)
+            expect(countdown).to_have_text("Pushed in 00:59:49.", timeout=TIMEOUT_MS)
+            # Less than the live client's ping interval (25 s): its timers keep the socket as it is.
+            page.clock.run_for(20 * 1000)
+            expect(countdown).to_have_text("Pushed in 00:59:29.", timeout=TIMEOUT_MS)
             page.screenshot(path=str(ARTIFACTS / "release-countdown.png"), full_page=True)
             page.evaluate("window.__sameDocument = true")  # a reload would lose it
+            # Time flows again: the page's own timers (the second fetch of its parts) must run.
+            page.clock.resume()
 
             seen["push"] = asgi_server.call(_moment_comes_and_the_worker_pushes, changeset.pk)
             outcome = page.locator(".ytcms-release-outcome")
@@ -135,3 +138,52 @@ def test_saving_an_item_of_an_approved_release_withdraws_its_approval(
     assert countdown_status == "draft"
     changeset.refresh_from_db()
     assert (changeset.status, changeset.items.get().new_value) == ("draft", "Midnight Song (Official Audio)")
+
+
+def _schedule_alices_draft(changeset_id: int, at_iso: str) -> None:
+    from datetime import datetime
+
+    from syncs.changesets.release import changeset_schedule
+    from syncs.models import ChangeSet
+
+    changeset = ChangeSet.objects.get(pk=changeset_id)
+    changeset_schedule(
+        changeset=changeset, at=datetime.fromisoformat(at_iso), tz="Europe/Berlin", user=changeset.created_by
+    )
+
+
+def test_the_dashboard_lists_a_push_as_it_is_scheduled(
+    asgi_server,  # noqa: F811
+    alice,
+    catalogue,
+):
+    from playwright.sync_api import expect, sync_playwright
+
+    from syncs.changesets.edits import video_edit_in_changeset as video_update
+    from syncs.models import ChangeSet
+
+    alice.set_password("alice-password")
+    alice.save()
+    video_update(video=catalogue["a1_song"], changes={"title": "Midnight Song (Official Video)"}, user=alice)
+    changeset = ChangeSet.objects.get()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport=VIEWPORT)
+            sign_in_browser(page, asgi_server.url, "alice", "alice-password")
+            wait_live_connected(page)
+            panel = page.locator("#dash-scheduled ul.ytcms-scheduled")
+            expect(panel).to_have_text("No push is scheduled.", timeout=TIMEOUT_MS)
+
+            asgi_server.call(_schedule_alices_draft, changeset.pk, "2099-01-15T00:00:00+01:00")
+
+            row = panel.locator(f'li[data-changeset-id="{changeset.pk}"]')
+            expect(row).to_contain_text(
+                "2099-01-15 00:00 Europe/Berlin (2099-01-14 15:00 Pacific, quota day 2099-01-14) · 1 video · "
+                "51 units reserved · needs approval before 2099-01-15 00:00 Europe/Berlin",
+                timeout=TIMEOUT_MS,
+            )
+            expect(row).to_have_attribute("data-approved", "no")
+            page.screenshot(path=str(ARTIFACTS / "release-dashboard.png"), full_page=True)
+        finally:
+            browser.close()

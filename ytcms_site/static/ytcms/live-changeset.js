@@ -152,6 +152,14 @@
     refreshParts();
   });
 
+  // After a reconnect the frames sent meanwhile are lost: read the parts again, as the dashboard
+  // refetches its figures.
+  var wasConnected = false;
+  window.ytcmsLive.onState(function (state) {
+    if (state === "connected" && wasConnected) refreshParts();
+    if (state === "connected") wasConnected = true;
+  });
+
   // The countdown (changeset-countdown.js) reached the scheduled moment: ask what happened at it,
   // and again a little later in case the worker's frames were missed.
   document.addEventListener("ytcms:changeset-due", function () {
