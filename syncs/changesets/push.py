@@ -1079,9 +1079,15 @@ def changeset_push(
     acting_user = user
     status_before = changeset.status
     user = user or changeset.approved_by or changeset.created_by
-    ChangeSet.objects.filter(pk=changeset.pk).update(
+    # Only if it is still pushable: an approval withdrawn meanwhile (its page edited it,
+    # syncs.changesets.amend, waiting on the row lock until now) stops the push here.
+    started_push = ChangeSet.objects.filter(pk=changeset.pk, status__in=allowed).update(
         status=ChangeSet.Status.PUSHING, pushed_at=timezone.now(), updated_at=timezone.now()
     )
+    if not started_push:
+        raise ChangeSetStateConflict(
+            f"Change set {changeset.pk} changed meanwhile and is no longer approved."
+        )
     publish_changeset_update(changeset)
     result = PushResult()
     started = time.monotonic()

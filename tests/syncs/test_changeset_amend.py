@@ -228,3 +228,24 @@ def test_bob_a_viewer_is_refused(release, bob):
 
     assert release.items.get().new_value == "Midnight Song (Official Video)"
     assert ChangeSetItem.objects.count() == 1
+
+
+def test_a_push_starting_as_the_approval_is_withdrawn_sends_nothing(release, monkeypatch):
+    from syncs.changesets.errors import ChangeSetStateConflict
+    from syncs.changesets.push import changeset_push
+
+    read = ChangeSet.refresh_from_db
+
+    def withdrawn_meanwhile(self, *args, **kwargs):
+        read(self, *args, **kwargs)
+        # The page's edit commits between the push's read of the status and the push's start.
+        ChangeSet.objects.filter(pk=self.pk).update(status=ChangeSet.Status.DRAFT)
+
+    monkeypatch.setattr(ChangeSet, "refresh_from_db", withdrawn_meanwhile)
+    with pytest.raises(ChangeSetStateConflict, match="no longer approved"):
+        changeset_push(changeset=release)
+    monkeypatch.undo()
+
+    release.refresh_from_db()
+    assert (release.status, release.pushed_at) == (ChangeSet.Status.DRAFT, None)
+    assert release.items.get().status == ChangeSetItem.Status.PENDING
