@@ -336,9 +336,10 @@ class ChangeSetAdmin(StaffReadOnlyAdmin):
         "approved_by",
         "approved_at",
         "revert_of",
-    )  # "Pushed at" is in the page's live part (pushed_at.html), not a field that a push leaves stale.
-    # The schedule is shown in words, in its zone and in Pacific time, by its live part (schedule.html).
-    exclude = ("scheduled_for", "scheduled_tz")
+    )
+    # Shown by the page's live parts instead of as fields a push leaves stale: "Pushed at" by
+    # pushed_at.html, the schedule in words, in its zone and in Pacific time, by schedule.html.
+    exclude = ("pushed_at", "scheduled_for", "scheduled_tz")
     change_form_template = "admin/syncs/changeset/change_form.html"
     show_full_result_count = False
 

@@ -114,8 +114,11 @@ def test_overwrite_all_at_once_then_push_puts_ours_on_youtube_and_leaves_no_drif
     assert emulator.state.video("a1live00001")["snippet"]["title"] == "Ours live"
     conflicted.refresh_from_db()
     assert conflicted.status == ChangeSet.Status.DONE
+    done_html = client.get(page_of(conflicted)).content.decode()
     done_page = text_of(client.get(page_of(conflicted)))
     assert "Nothing left to send to YouTube." in done_page and "0 videos to update" not in done_page
+    # One "Pushed at", the live part's: a read-only field of the form beside it said "-" until a reload.
+    assert done_html.count("Pushed at") == 1 and "field-pushed_at" not in done_html
     for video in Video.objects.filter(pk__in=["a1song00001", "a1live00001"]):
         assert (video.has_drift, video.drifted_fields, video.drift_detected_at) == (False, [], None)
     video_page = client.get(reverse("admin:videos_video_change", args=["a1song00001"]))
