@@ -47,6 +47,9 @@ from reports.staging import (
     CLAIM_ID,
     PREVIEW_FIELDS,
     REMOTE_FIELDS,
+    REPORT_READONLY,
+    REPORT_STATISTICS,
+    REPORT_WRITABLE,
     STAGED_COLUMNS,
     STAGED_PG_TYPES,
     ChunkResult,
@@ -59,7 +62,7 @@ from reports.staging import (
     with_video_aggregates,
 )
 from videos.models import Asset, Claim, Video
-from videos.services import STATISTICS_FIELDS, WRITABLE_FIELDS
+from videos.services import WRITABLE_FIELDS
 
 STAGE = "ytcms_report_stage_v2"
 CHUNK_VIDEOS = "ytcms_report_videos_v1"
@@ -79,16 +82,6 @@ BULK_MAINTENANCE_WORK_MEM = "256MB"
 
 logger = logging.getLogger(__name__)
 
-# Writable fields a report carries: a pending edit keeps ours, otherwise YouTube's value wins.
-REPORT_WRITABLE = [name for name in REMOTE_FIELDS if name in WRITABLE_FIELDS]
-# Read-only fields a report carries: YouTube's value wins when the report has one.
-REPORT_READONLY = [
-    name
-    for name in REMOTE_FIELDS
-    if name not in WRITABLE_FIELDS and name not in ("claimed_status", "effective_policy")
-] + ["claimed_status", "effective_policy"]
-# The counters a report carries: a video whose only change is one of them gets them alone written.
-REPORT_STATISTICS = [name for name in REPORT_READONLY if name in STATISTICS_FIELDS]
 # Every column the merge may change; the rest keep their value (or default, for new videos).
 COMPUTED = [
     *REPORT_WRITABLE,

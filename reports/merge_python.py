@@ -1,9 +1,10 @@
 """The reference merge: one chunk of staged rows into the catalogue through the ORM.
 
-Used on SQLite, and on PostgreSQL when REPORTS_MERGE_ENGINE is "python". Each video goes through
+Used when REPORTS_MERGE_ENGINE is "python" (and for dry runs on SQLite); merge_sqlite sends it the
+videos its comparison in SQL cannot settle (merge_videos). Each video goes through
 videos.services.video_apply_remote_state, the one definition of what recording YouTube's state
 means; writes are batched (bulk_create; one prepared UPDATE run by executemany for changed rows).
-merge_postgres must give the same result.
+merge_postgres and merge_sqlite must give the same result.
 """
 
 from django.db import connection
@@ -81,14 +82,8 @@ def _update_rows(model, objects: list, names) -> None:
         )
 
 
-def merge_chunk(rows: list[tuple], ctx: MergeContext, *, incomplete_videos=frozenset()) -> ChunkResult:
-    """Merge one chunk; the caller holds the transaction (and commits the counters with it)."""
-    result = ChunkResult()
-    if not rows:
-        return result
-    now = timezone.now()
-
-    # Channels: every channel id of the chunk exists afterwards (created with the report's owner).
+def merge_channels(rows: list[tuple], ctx: MergeContext, result: ChunkResult) -> None:
+    """Every channel id of the chunk exists afterwards (created with the report's owner)."""
     channel_rows = first_by(rows, CHANNEL)
     existing_channels = set()
     for batch in _in_batches(channel_rows):
@@ -108,8 +103,13 @@ def merge_chunk(rows: list[tuple], ctx: MergeContext, *, incomplete_videos=froze
             batch_size=WRITE_BATCH,
         )
 
-    # Videos: what YouTube has, through the one Python definition of it.
-    groups = group_by_video(rows, has_policy_column=ctx.has_policy_column)
+
+def merge_videos(groups: list, ctx: MergeContext, result: ChunkResult, *, now) -> dict[str, bool]:
+    """What YouTube has, through the one Python definition of it: these groups' videos loaded,
+    recorded (video_apply_remote_state), compared and written. Returns {video id: changed?}.
+
+    merge_sqlite sends here only the videos its comparison in SQL could not settle.
+    """
     existing = {}
     for batch in _in_batches(group.video_id for group in groups):
         existing.update(Video.objects.select_for_update().in_bulk(batch))
@@ -150,6 +150,19 @@ def merge_chunk(rows: list[tuple], ctx: MergeContext, *, incomplete_videos=froze
         update_fields = [*CATALOGUE_FIELDS, "remote_etag", "remote_source", "remote_fetched_at", "updated_at"]
         _update_rows(Video, to_update, update_fields)
         _update_rows(Video, counted, STATISTICS_FIELDS)  # its counters alone
+
+    return video_changed
+
+
+def merge_chunk(rows: list[tuple], ctx: MergeContext, *, incomplete_videos=frozenset()) -> ChunkResult:
+    """Merge one chunk; the caller holds the transaction (and commits the counters with it)."""
+    result = ChunkResult()
+    if not rows:
+        return result
+    now = timezone.now()
+    merge_channels(rows, ctx, result)
+    groups = group_by_video(rows, has_policy_column=ctx.has_policy_column)
+    video_changed = merge_videos(groups, ctx, result, now=now)
 
     # Assets: created when new; their ISRC and custom id follow the report when it gives them.
     asset_rows = first_by(rows, ASSET_ID)

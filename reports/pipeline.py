@@ -5,8 +5,8 @@
 The feeder parses, turns each row into a staged tuple, rejects rows that may not be imported
 (another content owner's channel, video, claim or asset, no channel to create a video with;
 ownership as videos.selectors decides it, the same for both merges) and cuts the
-stream into chunks at video boundaries. The merger merges a chunk (SQL on PostgreSQL, the ORM
-reference elsewhere), writes its row errors and adds its counts to the Report, all in one
+stream into chunks at video boundaries. The merger merges a chunk (set-based SQL on PostgreSQL
+and on SQLite, the ORM reference elsewhere), writes its row errors and adds its counts to the Report, all in one
 transaction, which also moves the report's checkpoint to the chunk's last line.
 
 Kill safety: a chunk is committed whole or not at all, so after a kill -9 the Report holds exact
@@ -43,7 +43,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from channels_app.models import Channel
-from reports import merge_postgres, merge_python
+from reports import merge_postgres, merge_python, merge_sqlite
 from reports.models import Report, ReportRowError
 from reports.parsing import ReportLimits, ReportReader, RowError
 from reports.parsing.base import excerpt
@@ -73,6 +73,11 @@ CHANNEL_CACHE_MAX = 100_000
 # costs its lookups and statements).
 PROGRESS_STEPS = 20
 PROGRESS_MIN_CHUNK_ROWS = 200
+MERGES = {
+    "sql": merge_postgres.merge_chunk,
+    "sqlite": merge_sqlite.merge_chunk,
+    "python": merge_python.merge_chunk,
+}
 _NEW_CHANNEL = object()  # a channel this import creates: it will belong to the report's owner
 
 
@@ -102,10 +107,11 @@ def report_limits() -> ReportLimits:
 
 
 def merge_engine() -> str:
-    """ "sql" on PostgreSQL (unless REPORTS_MERGE_ENGINE says "python"), "python" elsewhere."""
-    if connection.vendor != "postgresql" or settings.REPORTS_MERGE_ENGINE == "python":
+    """ "sql" on PostgreSQL, "sqlite" on SQLite, "python" (the ORM reference) when
+    REPORTS_MERGE_ENGINE says so or on any other database."""
+    if settings.REPORTS_MERGE_ENGINE == "python":
         return "python"
-    return "sql"
+    return {"postgresql": "sql", "sqlite": "sqlite"}.get(connection.vendor, "python")
 
 
 class HashingStream(io.RawIOBase):
@@ -511,7 +517,7 @@ class ReportRun:
                 )
 
     def _commit_chunk_once(self, chunk: Chunk) -> None:
-        merge = merge_postgres.merge_chunk if self.engine == "sql" else merge_python.merge_chunk
+        merge = MERGES[self.engine]
         with transaction.atomic():
             # A video with a rejected row in the chunk may be missing one of its claims.
             incomplete = {error.video_id for error in chunk.errors if error.video_id}

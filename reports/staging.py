@@ -32,6 +32,7 @@ from reports.counters import MERGE_COUNTERS
 from videos.models import Policy, Video
 from videos.policies import policy_rank
 from videos.selectors import asset_ids_of_other_owners, claim_ids_of_other_owners
+from videos.services import STATISTICS_FIELDS, WRITABLE_FIELDS
 
 # Video fields a report can carry (ReportRow.remote keys), in staged-row order.
 REMOTE_FIELDS = (
@@ -50,6 +51,16 @@ REMOTE_FIELDS = (
     "tags",
     "description",
 )
+# Writable fields a report carries: a pending edit keeps ours, otherwise YouTube's value wins.
+REPORT_WRITABLE = [name for name in REMOTE_FIELDS if name in WRITABLE_FIELDS]
+# Read-only fields a report carries: YouTube's value wins when the report has one.
+REPORT_READONLY = [
+    name
+    for name in REMOTE_FIELDS
+    if name not in WRITABLE_FIELDS and name not in ("claimed_status", "effective_policy")
+] + ["claimed_status", "effective_policy"]
+# The counters a report carries: a video whose only change is one of them gets them alone written.
+REPORT_STATISTICS = [name for name in REPORT_READONLY if name in STATISTICS_FIELDS]
 LINE, VIDEO, CHANNEL, CHANNEL_TITLE = 0, 1, 2, 3
 REMOTE_START = 4
 CLAIM_ID = REMOTE_START + len(REMOTE_FIELDS)

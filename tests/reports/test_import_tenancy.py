@@ -1,5 +1,5 @@
 """Tenant isolation of report imports: a report imported for content owner B never touches what
-belongs to content owner A, through either merge engine (the ORM reference and the SQL merge).
+belongs to content owner A, through any merge engine (the ORM reference and the set-based merges).
 
 A claim is A's when its video is on one of A's channels; an asset is A's when its content_owner is
 A, or, having no content owner, when one of its claims is not B's (videos.selectors). A row that
@@ -16,6 +16,7 @@ from tests.reports.test_ingest_helpers import (
     immediate_tasks_fixture,  # noqa: F401  (fixture "immediate_tasks")
     import_file,
     postgres_only,
+    sqlite_only,
 )
 from tests.reports.test_ingest_pipeline import a4, small_report
 from videos.models import Asset, Claim, Policy, Video
@@ -26,10 +27,14 @@ A_CLAIM, A_ASSET = "claim-of-a-0001", "A-asset-of-a-01"
 
 
 @pytest.fixture(
-    params=["python", pytest.param("sql", marks=[postgres_only, pytest.mark.postgres])],
+    params=[
+        "python",
+        pytest.param("sql", marks=[postgres_only, pytest.mark.postgres]),
+        pytest.param("sqlite", marks=sqlite_only),
+    ],
 )
 def engine(request, settings):
-    """Each test runs with the ORM merge, and on PostgreSQL with the SQL merge too."""
+    """Each test runs with the ORM merge, and with the set-based merge of its database too."""
     settings.REPORTS_MERGE_ENGINE = "python" if request.param == "python" else "auto"
     assert pipeline.merge_engine() == request.param
     return request.param

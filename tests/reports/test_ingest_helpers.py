@@ -35,6 +35,11 @@ postgres_only = pytest.mark.skipif(
     reason="needs DATABASE_URL pointing at PostgreSQL (the set-based merge and the worker kill test)",
 )
 
+sqlite_only = pytest.mark.skipif(
+    not django_settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"),
+    reason="the set-based SQLite merge runs on SQLite only",
+)
+
 
 @pytest.fixture(name="immediate_tasks")
 def immediate_tasks_fixture(settings, tmp_path):
