@@ -48,6 +48,7 @@ from reports.staging import (
     REPORT_READONLY,
     REPORT_STATISTICS,
     REPORT_WRITABLE,
+    SOURCE,
     STAGED_COLUMNS,
     VIDEO,
     ChunkResult,
@@ -55,9 +56,11 @@ from reports.staging import (
     group_by_video,
     policy_ids_for,
     refuse_other_owners_rows,
+    video_defaults,
     with_video_aggregates,
 )
 from videos.models import Asset, Claim, Video
+from videos.services import video_search_keywords
 
 STAGE = "ytcms_sqlite_stage_v1"
 CHUNK_VIDEOS = "ytcms_sqlite_videos_v1"
@@ -67,29 +70,38 @@ POLICIES = "ytcms_sqlite_policies_v1"
 INCOMPLETE = "ytcms_sqlite_incomplete_v1"
 TEMPORARY_TABLES = (STAGE, CHUNK_VIDEOS, NEW_ASSETS, NEW_CLAIMS, POLICIES, INCOMPLETE)
 
-SAME, COUNTERS, MERGE = "same", "counters", "merge"
+SAME, COUNTERS, MERGE, NEW = "same", "counters", "merge", "new"
 
 _VIDEO_FIELDS = {f.name: f for f in Video._meta.concrete_fields}
-_STAGE_COLUMNS = [*STAGED_COLUMNS, *AGGREGATE_COLUMNS]
+# fresh_keywords: on a video's first row, the search_keywords it gets if it is new.
+_STAGE_COLUMNS = [*STAGED_COLUMNS, *AGGREGATE_COLUMNS, "fresh_keywords"]
 _TAGS = REMOTE_INDEX["tags"]
 _PUBLISHED_AT = REMOTE_INDEX["published_at"]
+_IS_FIRST = len(STAGED_COLUMNS)
 
 
 def _column(name: str) -> str:
     return _VIDEO_FIELDS[name].column
 
 
-def _staged(row: tuple) -> tuple:
-    """A staged row as SQLite compares it: lists as JSON text, times as Django stores them."""
-    tags, published_at = row[_TAGS], row[_PUBLISHED_AT]
-    if tags is None and published_at is None:
-        return row
-    row = list(row)
-    if tags is not None:
-        row[_TAGS] = json.dumps(tags)
-    if published_at is not None:
-        row[_PUBLISHED_AT] = connection.ops.adapt_datetimefield_value(published_at)
-    return tuple(row)
+def _staged_rows(rows: list[tuple]) -> list[tuple]:
+    """The chunk's rows as SQLite compares them (lists as JSON text, times as Django stores them),
+    with their video's aggregates and, on its first row, a new video's search keywords."""
+    staged = []
+    adapt_datetime = connection.ops.adapt_datetimefield_value
+    for row in with_video_aggregates(rows):
+        tags, published_at = row[_TAGS], row[_PUBLISHED_AT]
+        keywords = video_search_keywords(tags=tags or (), artists=(), genres=()) if row[_IS_FIRST] else None
+        if tags is not None or published_at is not None:
+            row = list(row)
+            if tags is not None:
+                row[_TAGS] = json.dumps(tags)
+            if published_at is not None:
+                row[_PUBLISHED_AT] = adapt_datetime(published_at)
+            staged.append((*row, keywords))
+        else:
+            staged.append((*row, keywords))
+    return staged
 
 
 def _snapshot_holds(name: str) -> str:
@@ -138,7 +150,8 @@ def _build_chunk_videos_sql() -> str:
     return f"""
         CREATE TEMP TABLE {CHUNK_VIDEOS} AS
         SELECT s.video_id,
-               CASE WHEN v.id IS NULL OR v.remote_snapshot IS NULL THEN '{MERGE}'
+               CASE WHEN v.id IS NULL THEN '{NEW}'
+                    WHEN v.remote_snapshot IS NULL THEN '{MERGE}'
                     WHEN NOT COALESCE({same_catalogue}, 0) THEN '{MERGE}'
                     WHEN {same_counters} THEN '{SAME}'
                     ELSE '{COUNTERS}' END AS kind,
@@ -156,6 +169,60 @@ def _build_update_counters_sql() -> str:
     return (
         f"UPDATE {table} SET {sets} FROM {CHUNK_VIDEOS} c "
         f"WHERE {table}.id = c.video_id AND c.kind = '{COUNTERS}'"
+    )
+
+
+def _fresh_snapshot() -> str:
+    """SQL: a new video's remote_snapshot, the report's writable values (json_patch drops the
+    ones the report does not give, as video_apply_remote_state never records them)."""
+    members = []
+    for name in REPORT_WRITABLE:
+        kind, staged = _VIDEO_FIELDS[name].get_internal_type(), f"s.r_{name}"
+        if kind == "JSONField":
+            value = f"json({staged})"
+        elif kind == "BooleanField":
+            value = (
+                f"CASE WHEN {staged} IS NULL THEN NULL WHEN {staged} THEN json('true') ELSE json('false') END"
+            )
+        elif kind == "DateTimeField":
+            raise NotImplementedError(f"{name}: a report's times are read-only fields")
+        else:
+            value = staged
+        members.append(f"'{name}', {value}")
+    return f"json_patch('{{}}', json_object({', '.join(members)}))"
+
+
+def _build_insert_new_videos_sql() -> str:
+    """The chunk's new videos, inserted from their first rows with the state video_apply_remote_state
+    gives a new video: the report's values (else the model's defaults), that snapshot, nothing
+    pending, no drift. merge_python's bulk_create, set-based; test_ingest_sqlite compares the two."""
+    defaults = video_defaults()
+
+    def or_default(name: str, expression: str) -> str:
+        default = _VIDEO_FIELDS[name].get_db_prep_save(defaults[name], connection)
+        return expression if default is None else f"COALESCE({expression}, {_quoted(default)})"
+
+    given = {
+        "id": "s.video_id",
+        "channel": "s.channel_id",
+        **{name: or_default(name, f"s.r_{name}") for name in (*REPORT_WRITABLE, *REPORT_READONLY)},
+        "claimed_status": or_default("claimed_status", "s.agg_claimed_status"),
+        "effective_policy": or_default(
+            "effective_policy",
+            "COALESCE(s.agg_effective_policy, CASE WHEN %(has_policy_column)s THEN '' END)",
+        ),
+        "isrc": "COALESCE(s.agg_isrc, '')",
+        "custom_id": "COALESCE(s.agg_custom_id, '')",
+        "remote_snapshot": _fresh_snapshot(),
+        "search_keywords": "s.fresh_keywords",
+        "remote_source": "%(source)s",
+        "remote_fetched_at": "%(fetched_at)s",
+    }
+    return _insert_sql(
+        Video,
+        f"{STAGE} s JOIN {CHUNK_VIDEOS} c ON c.video_id = s.video_id",
+        given,
+        where=f"s.is_first AND c.kind = '{NEW}'",
     )
 
 
@@ -195,6 +262,7 @@ def _first_per(key: str, columns: str) -> str:
 
 _CHUNK_VIDEOS_SQL = _build_chunk_videos_sql()
 _UPDATE_COUNTERS_SQL = _build_update_counters_sql()
+_INSERT_NEW_VIDEOS_SQL = _build_insert_new_videos_sql()
 _INSERT_CHANNELS_SQL = _insert_sql(
     Channel,
     _first_per("channel_id", "channel_title"),
@@ -286,6 +354,8 @@ def merge_chunk(rows: list[tuple], ctx: MergeContext, *, incomplete_videos=froze
         "owner_id": ctx.owner_id,
         "has_policy_column": ctx.has_policy_column,
         "now": Video._meta.get_field("updated_at").get_db_prep_save(now, connection),
+        "fetched_at": Video._meta.get_field("remote_fetched_at").get_db_prep_save(ctx.fetched_at, connection),
+        "source": SOURCE.value,
     }
     with connection.cursor() as cursor:
         for table in TEMPORARY_TABLES:
@@ -293,7 +363,7 @@ def merge_chunk(rows: list[tuple], ctx: MergeContext, *, incomplete_videos=froze
         cursor.execute(f"CREATE TEMP TABLE {STAGE} ({', '.join(_STAGE_COLUMNS)})")
         cursor.executemany(
             f"INSERT INTO {STAGE} VALUES ({', '.join(['%s'] * len(_STAGE_COLUMNS))})",
-            [_staged(row) for row in with_video_aggregates(rows)],
+            _staged_rows(rows),
         )
 
         # Channels.
@@ -306,6 +376,9 @@ def merge_chunk(rows: list[tuple], ctx: MergeContext, *, incomplete_videos=froze
         kinds = dict(cursor.fetchall())
         result.videos_unchanged = sum(kind == SAME for kind in kinds.values())
         result.videos_updated = sum(kind == COUNTERS for kind in kinds.values())
+        if any(kind == NEW for kind in kinds.values()):
+            cursor.execute(_INSERT_NEW_VIDEOS_SQL, named)
+            result.videos_created = cursor.rowcount
         if result.videos_updated:
             cursor.execute(_UPDATE_COUNTERS_SQL)
         to_merge = [row for row in rows if kinds[row[VIDEO]] == MERGE]

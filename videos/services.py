@@ -89,9 +89,13 @@ def _pending_fields(video: Video, *, edited: Iterable[str] = ()) -> list[str]:
     return pending
 
 
+def video_search_keywords(*, tags: Iterable[str], artists: Iterable[str], genres: Iterable[str]) -> str:
+    """The search_keywords column of a video holding these lists: one upper-cased string."""
+    return " | ".join([*tags, *artists, *genres]).upper()
+
+
 def _search_keywords(video: Video) -> str:
-    words = [*video.tags, *video.artists, *video.genres]
-    return " | ".join(words).upper()
+    return video_search_keywords(tags=video.tags, artists=video.artists, genres=video.genres)
 
 
 def video_refresh_derived(video: Video, *, edited: Iterable[str] = ()) -> None:
