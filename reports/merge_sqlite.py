@@ -6,10 +6,11 @@ caller's transaction:
 
   1. the staged rows inserted into a temporary table (executemany: SQLite has no COPY);
   2. channels inserted from it, ON CONFLICT DO NOTHING;
-  3. each existing video of the chunk compared with its first row in one SELECT: *same* (the
-     report holds what the catalogue holds), *counters* (only views or comments moved: those
-     columns alone are written, by one UPDATE … FROM, as videos.services.STATISTICS_FIELDS
-     asks), or *merge* (anything else, and every new video);
+  3. each video of the chunk classified by its first row in one SELECT: *new* (inserted by one
+     INSERT … SELECT with the state video_apply_remote_state gives a new video), *same* (the
+     report holds what the catalogue holds: not written), *counters* (only views or comments
+     moved: those columns alone are written, by one UPDATE … FROM, as
+     videos.services.STATISTICS_FIELDS asks), or *merge* (anything else);
   4. the *merge* videos go through merge_python.merge_videos, i.e. video_apply_remote_state,
      the one Python definition of snapshot, pending edits, drift and keywords. A daily report
      sends it the few renamed or re-policed videos, not the thousands whose counters moved;
@@ -52,6 +53,7 @@ from reports.staging import (
     STAGED_COLUMNS,
     VIDEO,
     ChunkResult,
+    ConcurrentChange,
     MergeContext,
     group_by_video,
     policy_ids_for,
@@ -98,9 +100,7 @@ def _staged_rows(rows: list[tuple]) -> list[tuple]:
                 row[_TAGS] = json.dumps(tags)
             if published_at is not None:
                 row[_PUBLISHED_AT] = adapt_datetime(published_at)
-            staged.append((*row, keywords))
-        else:
-            staged.append((*row, keywords))
+        staged.append((*row, keywords))
     return staged
 
 
@@ -124,7 +124,7 @@ def _snapshot_holds(name: str) -> str:
 
 
 def _build_chunk_videos_sql() -> str:
-    """One row per video of the chunk with its kind (SAME, COUNTERS or MERGE) and its counters."""
+    """One row per video of the chunk with its kind (NEW, SAME, COUNTERS or MERGE) and its counters."""
     readonly = {
         **{name: f"s.r_{name}" for name in REPORT_READONLY},
         # The grouping rules' values, from the video's first row (with_video_aggregates).
@@ -376,11 +376,18 @@ def merge_chunk(rows: list[tuple], ctx: MergeContext, *, incomplete_videos=froze
         kinds = dict(cursor.fetchall())
         result.videos_unchanged = sum(kind == SAME for kind in kinds.values())
         result.videos_updated = sum(kind == COUNTERS for kind in kinds.values())
-        if any(kind == NEW for kind in kinds.values()):
+        new_videos = sum(kind == NEW for kind in kinds.values())
+        if new_videos:
             cursor.execute(_INSERT_NEW_VIDEOS_SQL, named)
             result.videos_created = cursor.rowcount
         if result.videos_updated:
             cursor.execute(_UPDATE_COUNTERS_SQL)
+        # Not expected (one writer at a time, see above), but a write that missed must not pass
+        # as done: the chunk rolls back and merges again.
+        if result.videos_created != new_videos or (
+            result.videos_updated and cursor.rowcount != result.videos_updated
+        ):
+            raise ConcurrentChange("videos of the chunk changed during its merge")
         to_merge = [row for row in rows if kinds[row[VIDEO]] == MERGE]
         video_changed = {video_id: kind != SAME for video_id, kind in kinds.items()}
         if to_merge:

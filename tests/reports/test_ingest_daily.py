@@ -1,5 +1,5 @@
 """The daily report (#18): the next day's report, whose only change is every video's view count,
-records the new counts and leaves everything else of the catalogue as it was, through either merge
+records the new counts and leaves everything else of the catalogue as it was, through any merge
 engine: pending edits, drift marks, and every column an index is built on (updated_at among them,
 which the API's "changed since" cursor reads), so the update touches no index.
 """
@@ -29,7 +29,7 @@ from tests.reports.test_ingest_pipeline import a4, small_report
 from videos.models import Video
 from videos.services import video_apply_remote_state
 
-# Each test runs with the ORM merge, and on PostgreSQL with the SQL merge too (fixture "engine").
+# Each test runs with the ORM merge, and with the set-based merge of its database too (fixture "engine").
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks", "engine")]
 
 # Columns an index of videos_video is built on: Meta.indexes, and on PostgreSQL the trigram

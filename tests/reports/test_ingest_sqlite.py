@@ -4,7 +4,7 @@ writes, and a daily report's videos whose counters alone moved never reach the P
 import pytest
 from django.contrib.auth import get_user_model
 
-from reports import merge_python
+from reports import merge_python, pipeline
 from reports.models import Report
 from tests.reports.test_ingest_daily import rewrite
 from tests.reports.test_ingest_helpers import (
@@ -39,6 +39,8 @@ def next_day(row):
 @pytest.mark.parametrize("dry_run", [False, True])
 def test_sqlite_merge_writes_exactly_what_the_python_reference_writes(generated, settings, tmp_path, dry_run):
     settings.REPORTS_CHUNK_ROWS = 97  # many chunks, boundaries in odd places
+    settings.REPORTS_MERGE_ENGINE = "auto"
+    assert pipeline.merge_engine() == "sqlite"
     user = get_user_model().objects.create_user("editor")
     dirty = generated("equal.csv", videos=900, seed=21, bad_rate=0.03)
     day1 = generated("day1.csv", videos=600, seed=23)
