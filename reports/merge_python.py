@@ -238,9 +238,11 @@ def merge_chunk(rows: list[tuple], ctx: MergeContext, *, incomplete_videos=froze
             wanted[name] for name in CLAIM_FIELDS
         ):
             claim_changed[claim_id] = True
-            # listed again: the claim is back (status ACTIVE); only CLAIM_FIELDS, status and
-            # updated_at of this unsaved instance are written (_update_rows).
-            changed_claims.append(Claim(id=claim_id, **wanted, status=Claim.Status.ACTIVE, updated_at=now))
+            # Listed again: an inactive claim is back (ACTIVE); any other status (disputed,
+            # appealed) is not the report's to change. Only CLAIM_FIELDS, status and updated_at
+            # of this unsaved instance are written (_update_rows).
+            status = Claim.Status.ACTIVE if stored[-1] == Claim.Status.INACTIVE else stored[-1]
+            changed_claims.append(Claim(id=claim_id, **wanted, status=status, updated_at=now))
         else:
             claim_changed[claim_id] = False
     refuse_other_owners_rows(owner_id=ctx.owner_id, claim_ids=[c.pk for c in changed_claims], asset_ids=())

@@ -1,4 +1,5 @@
-"""Claims a newer report no longer lists are marked inactive (kept), on SQLite and PostgreSQL.
+"""Claims a newer report no longer lists are marked inactive (kept), on SQLite and PostgreSQL,
+through every merge engine (fixture "engine").
 
 The rule (reports.staging): a report with claim_id and asset_id columns, imported for a content
 owner, is the complete list of claims of every video it covers; a video with a rejected row in
@@ -8,6 +9,7 @@ the same chunk is not covered; videos the report does not mention keep their cla
 import pytest
 
 from reports.models import Report
+from tests.reports.test_import_tenancy import engine  # noqa: F401  (fixture "engine")
 from tests.reports.test_ingest_helpers import (
     assert_accounted,
     immediate_tasks_fixture,  # noqa: F401  (fixture "immediate_tasks")
@@ -16,7 +18,7 @@ from tests.reports.test_ingest_helpers import (
 from tests.reports.test_ingest_pipeline import a4, small_report
 from videos.models import Claim
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks", "engine")]
 
 FIRST = [
     a4("vidAAAAAAA1", claim="c-a1", asset="A1", policy="Monetize"),
@@ -116,3 +118,29 @@ def test_without_a_content_owner_nothing_is_deactivated(tmp_path, owner_a, impor
 
     assert report.claims_deactivated == 0
     assert set(statuses().values()) == {"active"}
+
+
+def test_a_listed_claim_keeps_its_status_when_its_policy_changes_and_an_inactive_one_is_active_again(
+    tmp_path, owner_a, imported
+):
+    """A report says nothing of a claim's status (disputed, appealed): only "listed again" moves
+    an inactive claim back to active; the other statuses stay whatever else the claim changes."""
+    Claim.objects.filter(pk="c-a1").update(status="disputed")
+    Claim.objects.filter(pk="c-b1").update(status="inactive")
+    day2 = [
+        a4("vidAAAAAAA1", claim="c-a1", asset="A1", policy="Block"),
+        *FIRST[1:],
+    ]
+
+    report = import_file(small_report(tmp_path, day2, name="day2.csv"), content_owner=owner_a)
+
+    assert report.status == Report.Status.DONE, report.message
+    assert report.claims_upserted == 2
+    assert statuses() == {
+        "c-a1": "disputed",
+        "c-a2": "active",
+        "c-b1": "active",
+        "c-b2": "active",
+        "c-c1": "active",
+    }
+    assert Claim.objects.get(pk="c-a1").policy.name == "Block"
