@@ -1,6 +1,6 @@
 """The set-based merge on SQLite (the embedded default): stage a chunk, compare it with SQL.
 
-merge_postgres's shape on SQLite (≥ 3.33, for UPDATE … FROM), with the rules of reports.staging;
+merge_postgres's shape on SQLite (UPDATE … FROM needs 3.33; Django asks 3.37), with the rules of reports.staging;
 tests run merge_python on the same files and compare every written row. Each chunk runs in the
 caller's transaction:
 
