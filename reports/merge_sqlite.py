@@ -1,8 +1,8 @@
 """The set-based merge on SQLite (the embedded default): stage a chunk, compare it with SQL.
 
-merge_postgres's shape on SQLite (UPDATE … FROM needs 3.33; Django asks 3.37), with the rules of reports.staging;
-tests run merge_python on the same files and compare every written row. Each chunk runs in the
-caller's transaction:
+merge_postgres's shape on SQLite (UPDATE … FROM needs 3.33; Django asks 3.37 already), with the
+rules of reports.staging; tests run merge_python on the same files and compare every written
+row. Each chunk runs in the caller's transaction:
 
   1. the staged rows inserted into a temporary table (executemany: SQLite has no COPY);
   2. channels inserted from it, ON CONFLICT DO NOTHING;

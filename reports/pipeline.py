@@ -4,10 +4,10 @@
 
 The feeder parses, turns each row into a staged tuple, rejects rows that may not be imported
 (another content owner's channel, video, claim or asset, no channel to create a video with;
-ownership as videos.selectors decides it, the same for both merges) and cuts the
-stream into chunks at video boundaries. The merger merges a chunk (set-based SQL on PostgreSQL
-and on SQLite, the ORM reference elsewhere), writes its row errors and adds its counts to the Report, all in one
-transaction, which also moves the report's checkpoint to the chunk's last line.
+ownership as videos.selectors decides it, the same for every merge) and cuts the stream into
+chunks at video boundaries. The merger merges a chunk (set-based SQL on PostgreSQL and on
+SQLite, the ORM reference elsewhere), writes its row errors and adds its counts to the Report,
+all in one transaction, which also moves the report's checkpoint to the chunk's last line.
 
 Kill safety: a chunk is committed whole or not at all, so after a kill -9 the Report holds exact
 counts for every line up to its checkpoint and nothing after it. A re-run (the reaper requeues
