@@ -1,20 +1,25 @@
 """SQLite only: the set-based SQLite merge (merge_sqlite) writes exactly what the Python reference
-writes, and a daily report's videos whose counters alone moved never reach the Python merge."""
+writes, a daily report's videos whose counters alone moved never reach the Python merge, and a run
+killed in the middle of a chunk's merge resumes exactly."""
 
 import pytest
 from django.contrib.auth import get_user_model
 
-from reports import merge_python, pipeline
+from reports import merge_python, merge_sqlite, pipeline
 from reports.models import Report
+from reports.services import report_create_from_path, report_ingest
 from tests.reports.test_ingest_daily import rewrite
 from tests.reports.test_ingest_helpers import (
     FIXTURES,
     assert_accounted,
+    catalogue_dump,
     generated_fixture,  # noqa: F401  (fixture "generated")
     immediate_tasks_fixture,  # noqa: F401  (fixture "immediate_tasks")
     import_file,
+    report_counts,
     sqlite_only,
 )
+from tests.reports.test_ingest_pipeline import _empty_catalogue, _Killed
 from tests.reports.test_ingest_postgres import _prepared_catalogue, _run_all
 from videos.models import Claim, Video
 
@@ -103,3 +108,42 @@ def test_a_views_only_daily_report_sends_no_video_through_the_python_merge(
     assert report.videos_updated == 120  # the views went back to day 1's: every video's counters moved
     assert set(Video.objects.filter(has_drift=True).values_list("pk", flat=True)) == set(renamed)
     assert Claim.objects.filter(status=Claim.Status.INACTIVE).count() == 0
+
+
+def test_a_run_killed_in_the_middle_of_a_chunks_merge_leaves_nothing_of_it_and_resumes_exactly(
+    generated, settings, tmp_path, owner_a, monkeypatch
+):
+    """The chunk's videos are written, then the process dies before its assets and claims: the
+    chunk's transaction (temporary tables included) is gone whole, and the re-run gives the
+    catalogue and counts of an uninterrupted day 1 and day 2."""
+    settings.REPORTS_CHUNK_ROWS = 150
+    day1 = generated("kill-day1.csv", videos=500, seed=19)
+    day2 = rewrite(day1, tmp_path / "kill-day2.csv", next_day)
+    expected = [report_counts(import_file(path, content_owner=owner_a)) for path in (day1, day2)]
+    expected_dump = catalogue_dump()
+    _empty_catalogue()
+
+    real_refuse = merge_sqlite.refuse_other_owners_rows
+    calls = {"n": 0}
+
+    def dying_refuse(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 7:  # the fourth chunk, after its videos were written
+            raise _Killed()
+        return real_refuse(**kwargs)
+
+    for number, path in enumerate((day1, day2)):
+        calls["n"] = 0
+        monkeypatch.setattr(merge_sqlite, "refuse_other_owners_rows", dying_refuse)
+        report = report_create_from_path(path=str(path), content_owner=owner_a, enqueue=False)
+        with pytest.raises(_Killed):
+            report_ingest(report_id=report.pk)
+        report.refresh_from_db()
+        assert report.status == Report.Status.RUNNING and report.checkpoint_line > 0
+        assert_accounted(report)
+        monkeypatch.setattr(merge_sqlite, "refuse_other_owners_rows", real_refuse)
+        Report.objects.filter(pk=report.pk).update(status=Report.Status.QUEUED)  # what the reaper does
+        report = report_ingest(report_id=report.pk)
+        assert report.status == Report.Status.DONE and report.attempts == 2, report.message
+        assert report_counts(report) == expected[number]
+    assert catalogue_dump() == expected_dump
