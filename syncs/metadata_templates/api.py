@@ -13,7 +13,7 @@ import re
 
 from django.db import transaction
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ErrorDetail, PermissionDenied, ValidationError
 from rest_framework.response import Response
@@ -308,15 +308,7 @@ def _created(serializer_class, instance) -> Response:
         responses={204: None, **error_responses(401, 403, 404, 429)},
     ),
 )
-class MetadataTemplateViewSet(
-    ScopedLookupMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
+class MetadataTemplateViewSet(ScopedLookupMixin, viewsets.ModelViewSet):
     """Metadata templates of the content owners you belong to."""
 
     model = MetadataTemplate
@@ -517,15 +509,7 @@ def _draft_of(user, template: MetadataTemplate) -> int | None:
         responses={204: None, **error_responses(400, 401, 403, 404, 429)},
     ),
 )
-class TemplateBlockViewSet(
-    ScopedLookupMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
+class TemplateBlockViewSet(ScopedLookupMixin, viewsets.ModelViewSet):
     """Template blocks of the content owners you belong to."""
 
     model = TemplateBlock
