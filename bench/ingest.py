@@ -102,6 +102,7 @@ CONTENT_OWNER = True
 RATIO_TARGET = 0.5
 DAILY_RATIO_TARGET = 1.0  # day 2 / day 1 (#18)
 UPSERT_RATIO_TARGET = 0.3  # day 2 / the upsert limit, PostgreSQL (#18)
+SQLITE_RATIO_TARGET = 0.3  # SQLite's first import / PostgreSQL's, same file (#18)
 COPY_BLOCK = 1 << 20
 CATALOGUE_TABLES = (
     "reports_reportrowerror, reports_report, videos_claim, videos_asset, videos_video, videos_policy, "
@@ -636,6 +637,28 @@ def measure_import_export(path: Path, rows: int) -> None:
     empty_catalogue()
 
 
+def compare_sqlite(path: Path, postgresql_first: dict, *, no_content_owner: bool) -> None:
+    """The same file's first import on the embedded default, in a child of this script run with
+    --engine sqlite (the engine is chosen before Django starts), against PostgreSQL's in this run."""
+    command = [sys.executable, __file__, "--engine", "sqlite", "--file", str(path), "--first-import-only"]
+    if no_content_owner:
+        command.append("--no-content-owner")
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        fail(f"the SQLite first import failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    sqlite_first = json.loads(done.stdout.strip().splitlines()[-1])
+    ratio = sqlite_first["rows_per_s"] / postgresql_first["rows_per_s"]
+    print(
+        f"{'SQLite, first import (same file)':<48} {sqlite_first['rows_per_s']:>10,.0f} "
+        f"{sqlite_first['seconds']:>9.1f} {sqlite_first['peak_rss_mb']:>6,.0f} MB"
+    )
+    print(
+        f"ratio SQLite / PostgreSQL first import: {ratio:.2f}  (target >= {SQLITE_RATIO_TARGET}) "
+        f"{'pass' if ratio >= SQLITE_RATIO_TARGET else 'FAIL'}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -661,6 +684,14 @@ def main() -> None:
         "--no-content-owner", action="store_true",
         help="import without a content owner (no ownership checks, no claims leaving the report)",
     )  # fmt: skip
+    parser.add_argument(
+        "--compare-sqlite", action="store_true",
+        help="PostgreSQL: also time the same file's first import on the embedded default (SQLite)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--first-import-only", action="store_true",
+        help="time only the first import and print it as JSON (what --compare-sqlite runs)",
+    )  # fmt: skip
     args = parser.parse_args()
     postgresql = ENGINE == "postgresql"
     global CONTENT_OWNER
@@ -675,6 +706,12 @@ def main() -> None:
             rows = sum(1 for _ in handle) - 1
     else:
         path, rows = generate(args.videos, args.seed)
+    if args.first_import_only:
+        empty_catalogue()
+        first = run_import(path)
+        empty_catalogue()
+        print(json.dumps({key: first[key] for key in ("rows_per_s", "seconds", "peak_rss_mb")}))
+        return
     day2_path, day2_stats = next_day_report(path, seed=args.seed)
     size_mb = path.stat().st_size / 1e6
     print(
@@ -776,6 +813,9 @@ def main() -> None:
     print(
         f"unchanged re-import / first import time: {slower:.2f} (target <= 1) {'pass' if slower <= 1 else 'FAIL'}"
     )
+
+    if args.compare_sqlite and postgresql:
+        compare_sqlite(path, first, no_content_owner=args.no_content_owner)
 
     if args.seen_keys:
         measure_seen_keys(args.seen_keys)
