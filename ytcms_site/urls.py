@@ -8,6 +8,7 @@ from core.admin_scoping import view_on_site_not_found
 from syncs.views import youtube_oauth_callback
 from ytcms_site.api import api_not_found, api_router
 from ytcms_site.dashboard.views import dashboard_data_view
+from ytcms_site.error_pages import permission_denied
 from ytcms_site.health import healthz, readyz
 
 # Say plainly when the YouTube behind the site is the local emulator, not Google.
@@ -16,6 +17,8 @@ admin.site.site_title = "ytcms"
 admin.site.index_title = "Catalogue"
 # The catalogue list needs the width more than the app list needs to be on every page.
 admin.site.enable_nav_sidebar = False
+
+handler403 = permission_denied
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),

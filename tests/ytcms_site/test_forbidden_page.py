@@ -17,10 +17,14 @@ def test_a_page_the_role_group_does_not_allow_answers_with_the_admins_look(clien
     assert "<h1>Not allowed</h1>" in page and "Nothing was changed." in page
     assert 'href="/admin/"' in page and "Back to the admin home" in page
     assert "admin/css/base.css" in page  # the admin's own page, not a bare text
+    # The site's header and the person's links, as on every admin page (Django's default view gave
+    # "Django administration" and no way to sign out).
+    assert "Django administration" not in page and ">ytcms" in page
+    assert 'id="logout-form"' in page and "bob" in page
 
 
 def test_the_refusals_reason_is_shown(bob):
-    from django.views.defaults import permission_denied
+    from ytcms_site.error_pages import permission_denied
 
     request = RequestFactory().get("/admin/somewhere/")
     request.user = bob
