@@ -24,6 +24,7 @@ from reports import s3
 from reports.actions import export_edit_sheet
 from reports.counters import LIVE_COUNTERS, ROW_COUNTERS, SHOWN_COUNTERS
 from reports.downloads import csv_download
+from reports.events import reports_pull_line
 from reports.forms import EditSheetUploadForm, ReportUploadForm
 from reports.models import Report
 from reports.parsing import ReportFileError
@@ -31,6 +32,8 @@ from reports.selectors import (
     report_is_editable_by,
     report_owners_importable_by,
     report_s3_folders,
+    reports_of_owner_visible_to,
+    reports_pull_outcome_of,
     reports_visible_to,
 )
 from reports.services import (
@@ -550,7 +553,8 @@ class ContentOwnerWithReportsAdmin(ContentOwnerWithYouTubeAdmin):
             self.message_user(
                 request,
                 "Queued: the newest video metadata report (or, if it keeps failing, the previous one) is "
-                "fetched from YouTube and imported in the background; it appears under Reports.",
+                "fetched from YouTube and imported in the background; it appears under Reports. What the "
+                "fetch found (also when it finds nothing) will appear on this page.",
                 messages.SUCCESS,
             )
         return HttpResponseRedirect(reverse("admin:channels_app_contentowner_change", args=[owner.pk]))
@@ -560,4 +564,9 @@ class ContentOwnerWithReportsAdmin(ContentOwnerWithYouTubeAdmin):
             context["youtube_pull_reports_url"] = reverse(
                 "admin:channels_app_contentowner_youtube_pull_reports", args=[obj.pk]
             )
+            # Only to those the pull's live frame reaches (members of the owner itself, superusers).
+            if reports_of_owner_visible_to(user=request.user, owner_id=obj.pk):
+                outcome = reports_pull_outcome_of(owner_id=obj.pk)
+                context["reports_pull_line"] = reports_pull_line(outcome)
+                context["reports_pull_failed"] = outcome is not None and outcome.failed
         return super().render_change_form(request, context, add, change, form_url, obj)

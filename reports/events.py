@@ -2,6 +2,8 @@
 
 `ReportProgress` follows one run (the pipeline's on_progress), `publish_processing_update` tells
 a state change (queued again); both go to the report's content owner only (reports are owner-wide).
+`publish_reports_pull_finished` tells what a Reporting API pull found for one owner (the owner's
+page, live-reports-pull.js), to that owner's members only too.
 """
 
 import threading
@@ -12,7 +14,7 @@ from django.utils import formats, timezone
 
 from core.live.transport import PROGRESS_SECONDS, publish
 from reports.counters import LIVE_COUNTERS
-from reports.models import Report, ReportRowError
+from reports.models import Report, ReportRowError, ReportsPullOutcome
 
 # Row errors a frame carries at most: the newest, the page pages the rest on reload.
 NEWEST_ERRORS = 20
@@ -151,3 +153,27 @@ def publish_processing_update(report: Report, **numbers) -> None:
     payload.update(numbers)
     payload["times"] = report_times_shown(report)
     publish("processing_update", {**payload, "errors": []}, content_owner_id=report.content_owner_id)
+
+
+def reports_pull_line(outcome: ReportsPullOutcome | None) -> str:
+    """The owner page's line about the last pull: rendered with the page and sent in the frame, so
+    a live update reads as a reload would (the time as the admin shows times, see report_times_shown)."""
+    if outcome is None:
+        return "Last fetch from YouTube: Never fetched"
+    shown = formats.localize(timezone.template_localtime(outcome.finished_at))
+    return f"Last fetch from YouTube: {shown} — {outcome.summary}"
+
+
+def publish_reports_pull_finished(outcome: ReportsPullOutcome) -> None:
+    """One reports_pull_finished frame (after commit) to the members of the outcome's content owner."""
+    publish(
+        "reports_pull_finished",
+        {
+            "content_owner_id": outcome.content_owner_id,
+            "finished_at": outcome.finished_at.isoformat(),
+            "summary": outcome.summary,
+            "failed": outcome.failed,
+            "line": reports_pull_line(outcome),
+        },
+        content_owner_id=outcome.content_owner_id,
+    )

@@ -118,3 +118,27 @@ class ReportRowError(models.Model):
 
     def __str__(self):
         return f"line {self.line_number}: {self.reason}"
+
+
+class ReportsPullOutcome(models.Model):
+    """What the last Reporting API pull (not a dry run) found for one content owner.
+
+    Kept in reports, beside the pull that writes it, rather than as fields of ContentOwner: the
+    owner belongs to channels_app, below reports, which must know nothing of reports or YouTube.
+    One row per owner, overwritten by each pull (the audit log keeps the earlier ones). The page
+    reads it on load: the live frame alone would be lost when the pull ends before the page's
+    socket connects.
+    """
+
+    content_owner = models.OneToOneField(
+        ContentOwner, primary_key=True, on_delete=models.CASCADE, related_name="reports_pull_outcome"
+    )
+    finished_at = models.DateTimeField()
+    summary = models.TextField()  # OwnerPull.summary(), one line
+    failed = models.BooleanField(default=False, help_text="The pull failed, or waits for quota or a grant.")
+
+    class Meta:
+        verbose_name = "Reporting API pull outcome"
+
+    def __str__(self):
+        return f"{self.content_owner_id}: {self.summary}"

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from channels_app.models import EDITING_ROLES, ContentOwner, Membership
-from reports.models import Report
+from reports.models import Report, ReportsPullOutcome
 
 
 def reports_visible_to(*, user) -> QuerySet[Report]:
@@ -18,6 +18,18 @@ def reports_visible_to(*, user) -> QuerySet[Report]:
         return Report.objects.all()
     owners = Membership.objects.filter(user=user, content_owner__isnull=False).values("content_owner_id")
     return Report.objects.filter(content_owner_id__in=owners)
+
+
+def reports_of_owner_visible_to(*, user, owner_id: str) -> bool:
+    """Whether the user sees this owner's reports and its Reporting API pulls (reports_visible_to's rule)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or Membership.objects.filter(user=user, content_owner_id=owner_id).exists()
+
+
+def reports_pull_outcome_of(*, owner_id: str) -> ReportsPullOutcome | None:
+    """What the owner's last Reporting API pull found; None when it was never pulled."""
+    return ReportsPullOutcome.objects.filter(content_owner_id=owner_id).first()
 
 
 def report_owners_importable_by(*, user) -> QuerySet[ContentOwner]:

@@ -25,8 +25,8 @@ from core.audit.models import AuditEvent
 from core.audit.services import audit_event_record
 from reports import s3
 from reports.counters import RUN_COUNTERS
-from reports.events import ReportProgress, publish_processing_update
-from reports.models import Report, ReportRowError
+from reports.events import ReportProgress, publish_processing_update, publish_reports_pull_finished
+from reports.models import Report, ReportRowError, ReportsPullOutcome
 from reports.parsing import ReportFileError, RowError, write_failed_rows
 from reports.pipeline import ReportRun, SourceError, Superseded, new_run_token
 from reports.selectors import report_owners_importable_by, report_s3_folders
@@ -432,6 +432,38 @@ def _audit_finished(report: Report) -> None:
         new={"status": report.status, **{name: getattr(report, name) for name in RUN_COUNTERS}},
         extra={"source": report.source, "dry_run": report.dry_run, "message": report.message[:2000]},
     )
+
+
+# ---------------------------------------------------------------------------- Reporting API pulls
+
+# Who the audit log names for a pull's outcome: the task (a button or the scheduler queued it) or
+# the command.
+REPORTS_PULL_ACTOR = "Reporting API pull"
+
+
+def reports_pull_outcome_record(
+    *, owner_id: str, summary: str, failed: bool, actor_label: str = REPORTS_PULL_ACTOR
+) -> ReportsPullOutcome:
+    """Keep what a pull found for one owner (its page shows it), audit it, tell the owner's members."""
+    with transaction.atomic():
+        old = ReportsPullOutcome.objects.select_for_update().filter(content_owner_id=owner_id).first()
+        outcome, _ = ReportsPullOutcome.objects.update_or_create(
+            content_owner_id=owner_id,
+            defaults={"finished_at": timezone.now(), "summary": summary, "failed": failed},
+        )
+        audit_event_record(
+            event_type=AuditEvent.Type.REPORTS_PULLED,
+            actor_label=actor_label,
+            content_owner_id=owner_id,
+            object_type="content_owner",
+            object_id=owner_id,
+            object_repr=owner_id,
+            old=None if old is None else {"summary": old.summary, "failed": old.failed},
+            new={"summary": summary, "failed": failed},
+            extra={"finished_at": outcome.finished_at.isoformat()},
+        )
+        publish_reports_pull_finished(outcome)
+    return outcome
 
 
 # ---------------------------------------------------------------------------- failed rows

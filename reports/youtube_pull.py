@@ -60,7 +60,7 @@ from django.utils import timezone
 
 from channels_app.models import ContentOwner
 from core.tasks_reaper import StaleTaskHandler
-from reports.services import report_create_from_youtube
+from reports.services import report_create_from_youtube, reports_pull_outcome_record
 from syncs.models import YouTubeCredential, YouTubeReportFile
 from syncs.youtube.errors import (
     CredentialUnreadable,
@@ -126,6 +126,10 @@ class OwnerPull:
     error: str = ""  # the owner could not be pulled at all
     waiting_until: datetime | None = None  # quota: try again after this
 
+    @property
+    def ok(self) -> bool:
+        return not (self.error or self.failed or self.waiting)
+
     def summary(self, *, dry_run: bool = False) -> str:
         if self.error:
             return f"{self.owner_id}: {self.error}"
@@ -179,7 +183,7 @@ class ReportsPullResult:
 
     @property
     def ok(self) -> bool:
-        return not any(owner.error or owner.failed or owner.waiting for owner in self.owners)
+        return all(owner.ok for owner in self.owners)
 
     def summary(self) -> str:
         if not self.owners:
@@ -682,6 +686,11 @@ def youtube_reports_pull(
             owner, dry_run=dry_run, only_newest=only_newest, enqueue=enqueue, progress=progress, result=result
         )
         logger.info("Reporting API pull %s", pulled.summary(dry_run=dry_run))
+        if not dry_run:
+            # The owner's page shows it, also when nothing was found: a person clicked and waits.
+            reports_pull_outcome_record(
+                owner_id=pulled.owner_id, summary=pulled.summary(), failed=not pulled.ok
+            )
         result.owners.append(pulled)
     return result
 

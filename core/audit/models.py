@@ -32,6 +32,7 @@ class AuditEvent(models.Model):
             "Approval withdrawn (edited after approval)",
         )
         REPORT_IMPORTED = "report.imported", "Report import finished"
+        REPORTS_PULLED = "reports.pulled", "Reports fetched from YouTube"
         CREDENTIAL_STATUS_CHANGED = "credential.status_changed", "YouTube connection status changed"
         MEMBERSHIP_ADDED = "membership.added", "Membership added"
         MEMBERSHIP_CHANGED = "membership.changed", "Membership changed"
