@@ -157,10 +157,11 @@ def publish_processing_update(report: Report, **numbers) -> None:
 
 def reports_pull_line(outcome: ReportsPullOutcome | None) -> str:
     """The owner page's line about the last pull: rendered with the page and sent in the frame, so
-    a live update reads as a reload would (the time as the admin shows times, see report_times_shown)."""
+    a live update reads as a reload would. To the second, as the YouTube connection's times are
+    written to the minute: a second click a minute later must visibly change the line."""
     if outcome is None:
         return "Last fetch from YouTube: Never fetched"
-    shown = formats.localize(timezone.template_localtime(outcome.finished_at))
+    shown = timezone.localtime(outcome.finished_at).strftime("%Y-%m-%d %H:%M:%S %Z")
     return f"Last fetch from YouTube: {shown} — {outcome.summary}"
 
 

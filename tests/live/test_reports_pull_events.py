@@ -4,6 +4,7 @@
 
 import pytest
 
+from reports.models import ReportsPullOutcome
 from reports.youtube_pull import youtube_reports_pull
 
 from .conftest import connected, frames, in_thread, of_type, transactional
@@ -23,8 +24,11 @@ async def test_a_pull_that_finds_nothing_reaches_alice_and_not_charlie(
     (finished,) = of_type(await frames(alice_socket), "reports_pull_finished")
     assert finished["content_owner_id"] == "owner-a" and finished["failed"] is False
     assert finished["summary"] == "owner-a: 0 new reports listed; imported nothing."
-    assert finished["line"].startswith("Last fetch from YouTube: ")
-    assert finished["line"].endswith(" — owner-a: 0 new reports listed; imported nothing.")
+    outcome = await in_thread(ReportsPullOutcome.objects.get)()
+    assert finished["line"] == (
+        f"Last fetch from YouTube: {outcome.finished_at:%Y-%m-%d %H:%M:%S} UTC — "
+        "owner-a: 0 new reports listed; imported nothing."
+    )
     assert of_type(await frames(charlie_socket), "reports_pull_finished") == []
     await alice_socket.disconnect()
     await charlie_socket.disconnect()

@@ -96,8 +96,12 @@ def test_the_owner_page_says_never_fetched_then_what_the_last_fetch_found(emulat
 
     assert "Last fetch from YouTube: Never fetched" in before
     assert "ytcms/live-reports-pull.js" in before
+    finished_at = ReportsPullOutcome.objects.get().finished_at
     assert 'id="ytcms-reports-pull"' in after and 'data-content-owner="owner-a"' in after
-    assert "— owner-a: 0 new reports listed; imported nothing." in after
+    assert (
+        f"Last fetch from YouTube: {finished_at:%Y-%m-%d %H:%M:%S} UTC — "
+        "owner-a: 0 new reports listed; imported nothing."
+    ) in after
 
 
 def test_the_button_says_the_result_will_appear_on_the_page(emulator, connected, alice, client):
