@@ -125,3 +125,15 @@ def test_charlie_can_neither_see_alices_owner_page_nor_fetch_for_it(emulator, co
     assert page.status_code == 404 and fetch.status_code == 404
     assert "imported nothing" not in page.content.decode()
     assert "Never fetched" in owner_page(client, charlie, "owner-b").content.decode()  # his own owner
+
+
+def test_a_pull_waiting_for_quota_records_the_wait_as_not_ok(emulator, connected, settings):
+    publish(emulator)
+    # Listing takes the day's two units (jobs.list, reports.list); the download finds none left.
+    settings.YOUTUBE_DAILY_QUOTA, settings.YOUTUBE_QUOTA_RESERVE = 2, 0
+
+    youtube_reports_pull(owner_id="owner-a")
+
+    outcome = ReportsPullOutcome.objects.get()
+    assert outcome.failed and "not downloaded, quota exhausted until " in outcome.summary
+    assert not Report.objects.exists()
