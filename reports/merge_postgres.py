@@ -233,7 +233,11 @@ def _build_new_videos_sql() -> tuple[str, list]:
     # ... and when the read-only values and the ISRC / custom id fill change nothing either, the
     # video is left out of the result altogether: an unchanged video costs one comparison.
     same_rest = " AND ".join(
-        [f"(c.r_{n} IS NULL OR c.r_{n} IS NOT DISTINCT FROM o.o_{n})" for n in REPORT_READONLY]
+        [
+            f"(c.r_{n} IS NULL OR c.r_{n} IS NOT DISTINCT FROM o.o_{n})"
+            for n in REPORT_READONLY
+            if n not in REPORT_STATISTICS
+        ]
         + [
             "(o.o_isrc <> '' OR COALESCE(c.r_isrc, '') = '')",
             "(o.o_custom_id <> '' OR COALESCE(c.r_custom_id, '') = '')",
@@ -309,16 +313,30 @@ def _build_new_videos_sql() -> tuple[str, list]:
                         ELSE o.o_search_keywords END AS n_search_keywords
             OFFSET 0
         ) p
+        WHERE NOT c.counters_only
         UNION ALL {new_rows}
     """
     # Positional parameters must be appended in the order they appear in the text.
     sql = sql.replace("{fresh_values}", ", ".join(fresh[n](n) for n in compared))
-    # The cheap test first: most videos of a re-import leave the merge here.
+    same_counters = " AND ".join(
+        f"(c.r_{n} IS NULL OR c.r_{n} IS NOT DISTINCT FROM v.{_column(n)})" for n in REPORT_STATISTICS
+    )
+    # The cheap test first: most videos of a re-import leave the merge here. Of the rest, those
+    # whose only change is their counters (views on every video of a daily report) are marked
+    # counters_only: the full computation above would give them back their catalogue values, so
+    # they skip it and get their counters written straight (_UPDATE_COUNTERS_SQL). A preview lists
+    # counters too, so %(counters_apart)s is false while a dry run fills its preview.
     changing_sql = f"""
         CREATE TEMP TABLE {CHANGING_VIDEOS} AS
-        SELECT c.* FROM {CHUNK_VIDEOS} c LEFT JOIN videos_video v ON v.id = c.video_id
-        WHERE NOT COALESCE(v.id IS NOT NULL AND v.remote_snapshot IS NOT NULL AND {on_columns(same_writable)}
-                           AND {on_columns(same_rest)}, false)
+        SELECT *, catalogue_same AND %(counters_apart)s AS counters_only FROM (
+            SELECT c.*, v.xmin::text AS k_xmin,
+                   COALESCE(v.id IS NOT NULL AND v.remote_snapshot IS NOT NULL AND {on_columns(same_writable)}
+                            AND {on_columns(same_rest)}, false) AS catalogue_same,
+                   COALESCE({same_counters}, false) AS counters_same
+            FROM {CHUNK_VIDEOS} c LEFT JOIN videos_video v ON v.id = c.video_id
+            OFFSET 0
+        ) k
+        WHERE NOT (catalogue_same AND counters_same)
     """
     return changing_sql, sql, params
 
@@ -367,6 +385,18 @@ def _build_update_videos_sql() -> str:
     return (
         f"UPDATE videos_video v SET {', '.join(sets)} FROM {NEW_VIDEOS} n "
         "WHERE v.id = n.video_id AND n.existed AND n.catalogue_changed AND v.xmin::text = n.o_xmin"
+    )
+
+
+def _build_update_counters_sql() -> str:
+    """The counters of the chunk's counters_only videos, straight from the report (see changing_sql).
+
+    The same write as _UPDATE_STATISTICS_SQL, without computing the rest of the video's state.
+    """
+    sets = ", ".join(f"{_column(n)} = COALESCE(c.r_{n}, v.{_column(n)})" for n in REPORT_STATISTICS)
+    return (
+        f"UPDATE videos_video v SET {sets} FROM {CHANGING_VIDEOS} c WHERE v.id = c.video_id "
+        "AND c.counters_only AND v.xmin::text = c.k_xmin"
     )
 
 
@@ -443,6 +473,7 @@ _INSERT_VIDEOS_SQL = _named(*_build_insert_videos_sql(fresh=False))
 _INSERT_FRESH_VIDEOS_SQL = _named(*_build_insert_videos_sql(fresh=True))
 _UPDATE_VIDEOS_SQL = _build_update_videos_sql()
 _UPDATE_STATISTICS_SQL = _build_update_statistics_sql()
+_UPDATE_COUNTERS_SQL = _build_update_counters_sql()
 _INSERT_CHANNELS_SQL = _named(
     *_insert_sql(
         Channel,
@@ -507,8 +538,29 @@ _INSERT_CLAIMS_SQL = _named(
 )
 
 
+# Statements longer than psycopg's cache (MAX_CACHED_STATEMENT_LENGTH, 4 KB) are parsed for
+# their placeholders on every execute: ~13 ms for the new-videos statement, which every chunk of
+# a daily report runs. Their parameters are the run's constants (owner, fetch time, defaults), so
+# each is rendered with its literals once per run and sent as it is.
+RENDER_MIN_CHARS = 4096
+RENDERED_MAX = 64
+_rendered: dict = {}
+
+
 def _run(cursor, sql: str, params=None):
     """Execute several statements in one round trip; the cursor is left on the last one's result."""
+    if isinstance(params, dict) and len(sql) > RENDER_MIN_CHARS:
+        try:
+            key = (sql, tuple(sorted(params.items())))
+            text = _rendered.get(key)
+        except TypeError:  # a list among the values: not a run's constant
+            key = text = None
+        if key is not None:
+            if text is None:
+                if len(_rendered) >= RENDERED_MAX:
+                    _rendered.clear()
+                text = _rendered[key] = cursor.cursor.mogrify(sql, params)
+            sql, params = text, None
     cursor.execute(sql, params)
     while cursor.nextset():
         pass
@@ -669,6 +721,61 @@ def bulk_indexes_restore(*, workers: int = BULK_RESTORE_WORKERS) -> int:
     return total
 
 
+# The ownership the feeder's scope checks need (pipeline.ReportRun), for a whole chunk in one
+# statement: the rules of videos.selectors (claim_ids_of_other_owners, asset_ids_of_other_owners)
+# written as SQL over arrays of ids. Their ORM form costs a query per 900 ids per kind, each
+# compiled by Django (~1 s of a 3.4 s daily report of 20,000 videos, in the parsing thread).
+# tests/reports/test_ingest_scope_postgres.py checks both forms agree.
+_CHUNK_OWNERS_SQL = """
+    SELECT 'video', v.id, ch.content_owner_id FROM videos_video v
+    JOIN channels_app_channel ch ON ch.id = v.channel_id WHERE v.id = ANY(%(videos)s::text[])
+    UNION ALL
+    SELECT 'channel', ch.id, ch.content_owner_id FROM channels_app_channel ch WHERE ch.id = ANY(%(channels)s::text[])
+    UNION ALL
+    SELECT 'claim', c.id, NULL FROM videos_claim c
+    JOIN videos_video v ON v.id = c.video_id JOIN channels_app_channel ch ON ch.id = v.channel_id
+    WHERE c.id = ANY(%(claims)s::text[]) AND ch.content_owner_id IS DISTINCT FROM %(owner_id)s
+    UNION ALL
+    SELECT 'asset', a.id, NULL FROM videos_asset a
+    WHERE a.id = ANY(%(assets)s::text[]) AND CASE
+        WHEN a.content_owner_id IS NOT NULL THEN a.content_owner_id <> %(owner_id)s
+        ELSE EXISTS (
+            SELECT 1 FROM videos_claim c
+            JOIN videos_video v ON v.id = c.video_id JOIN channels_app_channel ch ON ch.id = v.channel_id
+            WHERE c.asset_id = a.id AND ch.content_owner_id IS DISTINCT FROM %(owner_id)s)
+    END
+"""
+
+
+def chunk_owners(
+    *, owner_id: str | None, video_ids, channel_ids, claim_ids, asset_ids
+) -> tuple[dict[str, str | None], dict[str, str | None], set[str], set[str]]:
+    """Owners of a chunk's ids in one round trip: (video -> owner, channel -> owner for those that
+    exist, claims of other owners, assets of other owners). Claims and assets are checked only
+    with an owner_id (videos.selectors decides the same)."""
+    params = {
+        "owner_id": owner_id,
+        "videos": list(video_ids),
+        "channels": list(channel_ids),
+        "claims": list(claim_ids) if owner_id is not None else [],
+        "assets": list(asset_ids) if owner_id is not None else [],
+    }
+    found: dict[str, dict] = {"video": {}, "channel": {}, "claim": {}, "asset": {}}
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Primary-key probes whatever the statistics say (see _plan_for): during a first import
+        # they still describe the empty table, and a scan per chunk would read the whole catalogue.
+        _run(cursor, _plan_for("probes") + "SET LOCAL enable_seqscan = off")
+        cursor.execute(_CHUNK_OWNERS_SQL, params)
+        for kind, key, owner in cursor.fetchall():
+            found[kind][key] = owner
+        _run(
+            cursor,
+            "SET LOCAL enable_seqscan = DEFAULT; SET LOCAL enable_hashjoin = DEFAULT; "
+            "SET LOCAL enable_mergejoin = DEFAULT; SET LOCAL enable_nestloop = DEFAULT",
+        )
+    return found["video"], found["channel"], set(found["claim"]), set(found["asset"])
+
+
 def catalogue_video_estimate() -> int:
     """Rows in videos_video: the planner's estimate, counted when the table was never analysed."""
     with connection.cursor() as cursor:
@@ -774,10 +881,12 @@ def merge_chunk(rows: list[tuple], ctx: MergeContext, *, incomplete_videos=froze
                 cursor,
                 f"""{_CHANGING_VIDEOS_SQL}; {sql};
                     SELECT count(*) FILTER (WHERE NOT existed), count(*) FILTER (WHERE existed AND changed),
-                           (SELECT count(*) FROM {CHUNK_VIDEOS}) FROM {NEW_VIDEOS}""",
-                {**named, **params},
+                           (SELECT count(*) FROM {CHUNK_VIDEOS}),
+                           (SELECT count(*) FROM {CHANGING_VIDEOS} WHERE counters_only) FROM {NEW_VIDEOS}""",
+                {**named, **params, "counters_apart": not ctx.preview_room},
             )
-            result.videos_created, result.videos_updated, chunk_videos = cursor.fetchone()
+            result.videos_created, result.videos_updated, chunk_videos, counters_only = cursor.fetchone()
+            result.videos_updated += counters_only
             result.videos_unchanged = chunk_videos - result.videos_created - result.videos_updated
         if ctx.preview_room:
             result.preview = _preview(cursor, ctx.preview_room)
@@ -790,6 +899,9 @@ def merge_chunk(rows: list[tuple], ctx: MergeContext, *, incomplete_videos=froze
             updated = cursor.rowcount
             _run(cursor, _UPDATE_STATISTICS_SQL)
             updated += cursor.rowcount
+            if counters_only:
+                _run(cursor, _UPDATE_COUNTERS_SQL)
+                updated += cursor.rowcount
             if updated != result.videos_updated:
                 raise ConcurrentChange(f"{result.videos_updated - updated} videos changed during the merge")
 
@@ -863,10 +975,11 @@ def merge_chunk(rows: list[tuple], ctx: MergeContext, *, incomplete_videos=froze
                 cursor,
                 f"""
                 {_plan_for("temporary")}
-                SELECT count(*) FILTER (WHERE COALESCE(n.changed, false) OR COALESCE(c.changed, false)
-                                              OR COALESCE(a.changed, false)),
+                SELECT count(*) FILTER (WHERE COALESCE(n.changed, false) OR k.video_id IS NOT NULL
+                                              OR COALESCE(c.changed, false) OR COALESCE(a.changed, false)),
                        count(*)
                 FROM {STAGE} s LEFT JOIN {NEW_VIDEOS} n ON n.video_id = s.video_id
+                LEFT JOIN {CHANGING_VIDEOS} k ON k.video_id = s.video_id AND k.counters_only
                 LEFT JOIN {NEW_CLAIMS} c ON c.id = s.claim_id
                 LEFT JOIN {NEW_ASSETS} a ON a.id = s.asset_id
                 """,

@@ -422,34 +422,44 @@ class ReportRun:
     def _reject_out_of_scope(self, chunk: Chunk, raws: dict[int, list]) -> None:
         owner_id = self.owner_id
         rows = chunk.rows
+        unknown: set = set()
         if owner_id is not None:
             unknown = {
                 row[CHANNEL] for row in rows if row[CHANNEL] and row[CHANNEL] not in self.channel_owners
             }
             if len(self.channel_owners) + len(unknown) > CHANNEL_CACHE_MAX:
                 self.channel_owners.clear()
-            found = {}
-            for batch in _batches(unknown):
-                found.update(Channel.objects.filter(pk__in=batch).values_list("pk", "content_owner_id"))
-            for channel_id in unknown:
-                self.channel_owners[channel_id] = found[channel_id] if channel_id in found else _NEW_CHANNEL
         lacking_channel = any(not row[CHANNEL] for row in rows)
         if lacking_channel and self._merger is not None:
             self._merger.drain()  # videos created by earlier chunks must be visible to the lookup
-        looked_up = [row[VIDEO] for row in rows if owner_id is not None or not row[CHANNEL]]
-        existing: dict[str, str | None] = {}
-        for batch in _batches(set(looked_up)):
-            existing.update(Video.objects.filter(pk__in=batch).values_list("pk", "channel__content_owner_id"))
-        foreign_claims: set[str] = set()
-        foreign_assets: set[str] = set()
-        if owner_id is not None:
-            # Both merges write claims and assets by id alone: another owner's must never reach them.
-            foreign_claims = claim_ids_of_other_owners(
-                owner_id=owner_id, claim_ids=(row[CLAIM_ID] for row in rows if row[CLAIM_ID])
+        looked_up = {row[VIDEO] for row in rows if owner_id is not None or not row[CHANNEL]}
+        # Both merges write claims and assets by id alone: another owner's must never reach them.
+        claim_ids = {row[CLAIM_ID] for row in rows if row[CLAIM_ID]} if owner_id is not None else set()
+        asset_ids = {row[ASSET_ID] for row in rows if row[ASSET_ID]} if owner_id is not None else set()
+        if self.engine == "sql":
+            existing, found, foreign_claims, foreign_assets = merge_postgres.chunk_owners(
+                owner_id=owner_id,
+                video_ids=looked_up,
+                channel_ids=unknown,
+                claim_ids=claim_ids,
+                asset_ids=asset_ids,
             )
-            foreign_assets = asset_ids_of_other_owners(
-                owner_id=owner_id, asset_ids=(row[ASSET_ID] for row in rows if row[ASSET_ID])
-            )
+        else:
+            found = {}
+            for batch in _batches(unknown):
+                found.update(Channel.objects.filter(pk__in=batch).values_list("pk", "content_owner_id"))
+            existing: dict[str, str | None] = {}
+            for batch in _batches(looked_up):
+                existing.update(
+                    Video.objects.filter(pk__in=batch).values_list("pk", "channel__content_owner_id")
+                )
+            foreign_claims: set[str] = set()
+            foreign_assets: set[str] = set()
+            if owner_id is not None:
+                foreign_claims = claim_ids_of_other_owners(owner_id=owner_id, claim_ids=claim_ids)
+                foreign_assets = asset_ids_of_other_owners(owner_id=owner_id, asset_ids=asset_ids)
+        for channel_id in unknown:
+            self.channel_owners[channel_id] = found[channel_id] if channel_id in found else _NEW_CHANNEL
         kept = []
         for row in rows:
             reason = column = value = None

@@ -218,3 +218,50 @@ def test_new_videos_naming_an_existing_asset_and_claim_write_what_the_reference_
     assert counts["assets_created"] == counts["claims_upserted"] - 1  # the asset existed, its claim moved
     claim = Claim.objects.get(pk=row.claim["id"])
     assert (claim.video_id, claim.status) == (row.video_id, "active")
+
+
+@pytest.mark.django_db
+def test_a_next_day_report_writes_what_the_reference_writes_with_counters_apart(
+    generated, settings, monkeypatch, tmp_path
+):
+    """Day 2 (new views on every video, new comments, a few titles, a pending edit, a drift): the
+    videos whose only change is their counters take the counters-only path, and the catalogue and
+    every count are what the ORM merge gives."""
+    from tests.reports.test_ingest_daily import rewrite  # noqa: PLC0415  (a helper of that module)
+
+    settings.REPORTS_CHUNK_ROWS = 97
+    day1 = generated("counters.csv", videos=400, seed=43, bad_rate=0)
+    user = get_user_model().objects.create_user("editor")
+
+    def next_day(row):
+        row["views"] = str(int(row["views"] or 0) + 17)
+        if row["video_id"][-1] in "AB":
+            row["comments"] = str(int(row["comments"] or 0) + 2)
+        if row["video_id"][-1] in "xyz":
+            row["video_title"] += " (day 2)"
+
+    day2 = rewrite(day1, tmp_path / "counters_day2.csv", next_day)
+
+    def run(engine):
+        for model in (Claim, Video, Asset, Policy, Channel):
+            model.objects.all().delete()
+        settings.REPORTS_MERGE_ENGINE = engine
+        import_file(day1)
+        edited = Video.objects.order_by("pk")[:6]
+        for video in edited[:3]:
+            video_update(video=video, changes={"title": f"Ours {video.pk}"}, user=user)
+        Video.objects.filter(pk__in=[video.pk for video in edited[3:]]).update(
+            drifted_fields=["description"], has_drift=True
+        )
+        statements = []
+        report = _import_watching_statements(day2, monkeypatch, statements.append)
+        assert report.status == Report.Status.DONE, report.message
+        assert_accounted(report)
+        return report_counts(report), catalogue_dump(), statements
+
+    python_counts, python_dump, _ = run("python")
+    sql_counts, sql_dump, statements = run("auto")
+    assert sql_counts == python_counts
+    assert sql_dump == python_dump
+    assert python_counts["videos_updated"] > 300 and python_counts["rows_imported"] > 300
+    assert statements.count(merge_postgres._UPDATE_COUNTERS_SQL) >= 3  # the counters-only path ran
