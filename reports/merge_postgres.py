@@ -809,13 +809,20 @@ def chunk_owners(
     with transaction.atomic(), connection.cursor() as cursor:
         # Primary-key probes whatever the statistics say (see _plan_for): during a first import
         # they still describe the empty table, and a scan per chunk would read the whole catalogue.
-        _run(cursor, _plan_for("probes") + "SET LOCAL enable_seqscan = off")
+        # No parallel workers: with 10,000 claim ids the planner launched two for the claims' part,
+        # each costing more to start than its share of the probes, on the cores the merge needs.
+        _run(
+            cursor,
+            _plan_for("probes")
+            + "SET LOCAL enable_seqscan = off; SET LOCAL max_parallel_workers_per_gather = 0",
+        )
         cursor.execute(_CHUNK_OWNERS_SQL, params)
         for kind, key, owner in cursor.fetchall():
             found[kind][key] = owner
         _run(
             cursor,
-            "SET LOCAL enable_seqscan = DEFAULT; SET LOCAL enable_hashjoin = DEFAULT; "
+            "SET LOCAL enable_seqscan = DEFAULT; SET LOCAL max_parallel_workers_per_gather = DEFAULT; "
+            "SET LOCAL enable_hashjoin = DEFAULT; "
             "SET LOCAL enable_mergejoin = DEFAULT; SET LOCAL enable_nestloop = DEFAULT",
         )
     return found["video"], found["channel"], set(found["claim"]), set(found["asset"])
