@@ -7,7 +7,12 @@ from datetime import datetime
 from django.utils import timezone
 
 from syncs.changesets.quota_plan import LIST_UNITS, UPDATE_UNITS, quota_remaining_today, videos_fitting
-from syncs.changesets.selectors import changeset_items_visible_to
+from syncs.changesets.selectors import (
+    AlsoWaiting,
+    changeset_also_waiting_summary,
+    changeset_items_also_waiting,
+    changeset_items_visible_to,
+)
 from syncs.models import ChangeSet, ChangeSetItem
 from syncs.youtube.mapping import VIDEO_IDS_PER_CALL
 from syncs.youtube.quota_clock import next_quota_reset
@@ -20,6 +25,8 @@ from videos.validation import Violation
 class PreviewRow:
     item: ChangeSetItem
     violations: list[Violation] = field(default_factory=list)
+    # The same video and field waiting in another change set with another value.
+    also_waiting: list[AlsoWaiting] = field(default_factory=list)
 
 
 @dataclass
@@ -53,6 +60,20 @@ class ChangeSetPreview:
         return [row for row in self.rows if row.violations]
 
     @property
+    def also_waiting(self) -> list[PreviewRow]:
+        return [row for row in self.rows if row.also_waiting]
+
+    @property
+    def also_waiting_videos(self) -> int:
+        return len({row.item.video_id for row in self.also_waiting})
+
+    @property
+    def also_waiting_summary(self) -> str:
+        return changeset_also_waiting_summary(
+            also_waiting={row.item.pk: row.also_waiting for row in self.also_waiting}
+        )
+
+    @property
     def days_needed(self) -> int:
         """Pacific days the push spans: today's remaining budget first, then whole days."""
         if self.quota_units == 0:
@@ -80,6 +101,7 @@ def changeset_preview(*, changeset: ChangeSet, user=None, now: datetime | None =
     by_video: dict[str, list[ChangeSetItem]] = {}
     for item in items:
         by_video.setdefault(item.video_id, []).append(item)
+    also_waiting = changeset_items_also_waiting(changeset=changeset, items=items, user=user)
     rows = []
     for video_items in by_video.values():
         video = video_items[0].video
@@ -90,7 +112,13 @@ def changeset_preview(*, changeset: ChangeSet, user=None, now: datetime | None =
         }
         violations = video_validate_changes(video=video, changes=changes) if changes else []
         for item in video_items:
-            rows.append(PreviewRow(item=item, violations=[v for v in violations if v.field == item.field]))
+            rows.append(
+                PreviewRow(
+                    item=item,
+                    violations=[v for v in violations if v.field == item.field],
+                    also_waiting=also_waiting.get(item.pk, []),
+                )
+            )
     to_push = {
         item.video_id
         for item in items

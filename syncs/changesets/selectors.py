@@ -1,6 +1,7 @@
 """Reads of change sets: who may see and act on which."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet
@@ -199,3 +200,93 @@ def video_changeset_marks(*, videos: Mapping[str, Video]) -> dict[str, set[str]]
         else:
             found[video_id].add("pushing")
     return found
+
+
+# A change set that may still write to YouTube, and an item of it that has not been written yet: two
+# of these holding one video's field with different values overwrite each other, whichever goes last.
+CHANGESET_WAITING_STATUSES = (
+    ChangeSet.Status.DRAFT,
+    ChangeSet.Status.APPROVED,
+    ChangeSet.Status.QUEUED,
+    ChangeSet.Status.PUSHING,
+)
+WAITING_ITEM_STATUSES = (
+    ChangeSetItem.Status.PENDING,
+    ChangeSetItem.Status.DEFERRED,
+    ChangeSetItem.Status.PUSHING,
+    ChangeSetItem.Status.CONFLICT,
+)
+
+
+@dataclass(frozen=True)
+class AlsoWaiting:
+    """Another change set's item of the same video and field, with another new value."""
+
+    item: ChangeSetItem  # this change set's item
+    other: ChangeSetItem  # the other change set's (its .changeset is loaded)
+
+
+def changeset_items_also_waiting(
+    *, changeset: ChangeSet, items: Iterable[ChangeSetItem], user=None
+) -> dict[int, list[AlsoWaiting]]:
+    """For these items of the change set ({item pk: …}), the items of OTHER waiting change sets
+    (draft, approved, queued, pushing) holding the same video and field with another value, oldest
+    change set first; only change sets `user` may see (every one when None: the push command).
+
+    Pushing both writes one value over the other (or the second meets a conflict): a person must
+    choose. Items already written or skipped wait for nothing, so they have none.
+    """
+    waiting = {(item.video_id, item.field): item for item in items if item.status in WAITING_ITEM_STATUSES}
+    if not waiting:
+        return {}
+    mine = ChangeSetItem.objects.filter(
+        changeset=changeset,
+        video_id=OuterRef("video_id"),
+        field=OuterRef("field"),
+        status__in=WAITING_ITEM_STATUSES,
+    )
+    others = (
+        ChangeSetItem.objects.filter(
+            Exists(mine), changeset__status__in=CHANGESET_WAITING_STATUSES, status__in=WAITING_ITEM_STATUSES
+        )
+        .exclude(changeset=changeset)
+        .select_related("changeset")
+        .order_by("changeset__created_at", "changeset_id", "video_id", "field")
+    )
+    if user is not None:
+        others = others.filter(changeset__in=changesets_visible_to(user=user))
+    found: dict[int, list[AlsoWaiting]] = {}
+    for other in others:
+        item = waiting.get((other.video_id, other.field))
+        if item is not None and other.new_value != item.new_value:
+            found.setdefault(item.pk, []).append(AlsoWaiting(item=item, other=other))
+    return found
+
+
+def changeset_also_waiting_sets(
+    *, also_waiting: Mapping[int, list[AlsoWaiting]]
+) -> list[tuple[ChangeSet, int]]:
+    """The other change sets these overlaps name, oldest first, each with how many videos it shares."""
+    videos_by_set: dict[int, set[str]] = {}
+    sets: dict[int, ChangeSet] = {}
+    for overlaps in also_waiting.values():
+        for overlap in overlaps:
+            sets[overlap.other.changeset_id] = overlap.other.changeset
+            videos_by_set.setdefault(overlap.other.changeset_id, set()).add(overlap.item.video_id)
+    ordered = sorted(sets.values(), key=lambda other: (other.created_at, other.pk))
+    return [(other, len(videos_by_set[other.pk])) for other in ordered]
+
+
+def changeset_also_waiting_summary(*, also_waiting: Mapping[int, list[AlsoWaiting]]) -> str:
+    """One sentence for the person approving or pushing: how many videos wait elsewhere, and where
+    ("" when none): '3 videos are also waiting in change set #4 “…” with other values: …'."""
+    sets = changeset_also_waiting_sets(also_waiting=also_waiting)
+    if not sets:
+        return ""
+    videos = len({overlap.item.video_id for overlaps in also_waiting.values() for overlap in overlaps})
+    named = ", ".join(f"#{other.pk} “{other}”" for other, _ in sets)
+    return (
+        f"{videos:,} video{'s are' if videos != 1 else ' is'} also waiting in change "
+        f"set{'s' if len(sets) > 1 else ''} {named} with other values: whichever is pushed later "
+        "overwrites the other (or stops in a conflict). Remove the item from one of them to choose."
+    )
