@@ -401,9 +401,11 @@ class ChangeSetAdmin(StaffReadOnlyAdmin):
             if verb == "approve":
                 changeset_approve(changeset=changeset, user=request.user)
                 self.message_user(request, "Approved.", messages.SUCCESS)
+                self.warn_also_waiting(request, changeset)
             elif verb == "push":
                 changeset_queue(changeset=changeset, user=request.user)
                 self.message_user(request, "Queued: the push runs in the background.", messages.SUCCESS)
+                self.warn_also_waiting(request, changeset)
             else:
                 target = changeset_revert(changeset=changeset, user=request.user)
                 self.message_user(
@@ -412,6 +414,12 @@ class ChangeSetAdmin(StaffReadOnlyAdmin):
         except ChangeSetError as error:
             self.message_user(request, str(error), messages.ERROR)
         return HttpResponseRedirect(reverse("admin:syncs_changeset_change", args=[target.pk]))
+
+    def warn_also_waiting(self, request, changeset: ChangeSet) -> None:
+        """Approving or pushing is allowed, but not silently over another change set's values."""
+        summary = changeset_preview(changeset=changeset, user=request.user).also_waiting_summary
+        if summary:
+            self.message_user(request, summary, messages.WARNING)
 
     def changeset_schedule_view(self, request, object_id):
         """Schedule push…: a date, a time and a time zone; the push runs then (release day, #19)."""

@@ -51,6 +51,8 @@ from syncs.changesets.release import (
 )
 from syncs.changesets.selectors import (
     changeset_action_refusal,
+    changeset_also_waiting_sets,
+    changeset_items_also_waiting,
     changeset_items_visible_to,
     changeset_open_drafts_of,
     changesets_visible_to,
@@ -138,8 +140,22 @@ def _detail(changeset: ChangeSet, user) -> dict:
         items=ChangeSetItemSerializer(items[:INLINE_ITEMS], many=True).data,
         items_truncated=len(items) > INLINE_ITEMS,
         conflicts=ChangeSetItemSerializer(conflicts, many=True).data,
+        also_waiting=_also_waiting_sets(
+            changeset_items_also_waiting(
+                changeset=changeset,
+                items=visible.only("pk", "video_id", "field", "status", "new_value"),
+                user=user,
+            )
+        ),
     )
     return data
+
+
+def _also_waiting_sets(also_waiting) -> list[dict]:
+    return [
+        {"changeset": other.pk, "title": str(other), "status": other.status, "videos": videos}
+        for other, videos in changeset_also_waiting_sets(also_waiting=also_waiting)
+    ]
 
 
 def _state_error(error: ChangeSetError) -> Exception:
@@ -256,6 +272,18 @@ PREVIEW_EXAMPLE = OpenApiExample(
             }
         ],
         "violations_truncated": False,
+        "also_waiting": [
+            {
+                "item": 902,
+                "video": "a1song00002",
+                "field": "description",
+                "changeset": 9,
+                "other_item": 1204,
+                "other_value": "New footer text",
+            }
+        ],
+        "also_waiting_truncated": False,
+        "also_waiting_sets": [{"changeset": 9, "title": "Footer v3", "status": "draft", "videos": 1}],
     },
     response_only=True,
     status_codes=["200"],
@@ -406,6 +434,7 @@ class ChangeSetViewSet(
             for row in preview.invalid
             for violation in row.violations
         ]
+        also_waiting = [overlap for row in preview.also_waiting for overlap in row.also_waiting]
         body = {
             "changeset": changeset,
             "videos": preview.videos,
@@ -421,6 +450,11 @@ class ChangeSetViewSet(
             "resets_at": preview.resets_at,
             "violations": violations[:PREVIEW_VIOLATIONS],
             "violations_truncated": len(violations) > PREVIEW_VIOLATIONS,
+            "also_waiting": also_waiting[:PREVIEW_VIOLATIONS],
+            "also_waiting_truncated": len(also_waiting) > PREVIEW_VIOLATIONS,
+            "also_waiting_sets": _also_waiting_sets(
+                {row.item.pk: row.also_waiting for row in preview.also_waiting}
+            ),
         }
         return Response(ChangeSetPreviewSerializer(body).data)
 

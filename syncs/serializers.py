@@ -93,6 +93,13 @@ class ItemCountsSerializer(serializers.Serializer):
     skipped = serializers.IntegerField()
 
 
+class AlsoWaitingSetSerializer(serializers.Serializer):
+    changeset = serializers.IntegerField(help_text="The other change set.")
+    title = serializers.CharField()
+    status = serializers.ChoiceField(choices=ChangeSet.Status.choices)
+    videos = serializers.IntegerField(help_text="Videos waiting in both, with different values.")
+
+
 class ChangeSetDetailSerializer(ChangeSetSerializer):
     item_counts = ItemCountsSerializer(read_only=True, help_text="Items per status.")
     items = ChangeSetItemSerializer(
@@ -103,6 +110,12 @@ class ChangeSetDetailSerializer(ChangeSetSerializer):
         many=True,
         read_only=True,
         help_text=f"Up to {INLINE_ITEMS} items in conflict, with base, ours (new_value) and theirs.",
+    )
+    also_waiting = AlsoWaitingSetSerializer(
+        many=True,
+        read_only=True,
+        help_text="Other change sets not yet pushed (draft, approved, queued, pushing) holding the same "
+        "video and field with another value: whichever is pushed later overwrites the other.",
     )
 
 
@@ -273,6 +286,15 @@ class LimitViolationSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
+class AlsoWaitingItemSerializer(serializers.Serializer):
+    item = serializers.IntegerField(source="item.pk")
+    video = serializers.CharField(source="item.video_id")
+    field = serializers.CharField(source="item.field")
+    changeset = serializers.IntegerField(source="other.changeset_id", help_text="The other change set.")
+    other_item = serializers.IntegerField(source="other.pk")
+    other_value = serializers.JSONField(source="other.new_value", help_text="Its new value.")
+
+
 class ChangeSetPreviewSerializer(serializers.Serializer):
     changeset = serializers.IntegerField(source="changeset.pk")
     videos = serializers.IntegerField(help_text="Videos still to push.")
@@ -292,6 +314,12 @@ class ChangeSetPreviewSerializer(serializers.Serializer):
     )
     violations = LimitViolationSerializer(many=True, help_text="YouTube limits the new values break.")
     violations_truncated = serializers.BooleanField()
+    also_waiting = AlsoWaitingItemSerializer(
+        many=True,
+        help_text="Items whose video and field wait in another change set with another value.",
+    )
+    also_waiting_truncated = serializers.BooleanField()
+    also_waiting_sets = AlsoWaitingSetSerializer(many=True, help_text="Those other change sets.")
 
 
 class SyncRecordSerializer(serializers.Serializer):

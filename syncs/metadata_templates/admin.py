@@ -11,7 +11,12 @@ from django.utils.html import format_html
 
 from channels_app.selectors import channels_visible_to, content_owners_edited_by
 from core.admin_scoping import NotFoundOutsideScopeMixin
-from syncs.changesets.selectors import changeset_open_drafts_of
+from syncs.changesets.selectors import (
+    changeset_also_waiting_sets,
+    changeset_items_also_waiting,
+    changeset_items_visible_to,
+    changeset_open_drafts_of,
+)
 from syncs.metadata_templates.models import MetadataTemplate, TemplateBlock
 from syncs.metadata_templates.rendering import FIELDS
 from syncs.metadata_templates.selectors import (
@@ -297,6 +302,7 @@ def _applied(modeladmin, request, *, template, videos):
             ),
             messages.SUCCESS,
         )
+        _warn_also_waiting(modeladmin, request, draft=draft, template=template, videos=videos)
     else:
         modeladmin.message_user(request, f"“{template.name}” changed no video.", messages.INFO)
     if result.skipped_invalid:
@@ -306,3 +312,27 @@ def _applied(modeladmin, request, *, template, videos):
             messages.WARNING,
         )
     return None
+
+
+def _warn_also_waiting(modeladmin, request, *, draft, template, videos) -> None:
+    """Say when the videos the template just put in the draft also wait in another change set (a
+    scheduled release is nobody's draft, so re-rendering its videos makes a second one)."""
+    items = changeset_items_visible_to(user=request.user, changeset=draft).filter(
+        video_id__in=[video.pk for video in videos], field=template.field
+    )
+    also_waiting = changeset_items_also_waiting(changeset=draft, items=items, user=request.user)
+    for other, count in changeset_also_waiting_sets(also_waiting=also_waiting):
+        modeladmin.message_user(
+            request,
+            format_html(
+                '{} of these videos also wait{} in change set <a href="{}">#{} {}</a> with another {}: '
+                "whichever change set is pushed later overwrites the other. Remove them from one of the two.",
+                f"{count:,}",
+                "s" if count == 1 else "",
+                reverse("admin:syncs_changeset_change", args=[other.pk]),
+                other.pk,
+                other,
+                template.field,
+            ),
+            messages.WARNING,
+        )
