@@ -227,7 +227,7 @@ class AlsoWaiting:
 
 
 def changeset_items_also_waiting(
-    *, changeset: ChangeSet, items: Iterable[ChangeSetItem], user=None
+    *, changeset: ChangeSet, items: Iterable[ChangeSetItem] | QuerySet[ChangeSetItem], user=None
 ) -> dict[int, list[AlsoWaiting]]:
     """For these items of the change set ({item pk: …}), the items of OTHER waiting change sets
     (draft, approved, queued, pushing) holding the same video and field with another value, oldest
@@ -236,9 +236,6 @@ def changeset_items_also_waiting(
     Pushing both writes one value over the other (or the second meets a conflict): a person must
     choose. Items already written or skipped wait for nothing, so they have none.
     """
-    waiting = {(item.video_id, item.field): item for item in items if item.status in WAITING_ITEM_STATUSES}
-    if not waiting:
-        return {}
     mine = ChangeSetItem.objects.filter(
         changeset=changeset,
         video_id=OuterRef("video_id"),
@@ -255,6 +252,13 @@ def changeset_items_also_waiting(
     )
     if user is not None:
         others = others.filter(changeset__in=changesets_visible_to(user=user))
+    others = list(others)
+    if not others:
+        return {}
+    if isinstance(items, QuerySet):
+        # A detail page of a 10,000-item change set reads only the items some other set shares.
+        items = items.filter(video_id__in={other.video_id for other in others})
+    waiting = {(item.video_id, item.field): item for item in items if item.status in WAITING_ITEM_STATUSES}
     found: dict[int, list[AlsoWaiting]] = {}
     for other in others:
         item = waiting.get((other.video_id, other.field))

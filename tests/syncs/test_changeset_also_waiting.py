@@ -4,12 +4,14 @@ again, which makes a new draft (a scheduled set is nobody's draft). Both pages n
 "Problems", approving and pushing warn (never block), and the re-render says where the videos wait.
 """
 
+import io
 import re
 from datetime import UTC, datetime
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.messages import get_messages
+from django.core.management import call_command
 from django.urls import reverse
 
 from syncs.changesets.edits import video_edit_in_changeset
@@ -187,3 +189,15 @@ def test_charlies_page_never_names_alices_change_sets_nor_hers_charlies(alice, c
     assert page_of(theirs) not in alices.content.decode()
     assert f"also waiting in change set #{new_draft.pk}" in text_of(alices)
     assert browser(charlie).get(page_of(scheduled)).status_code == 404
+
+
+def test_the_push_commands_dry_run_says_where_else_the_videos_wait(alice, owner_a, catalogue):
+    scheduled, new_draft = two_drafts(alice=alice, owner_a=owner_a)
+    out = io.StringIO()
+
+    call_command("youtube_push", "--changeset", str(scheduled.pk), "--dry-run", stdout=out)
+
+    assert (
+        f"  2 videos are also waiting in change set #{new_draft.pk} “{new_draft}” with other values"
+        in out.getvalue()
+    )

@@ -183,3 +183,5 @@ class Command(BaseCommand):
             f"{preview.remaining_today:,} left today; needs {preview.days_needed:,} Pacific "
             f"{ngettext('day', 'days', preview.days_needed)}."
         )
+        if preview.also_waiting_summary:
+            self.stdout.write(f"  {preview.also_waiting_summary}")
