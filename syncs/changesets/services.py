@@ -16,6 +16,7 @@ from syncs.changesets.errors import (
     ChangeSetStateConflict,
 )
 from syncs.changesets.push import changeset_settle_status, video_forget_drift
+from syncs.changesets.quota_plan import SCHEDULED_STATUSES
 from syncs.changesets.scheduling import changeset_push_waiting, changeset_schedule_push
 from syncs.changesets.selectors import changeset_open_drafts
 from syncs.events import publish_changeset_update, publish_sync_status
@@ -283,6 +284,23 @@ def changeset_queue(*, changeset: ChangeSet, user, enqueue: bool = True, actor_l
     ):
         raise ChangeSetStateConflict(
             f"A change set that is {changeset.get_status_display()} cannot be pushed."
+        )
+    if (
+        changeset.status in SCHEDULED_STATUSES
+        and changeset.scheduled_for is not None
+        and changeset.scheduled_for > timezone.now()
+    ):
+        # Pushed by hand before its moment: this push takes the scheduled one's place, so the
+        # schedule goes as Unschedule drops it (its waiting task, its reserved units, an audit
+        # row); otherwise the page would count down to a push already done. Imported here:
+        # release.py builds on this module.
+        from syncs.changesets.release import changeset_unschedule
+
+        changeset = changeset_unschedule(
+            changeset=changeset,
+            user=None if actor_label else user,
+            actor_label=actor_label,
+            reason="Pushed by hand before its scheduled moment.",
         )
     old_status = changeset.status
     changeset.status = ChangeSet.Status.QUEUED

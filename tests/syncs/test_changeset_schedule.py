@@ -306,6 +306,53 @@ def test_an_edit_after_approval_is_not_pushed_at_the_moment(release, catalogue, 
     assert _title(emulator) == "Midnight Song (Official Video)"
 
 
+def _push_through_the_admin(changeset, user) -> None:
+    client = browser(user)
+    page = reverse("admin:syncs_changeset_change", args=[changeset.pk])
+    client.get(page)
+    client.post(
+        reverse("admin:syncs_changeset_act", args=[changeset.pk, "push"]),
+        {"csrfmiddlewaretoken": client.cookies["csrftoken"].value},
+    )
+
+
+def _push_through_the_api(changeset, user) -> None:
+    from channels_app.authentication import api_token_create
+    from tests.api.conftest import client_with_token
+
+    _, key = api_token_create(user=user, name="tests")
+    assert client_with_token(key).post(f"/api/v1/changesets/{changeset.pk}/push/").status_code == 202
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("push", [_push_through_the_admin, _push_through_the_api], ids=["admin", "api"])
+def test_a_push_by_hand_before_the_moment_takes_the_scheduled_ones_place(
+    push, release, catalogue, alice, emulator, clock
+):
+    clock.set(datetime(2026, 12, 8, 4, 0, tzinfo=UTC))
+    changeset = _edit(catalogue["a1_song"], alice)
+    at = datetime(2026, 12, 24, 18, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+    changeset_schedule(changeset=changeset, at=at, tz="Asia/Tokyo", user=alice)
+    changeset = changeset_approve(changeset=changeset, user=alice)
+
+    push(changeset, alice)
+    run_task_worker()
+
+    changeset.refresh_from_db()
+    assert changeset.status == ChangeSet.Status.DONE
+    assert _title(emulator) == "Midnight Song (Official Video)"
+    assert (changeset.scheduled_for, changeset.scheduled_tz) == (None, "")
+    unscheduled = AuditEvent.objects.get(event_type=AuditEvent.Type.CHANGESET_UNSCHEDULED)
+    assert unscheduled.object_id == str(changeset.pk) and "by hand" in unscheduled.extra["reason"]
+    # Nothing waits for the old moment, and nothing happens at it.
+    assert not DBTaskResult.objects.filter(status="READY").exists()
+    clock.set(at + timedelta(minutes=1))
+    run_task_worker()
+    assert not AuditEvent.objects.filter(event_type=AuditEvent.Type.CHANGESET_SCHEDULE_MISSED).exists()
+    shown = browser(alice).get(reverse("admin:syncs_changeset_change", args=[changeset.pk])).content.decode()
+    assert "data-countdown-to" not in shown and "Scheduled for" not in shown
+
+
 # ---------------------------------------------------------------------------- the admin page
 
 
