@@ -73,10 +73,10 @@ def test_the_page_counts_down_and_says_pushed_live(
             wait_live_connected(page)
             page.clock.run_for(1000)
             countdown = page.locator("[data-countdown-to]")
-            expect(countdown).to_have_text("Pushed in 00:59:49.", timeout=TIMEOUT_MS)
+            expect(countdown).to_have_text("Pushes in 00:59:49.", timeout=TIMEOUT_MS)
             # Less than the live client's ping interval (25 s): its timers keep the socket as it is.
             page.clock.run_for(20 * 1000)
-            expect(countdown).to_have_text("Pushed in 00:59:29.", timeout=TIMEOUT_MS)
+            expect(countdown).to_have_text("Pushes in 00:59:29.", timeout=TIMEOUT_MS)
             page.screenshot(path=str(ARTIFACTS / "release-countdown.png"), full_page=True)
             page.evaluate("window.__sameDocument = true")  # a reload would lose it
             # Time flows again: the page's own timers (the second fetch of its parts) must run.

@@ -34,8 +34,8 @@
     if (remaining > 0) {
       element.dataset.remaining = String(Math.ceil(remaining / 1000));
       element.textContent = draft
-        ? "Pushed in " + left(remaining) + " if approved by then: it is not approved yet."
-        : "Pushed in " + left(remaining) + ".";
+        ? "Pushes in " + left(remaining) + " if approved by then: it is not approved yet."
+        : "Pushes in " + left(remaining) + ".";
       return;
     }
     element.dataset.remaining = "0";
