@@ -92,13 +92,20 @@ class ScheduleQuota:
     units: int  # this change set's push
     committed: int  # other change sets scheduled on that day
     budget: int  # the day's spendable units (today: what is left of today)
+    day_budget: int  # a whole day's spendable units (YOUTUBE_DAILY_QUOTA − YOUTUBE_QUOTA_RESERVE)
 
     @property
     def fits(self) -> bool:
         return self.committed + self.units <= self.budget
 
     def described(self) -> str:
-        return f"quota day {self.day}: {self.committed + self.units:,} units of {self.budget:,} committed"
+        """ "quota day 2026-12-07: 501 units committed to scheduled pushes; 9,499 of the day's 9,500
+        left": each number says what it counts. The second is not the day's budget (it falls as
+        the day's units are spent), so the budget is named beside it."""
+        return (
+            f"quota day {self.day}: {self.committed + self.units:,} units committed to scheduled pushes; "
+            f"{self.budget:,} of the day's {self.day_budget:,} left"
+        )
 
 
 def changeset_schedule_quota(
@@ -117,7 +124,11 @@ def changeset_schedule_quota(
         budget = spendable
     videos = changeset_push_videos(changeset_id=changeset.pk)
     return ScheduleQuota(
-        day=day, units=push_units(videos) if videos else 0, committed=committed, budget=budget
+        day=day,
+        units=push_units(videos) if videos else 0,
+        committed=committed,
+        budget=budget,
+        day_budget=spendable,
     )
 
 

@@ -29,6 +29,7 @@ from syncs.changesets.release import (
 )
 from syncs.changesets.services import changeset_approve
 from syncs.models import ChangeSet
+from syncs.services.quota import quota_charge
 from syncs.youtube.quota_clock import PACIFIC
 from tests.conftest import browser, staff_user
 
@@ -104,7 +105,8 @@ def test_the_quota_day_is_the_pacific_day_not_the_chosen_zones(approved, alice, 
     spendable = settings.YOUTUBE_DAILY_QUOTA - settings.YOUTUBE_QUOTA_RESERVE
     assert changeset_schedule_described(changeset=approved, now=NOW) == (
         "Scheduled for 2027-01-15 00:00 Europe/Berlin (2027-01-14 15:00 Pacific, "
-        f"quota day 2027-01-14: {push_units(1)} units of {spendable:,} committed)"
+        f"quota day 2027-01-14: {push_units(1)} units committed to scheduled pushes; "
+        f"{spendable:,} of the day's {spendable:,} left)"
     )
     # Nine hours later it is midnight Pacific: the next quota day.
     later = schedule_moment(day=date(2027, 1, 15), clock=time(9, 0), tz=BERLIN)
@@ -183,6 +185,19 @@ def test_an_ad_hoc_push_today_cannot_spend_units_reserved_for_a_change_set_sched
     assert quota_remaining_today(NOW)[0] == spendable_before - push_units(1)
     # At its moment the reservation is its own push's to spend.
     assert quota_remaining_today(NOW + timedelta(hours=2))[0] == spendable_before
+
+
+def test_units_spent_today_lower_what_is_left_not_the_days_budget_in_the_sentence(approved, alice, settings):
+    # The trial read "501 units of 9,499 committed" as a budget of 9,499: the sentence names both.
+    spendable = settings.YOUTUBE_DAILY_QUOTA - settings.YOUTUBE_QUOTA_RESERVE
+    quota_charge(project="p", api="youtube", units=1, now=NOW)
+
+    quota = changeset_schedule_quota(changeset=approved, at=NOW + timedelta(hours=2), now=NOW)
+
+    assert quota.described() == (
+        f"quota day {quota.day}: {push_units(1)} units committed to scheduled pushes; "
+        f"{spendable - 1:,} of the day's {spendable:,} left"
+    )
 
 
 def test_the_plan_puts_a_scheduled_change_set_on_its_pacific_day(approved, alice):
