@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from syncs.changesets.edits import video_edit_in_changeset as video_update
 from syncs.changesets.release import changeset_schedule, changeset_unschedule, changesets_scheduled_next
@@ -120,3 +121,36 @@ def test_the_index_has_the_card_and_the_json_has_the_list(client, releases, alic
     assert 'id="dash-scheduled"' in client.get(reverse("admin:index")).content.decode()
     body = client.get(reverse("dashboard_data")).json()
     assert "scheduled" in body
+
+
+def test_a_schedule_shows_in_the_dashboard_json_at_once_not_after_the_cache(
+    client, catalogue, alice, charlie
+):
+    # The trial's open dashboard picked up a (re)schedule only when the cached activity expired.
+    client.force_login(alice)
+    assert client.get(reverse("dashboard_data")).json()["scheduled"] == []  # the cache is filled now
+    video_update(video=catalogue["a1_song"], changes={"title": "Midnight Song (Official Video)"}, user=alice)
+    changeset = ChangeSet.objects.get()
+    at = timezone.now() + timedelta(days=3)
+    changeset_schedule(changeset=changeset, at=at, tz="Europe/Berlin", user=alice)
+
+    scheduled = client.get(reverse("dashboard_data")).json()["scheduled"]
+    assert [(row["changeset_id"], row["scheduled_for"]) for row in scheduled] == [
+        (changeset.pk, at.isoformat())
+    ]
+    changeset_schedule(changeset=changeset, at=at + timedelta(hours=1), tz="Europe/Berlin", user=alice)
+    scheduled = client.get(reverse("dashboard_data")).json()["scheduled"]
+    assert [row["scheduled_for"] for row in scheduled] == [(at + timedelta(hours=1)).isoformat()]
+    # charlie, another tenant, does not see it.
+    client.force_login(charlie)
+    assert client.get(reverse("dashboard_data")).json()["scheduled"] == []
+    changeset_unschedule(changeset=changeset, user=alice)
+    client.force_login(alice)
+    assert client.get(reverse("dashboard_data")).json()["scheduled"] == []
+
+
+def test_the_first_paint_does_not_say_no_push_is_scheduled_before_it_knows(client, releases, alice):
+    client.force_login(alice)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert "No push is scheduled." not in page
+    assert "Loading the scheduled pushes…" in page

@@ -10,9 +10,10 @@ video_pending / video_drift; they are cached for CATALOGUE_CACHE_SECONDS, so a p
 scans the table. They are served stale-while-revalidate: a request that finds them older than
 CATALOGUE_CACHE_SECONDS shows them as they are (the page says "as of HH:MM") and queues one refresh
 for the scope (tasks.dashboard_refresh_task); only a scope with nothing cached is counted inline.
-The activity figures (quota, planned pushes, the next scheduled pushes, recent imports and pushes) read
-small, recent slices through indexed columns (status, created_at) and are cached for
-ACTIVITY_CACHE_SECONDS, so that a refetch after a live event shows the change soon.
+The activity figures (quota, planned pushes, recent imports and pushes) read small, recent slices
+through indexed columns (status, created_at) and are cached for ACTIVITY_CACHE_SECONDS, so that a
+refetch after a live event shows the change soon. The next scheduled pushes are not cached: a
+schedule changed must show at the next fetch, and they are one bounded query.
 """
 
 import logging
@@ -139,7 +140,6 @@ def dashboard_data(*, user, now: datetime | None = None) -> dict:
         f"{CACHE_PREFIX}:activity:{scope}",
         lambda: {
             "planned": planned_pushes(user=user, now=now),
-            "scheduled": scheduled_pushes(user=user, now=now),
             "imports": imports_by_day(user=user, now=now),
             "pushes": pushes_by_day(user=user, now=now),
             "worklist": worklist_counts(user=user),
@@ -154,6 +154,10 @@ def dashboard_data(*, user, now: datetime | None = None) -> dict:
         "refreshing": refreshing,
         "catalogue": catalogue["counts"],
         **activity,
+        # Read on every request, not cached with the activity: a (re)schedule, unschedule or push
+        # must show at once (its changeset_update frame triggers the refetch), and it is one
+        # bounded indexed query (the next SCHEDULED_NEXT).
+        "scheduled": scheduled_pushes(user=user, now=now),
         # One small read of today's ledger rows (a handful per project): never worth caching, and
         # quota_update frames move it between refetches anyway.
         "quota": quota_usage(now=now),
