@@ -64,7 +64,8 @@ def schedule_moment(*, day: date, clock: time, tz: str) -> datetime:
 
     A time that does not exist there (the hour skipped when the clocks go forward) is refused
     rather than moved: a release at 02:30 Europe/Berlin on 2027-03-28 is a mistake to be told about.
-    A repeated hour (clocks going back) takes its first occurrence.
+    A repeated hour (clocks going back) takes its first occurrence, and the described schedule
+    (the success message, the page, the API's `described`) says so.
     """
     zone = time_zone(tz)
     moment = datetime.combine(day, clock, tzinfo=zone)
@@ -140,10 +141,24 @@ def changeset_schedule_described(*, changeset: ChangeSet, now: datetime | None =
     local = changeset.scheduled_for.astimezone(zone)
     pacific = changeset.scheduled_for.astimezone(PACIFIC)
     quota = changeset_schedule_quota(changeset=changeset, at=changeset.scheduled_for, now=now)
+    repeated = _repeated_hour_note(local)
     return (
         f"Scheduled for {local:%Y-%m-%d %H:%M} {changeset.scheduled_tz or 'UTC'} "
-        f"({pacific:%Y-%m-%d %H:%M} Pacific, {quota.described()})"
+        f"({repeated + '; ' if repeated else ''}{pacific:%Y-%m-%d %H:%M} Pacific, {quota.described()})"
     )
+
+
+def _repeated_hour_note(local: datetime) -> str:
+    """ "01:30 EDT, the first of the two 01:30s (the clocks go back then)" when the wall-clock time
+    happens twice in its zone, else "". schedule_moment takes the first without asking; saying so
+    (with the zone's abbreviation, which tells the two apart) lets the person see which it was."""
+    wall = local.replace(tzinfo=None)
+    first = wall.replace(tzinfo=local.tzinfo, fold=0)
+    second = wall.replace(tzinfo=local.tzinfo, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return ""
+    which = "second" if local.fold else "first"
+    return f"{local:%H:%M} {local.tzname()}, the {which} of the two {local:%H:%M}s (the clocks go back then)"
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,32 @@ def test_a_time_the_dst_change_skips_is_refused():
         schedule_moment(day=date(2027, 3, 28), clock=time(2, 30), tz=BERLIN)
 
 
+def test_a_repeated_time_takes_the_first_and_the_described_schedule_says_so(approved, alice, settings):
+    # 2027-11-07: New York goes back from EDT (-4) to EST (-5) at 02:00, so 01:30 happens twice.
+    at = schedule_moment(day=date(2027, 11, 7), clock=time(1, 30), tz="America/New_York")
+    assert at.astimezone(UTC) == datetime(2027, 11, 7, 5, 30, tzinfo=UTC)
+    changeset_schedule(changeset=approved, at=at, tz="America/New_York", user=alice, now=NOW)
+    approved.refresh_from_db()
+
+    assert changeset_schedule_described(changeset=approved, now=NOW).startswith(
+        "Scheduled for 2027-11-07 01:30 America/New_York (01:30 EDT, the first of the two 01:30s "
+        "(the clocks go back then); 2027-11-06 22:30 Pacific, quota day 2027-11-06:"
+    )
+    # The second 01:30 (given with its offset, as the API allows) is told apart.
+    second = datetime(2027, 11, 7, 6, 30, tzinfo=UTC)
+    changeset_schedule(changeset=approved, at=second, tz="America/New_York", user=alice, now=NOW)
+    approved.refresh_from_db()
+    assert "(01:30 EST, the second of the two 01:30s" in changeset_schedule_described(
+        changeset=approved, now=NOW
+    )
+    # An hour that happens once says nothing of it.
+    changeset_schedule(
+        changeset=approved, at=second + timedelta(hours=2), tz="America/New_York", user=alice, now=NOW
+    )
+    approved.refresh_from_db()
+    assert "of the two" not in changeset_schedule_described(changeset=approved, now=NOW)
+
+
 def test_an_unknown_time_zone_is_refused():
     with pytest.raises(ChangeSetError, match="Unknown time zone"):
         schedule_moment(day=date(2027, 1, 15), clock=time(0, 0), tz="Europe/Atlantis")
