@@ -59,6 +59,21 @@ def test_the_video_page_lists_its_pushes_newest_first_with_every_audit_detail(
     assert len(api_requests(emulator, "youtube.videos.update")) == 3
 
 
+def test_a_descriptions_line_breaks_show_in_the_fields_column(
+    client, emulator, catalogue, owner_a, alice, connect
+):
+    # The trial saw them collapsed: the cell takes admin.css's td.ytcms-value (white-space: pre-wrap).
+    connect(owner_a)
+    _push_edit(catalogue["a1_song"], alice, description="Line one\nLine two")
+    client.force_login(alice)
+
+    page = client.get(reverse("admin:videos_video_change", args=["a1song00001"])).content.decode()
+
+    (row,) = re.findall(r"<tr class=\"ytcms-sync-success\">(.*?)</tr>", _history(page), re.S)
+    (fields,) = re.findall(r'<td class="ytcms-value">(.*?)</td>', row, re.S)
+    assert "<strong>description</strong>:" in fields and "Line one\nLine two" in fields
+
+
 def test_a_failed_attempt_shows_youtubes_reason(client, emulator, catalogue, owner_a, alice, connect):
     connect(owner_a)
     emulator.state.fail_next({"status": 403, "reason": "forbidden", "match": "youtube.videos.update"})
