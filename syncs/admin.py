@@ -645,8 +645,10 @@ class ChangeSetAdmin(StaffReadOnlyAdmin):
             # Before the moment: when, and the quota day (the page counts down); after it: what
             # happened at it (pushed, deferred, conflicts, not approved in time).
             "release_outcome": (outcome := changeset_release_outcome(changeset=changeset)),
+            # Only while the scheduled push is still to come: a change set pushed by hand before its
+            # moment (before that dropped its schedule) counted down to a push already done.
             "schedule_described": changeset_schedule_described(changeset=changeset)
-            if changeset.scheduled_for and outcome is None
+            if changeset.scheduled_for and outcome is None and changeset.status in SCHEDULED_STATUSES
             else "",
             "schedule_url": reverse("admin:syncs_changeset_schedule", args=[changeset.pk]),
             "unschedule_url": reverse("admin:syncs_changeset_unschedule", args=[changeset.pk]),

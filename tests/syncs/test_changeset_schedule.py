@@ -394,6 +394,16 @@ def test_a_push_by_hand_before_the_moment_takes_the_scheduled_ones_place(
     assert "data-countdown-to" not in shown and "Scheduled for" not in shown
 
 
+def test_a_change_set_pushed_before_its_moment_by_older_code_shows_no_countdown(approved, alice):
+    # Rows pushed by hand before this fix kept their schedule: the page does not count down to it.
+    changeset_schedule(changeset=approved, at=datetime(2099, 1, 1, tzinfo=UTC), tz="Asia/Tokyo", user=alice)
+    ChangeSet.objects.filter(pk=approved.pk).update(status=ChangeSet.Status.DONE)
+
+    shown = browser(alice).get(reverse("admin:syncs_changeset_change", args=[approved.pk])).content.decode()
+
+    assert "data-countdown-to" not in shown and "Scheduled for" not in shown
+
+
 # ---------------------------------------------------------------------------- the admin page
 
 
