@@ -56,6 +56,7 @@ import csv
 import json
 import os
 import random
+import re
 import sqlite3
 import subprocess
 import sys
@@ -103,6 +104,9 @@ RATIO_TARGET = 0.5
 DAILY_RATIO_TARGET = 1.0  # day 2 / day 1 (#18)
 UPSERT_RATIO_TARGET = 0.3  # day 2 / the upsert limit, PostgreSQL (#18)
 SQLITE_RATIO_TARGET = 0.3  # SQLite's first import / PostgreSQL's, same file (#18)
+# First import / (the floor + its secondary indexes built): #18's first-import target re-aimed, since
+# the floor alone builds no index and the index builds exceed half of it (docs/benchmarks.md).
+FLOOR_INDEXED_TARGET = 0.5
 COPY_BLOCK = 1 << 20
 CATALOGUE_TABLES = (
     "reports_reportrowerror, reports_report, videos_claim, videos_asset, videos_video, videos_policy, "
@@ -440,13 +444,31 @@ CLAIM_TWIN_INSERT = """
 """
 
 
+def _secondary_index_definitions(cursor, tables) -> list[str]:
+    """CREATE INDEX statements of the real tables' indexes other than their primary keys, aimed at
+    their bench_twin_ copies, with "{name}" where the index name goes."""
+    definitions = []
+    for table in tables:
+        cursor.execute(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = %s AND i.indexname NOT IN "
+            "(SELECT conname FROM pg_constraint WHERE contype = 'p' AND conrelid = %s::regclass)",
+            [table, table],
+        )
+        for name, definition in cursor.fetchall():
+            definition = re.sub(rf" ON (\S+\.)?{table} ", f" ON bench_twin_{table} ", definition, count=1)
+            definitions.append(definition.replace(f"INDEX {name} ", "INDEX {name} ", 1))
+    return definitions
+
+
 def measure_limit(path: Path, rows: int, *, shape: str) -> dict:
     """COPY into an untyped table plus typed INSERT … SELECTs, in one transaction.
 
     shape "limit": one typed insert into a plain typed table (the issue's definition);
     "floor": one row per video, claim and asset into three logged tables shaped like ours with their
     primary keys only — the least any importer of our data model writes, with no checks at all;
-    "limit+idx": one row per video into a copy of videos_video with all of its indexes.
+    "limit+idx": one row per video into a copy of videos_video with all of its indexes;
+    "floor+idx": the floor, then the secondary indexes of the three real tables built on its copies,
+    as a bulk import builds them after loading (the re-aimed bar of #18's first-import target).
     """
     with open(path, newline="", encoding="utf-8") as handle:
         header = next(csv.reader(handle))
@@ -463,7 +485,7 @@ def measure_limit(path: Path, rows: int, *, shape: str) -> dict:
         if shape != "limit":
             for table in twins:
                 cursor.execute(f"DROP TABLE IF EXISTS bench_twin_{table}")
-                if shape == "floor":
+                if shape in ("floor", "floor+idx"):
                     cursor.execute(f"CREATE TABLE bench_twin_{table} (LIKE {table} INCLUDING DEFAULTS)")
                     cursor.execute(f"ALTER TABLE bench_twin_{table} ADD PRIMARY KEY (id)")
                 else:
@@ -487,6 +509,9 @@ def measure_limit(path: Path, rows: int, *, shape: str) -> dict:
         else:
             for table, insert in twins.items():
                 cursor.execute(insert.format(table=f"bench_twin_{table}"))
+        if shape == "floor+idx":
+            for number, definition in enumerate(_secondary_index_definitions(cursor, twins)):
+                cursor.execute(definition.format(name=f"bench_twin_idx{number}"))
         conn.commit()
         finished = time.monotonic()
         for table in twins if shape != "limit" else ():
@@ -720,10 +745,11 @@ def main() -> None:
     )
 
     empty_catalogue()
-    limit = floor = indexed = None
+    limit = floor = floor_indexed = indexed = None
     if postgresql:
         limit = measure_limit(path, rows, shape="limit")
         floor = measure_limit(path, rows, shape="floor")
+        floor_indexed = measure_limit(path, rows, shape="floor+idx")
         indexed = measure_limit(path, rows, shape="limit+idx")
     upsert = measure_upsert_limit(path, day2_path, day2_stats["rows"])
     no_bulk = None
@@ -747,6 +773,9 @@ def main() -> None:
         )
         print(
             f"{'floor: COPY + INSERT into 3 tables, PKs only':<48} {floor['rows_per_s']:>10,.0f} {floor['seconds']:>9.1f}"
+        )
+        print(
+            f"{'floor+idx: the floor, then its indexes built':<48} {floor_indexed['rows_per_s']:>10,.0f} {floor_indexed['seconds']:>9.1f}"
         )
         print(
             f"{'limit+idx: COPY + INSERT into videos_video twin':<48} {indexed['rows_per_s']:>10,.0f} {indexed['seconds']:>9.1f}"
@@ -793,6 +822,11 @@ def main() -> None:
             f"ratio floor / limit:         {floor['rows_per_s'] / limit['rows_per_s']:.2f}  (no checks, no secondary index)"
         )
         print(f"ratio pipeline / floor:      {first['rows_per_s'] / floor['rows_per_s']:.2f}")
+        versus_floor_indexed = first["rows_per_s"] / floor_indexed["rows_per_s"]
+        print(
+            f"ratio pipeline / floor+idx:  {versus_floor_indexed:.2f}  (re-aimed target >= {FLOOR_INDEXED_TARGET}) "
+            f"{'pass' if versus_floor_indexed >= FLOOR_INDEXED_TARGET else 'FAIL'}"
+        )
         print(f"ratio pipeline / limit+idx:  {first['rows_per_s'] / indexed['rows_per_s']:.2f}")
     daily = day2["rows_per_s"] / first["rows_per_s"]
     print(
