@@ -271,21 +271,26 @@ def test_charlie_gets_a_404_for_the_rerender_page_of_alices_template(alice, char
     assert response.status_code == 404
 
 
-def test_renaming_a_block_a_template_uses_is_refused_on_the_form(alice, owner_a, footer):
-    release = metadata_template_save(
+@pytest.fixture
+def release(alice, owner_a, footer):
+    """A description template that uses the footer block."""
+    return metadata_template_save(
         template=MetadataTemplate(
             content_owner=owner_a, name="Release", field="description", body="{title}\n{block:footer}"
         ),
         user=alice,
     )
-    client = browser(alice)
-    url = reverse("admin:syncs_templateblock_change", args=[footer.pk])
-    token = _csrf(client, url)
 
-    response = client.post(
-        url,
-        {"csrfmiddlewaretoken": token, "name": "links", "body": "Stream it: https://nw.example/{isrc}\r\n"},
-    )
+
+def _post_block_form(user, block, *, name: str, body: str):
+    """The block's change form as a browser posts it: its CSRF token, every field."""
+    client = browser(user)
+    url = reverse("admin:syncs_templateblock_change", args=[block.pk])
+    return client.post(url, {"csrfmiddlewaretoken": _csrf(client, url), "name": name, "body": body})
+
+
+def test_renaming_a_block_a_template_uses_is_refused_on_the_form(alice, footer, release):
+    response = _post_block_form(alice, footer, name="links", body="Stream it: https://nw.example/{isrc}\r\n")
 
     assert response.status_code == 200
     assert "{block:footer} is used by the templates Release; edit them first." in response.content.decode()
@@ -294,21 +299,8 @@ def test_renaming_a_block_a_template_uses_is_refused_on_the_form(alice, owner_a,
     assert (footer.name, release.version) == ("footer", 1)
 
 
-def test_a_new_block_body_saved_in_the_admin_raises_the_template_version(alice, owner_a, footer):
-    release = metadata_template_save(
-        template=MetadataTemplate(
-            content_owner=owner_a, name="Release", field="description", body="{title}\n{block:footer}"
-        ),
-        user=alice,
-    )
-    client = browser(alice)
-    url = reverse("admin:syncs_templateblock_change", args=[footer.pk])
-    token = _csrf(client, url)
-
-    response = client.post(
-        url,
-        {"csrfmiddlewaretoken": token, "name": "footer", "body": "Stream it:\r\nhttps://nw.example/{isrc}"},
-    )
+def test_a_new_block_body_saved_in_the_admin_raises_the_template_version(alice, footer, release):
+    response = _post_block_form(alice, footer, name="footer", body="Stream it:\r\nhttps://nw.example/{isrc}")
 
     assert response.status_code == 302, response.content.decode()[:2000]
     footer.refresh_from_db()
