@@ -46,6 +46,7 @@ from reports.staging import (
     ASSET_ID,
     CHANNEL_TITLE_MAX_CHARS,
     CLAIM_ID,
+    CLAIM_INSERT_COLUMNS,
     PREVIEW_FIELDS,
     REMOTE_FIELDS,
     REPORT_READONLY,
@@ -552,15 +553,7 @@ _INSERT_CLAIMS_DIRECT_SQL = _named(
     *_insert_sql(
         Claim,
         f"({_CLAIMS_WANTED}) w",
-        {
-            "id": "id",
-            "video": "video_id",
-            "asset": "asset_id",
-            "content_type": "content_type",
-            "policy": "policy_id",
-            "origin": "origin",
-            "is_partner_uploaded": "is_partner_uploaded",
-        },
+        CLAIM_INSERT_COLUMNS,
         "",
         suffix=" ON CONFLICT (id) DO NOTHING",
     )
@@ -569,15 +562,7 @@ _INSERT_CLAIMS_SQL = _named(
     *_insert_sql(
         Claim,
         NEW_CLAIMS,
-        {
-            "id": "id",
-            "video": "video_id",
-            "asset": "asset_id",
-            "content_type": "content_type",
-            "policy": "policy_id",
-            "origin": "origin",
-            "is_partner_uploaded": "is_partner_uploaded",
-        },
+        CLAIM_INSERT_COLUMNS,
         "NOT existed",
     )
 )

@@ -44,6 +44,7 @@ from reports.staging import (
     ASSET_ID,
     CHANNEL_TITLE_MAX_CHARS,
     CLAIM_ID,
+    CLAIM_INSERT_COLUMNS,
     PARTNER_UPLOADED,
     REMOTE_INDEX,
     REPORT_READONLY,
@@ -185,7 +186,9 @@ def _fresh_snapshot() -> str:
                 f"CASE WHEN {staged} IS NULL THEN NULL WHEN {staged} THEN json('true') ELSE json('false') END"
             )
         elif kind == "DateTimeField":
-            raise NotImplementedError(f"{name}: a report's times are read-only fields")
+            # No writable field is a time today (a report's times are read-only); if one becomes
+            # writable, its snapshot form (ISO text, as videos.snapshot writes it) belongs here.
+            raise TypeError(f"{name}: the SQLite merge has no snapshot form for a writable time")
         else:
             value = staged
         members.append(f"'{name}', {value}")
@@ -316,15 +319,7 @@ _NEW_CLAIMS_SQL = f"""
 _INSERT_CLAIMS_SQL = _insert_sql(
     Claim,
     NEW_CLAIMS,
-    {
-        "id": "id",
-        "video": "video_id",
-        "asset": "asset_id",
-        "content_type": "content_type",
-        "policy": "policy_id",
-        "origin": "origin",
-        "is_partner_uploaded": "is_partner_uploaded",
-    },
+    CLAIM_INSERT_COLUMNS,
     where="NOT existed",
 )
 # Status is left alone, except that a claim the report lists again is active again.

@@ -364,3 +364,15 @@ def preview_entry(video_id: str, *, created: bool, old: dict, new: dict) -> dict
         if old.get(name) != new.get(name)
     }
     return {"video_id": video_id, "action": "create" if created else "update", "changes": changes}
+
+
+# A new claim's columns (model field: the merge's column of it), as both set-based merges insert it.
+CLAIM_INSERT_COLUMNS = {
+    "id": "id",
+    "video": "video_id",
+    "asset": "asset_id",
+    "content_type": "content_type",
+    "policy": "policy_id",
+    "origin": "origin",
+    "is_partner_uploaded": "is_partner_uploaded",
+}
